@@ -1,0 +1,83 @@
+"""Command line: `pressbook simulate DESIGN.toml [--json]`, `pressbook presets`, `pressbook load`, `pressbook app`."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import PressbookError
+
+
+def _simulate(args) -> int:
+    from .design import Design
+    from .presets import preset
+    from .simulate import simulate
+
+    design = preset(args.design[len("preset:"):]) if args.design.startswith("preset:") else Design.load(args.design)
+    outcome = simulate(design)
+    print(outcome.to_json() if args.json else outcome.summary())
+    return 0
+
+
+def _presets(args) -> int:
+    from .presets import PRESETS
+
+    for name, make in PRESETS.items():
+        d = make()
+        print(f"{name:<22} {d.title}")
+        if args.toml:
+            print(d.to_toml())
+    return 0
+
+
+def _load(args) -> int:
+    from .press import gauge_reading, pressure_to_load
+
+    for unit in ("kN", "tf", "tonf", "lbf"):
+        print(f"{pressure_to_load(args.pressure, args.diameter, unit):10.3f} {unit}")
+    if args.ram_diameter:
+        for unit in ("bar", "psi", "MPa"):
+            print(f"{gauge_reading(args.pressure, args.diameter, ram_diameter=args.ram_diameter, unit=unit):10.1f} {unit} (gauge)")
+    return 0
+
+
+def _app(args) -> int:
+    import os
+    import subprocess
+    from pathlib import Path
+
+    nb = Path(__file__).resolve().parent.parent / "notebooks" / "designer.ipynb"
+    print(f"Open http://127.0.0.1:{args.port}/ in your browser")
+    cmd = [sys.executable, "-m", "voila", str(nb), "--no-browser", f"--port={args.port}", "--Voila.ip=127.0.0.1"]
+    return subprocess.call(cmd, env=os.environ.copy())
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="pressbook", description="Pressing protocols for solid-state battery pellets")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("simulate", help="simulate a design file (TOML or JSON) or preset:NAME")
+    p.add_argument("design")
+    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    p.set_defaults(func=_simulate)
+    p = sub.add_parser("presets", help="list the preset designs")
+    p.add_argument("--toml", action="store_true", help="print each preset as TOML")
+    p.set_defaults(func=_presets)
+    p = sub.add_parser("load", help="press load for a die pressure")
+    p.add_argument("pressure", help="e.g. '300 MPa'")
+    p.add_argument("diameter", help="die diameter, e.g. '10 mm'")
+    p.add_argument("--ram-diameter", help="hydraulic ram diameter for a gauge reading, e.g. '50 mm'")
+    p.set_defaults(func=_load)
+    p = sub.add_parser("app", help="serve the sequence designer with Voila")
+    p.add_argument("--port", type=int, default=8866)
+    p.set_defaults(func=_app)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except PressbookError as exc:
+        print(f"pressbook: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,383 @@
+"""What the user chooses: the die, the layers in stack order, the pressing steps and the operation.
+
+A ``Design`` is plain data. It reads and writes the TOML/JSON design format (the public contract)::
+
+    title = "..."
+    [die]              diameter = "10 mm"; optional rated_pressure, pressing = "single"|"double"
+    [[layers]]         name, role, material | composition (mass fractions), mass | thickness
+    [[steps]]          add = [layer names], pressure, hold, optional temperature
+    [operation]        stack_pressure, temperature
+
+Layers are listed in stack order from one current collector to the other. Numbers are held in the
+default units (mm, MPa, s, degC, mg, um); files may use any pint unit of the right dimension.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+from dataclasses import asdict, dataclass, field
+
+from .errors import DesignFileError, InvalidInputError, ProtocolError
+from .units import format_quantity, to_magnitude
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+import tomli_w
+
+ROLES = ("cathode", "separator", "anode", "interlayer")
+PRESSING_MODES = ("single", "double")
+
+#: Allowed ranges (inclusive) of the numeric fields, in default units.
+LIMITS = {
+    "die.diameter": (1.0, 100.0, "mm"),
+    "die.rated_pressure": (1.0, 5000.0, "MPa"),
+    "pressure": (0.01, 3000.0, "MPa"),
+    "hold": (0.0, 86400.0, "s"),
+    "temperature": (-40.0, 500.0, "degC"),
+    "mass": (0.01, 10000.0, "mg"),
+    "thickness": (0.1, 20000.0, "um"),
+    "stack_pressure": (0.0, 1000.0, "MPa"),
+}
+MAX_LAYERS = 12
+MAX_STEPS = 20
+MAX_FILE_BYTES = 1_000_000
+
+
+def check_range(field_name: str, value: float, kind: str) -> float:
+    """Return ``value`` if finite and inside LIMITS[kind], else raise InvalidInputError naming the field."""
+    lo, hi, unit = LIMITS[kind]
+    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value) or not lo <= value <= hi:
+        raise InvalidInputError(field_name, format_quantity(value, unit) if isinstance(value, (int, float)) else value,
+                                f"{lo:g} to {hi:g} {unit}")
+    return float(value)
+
+
+@dataclass
+class Die:
+    """Cylindrical die. diameter in mm, rated_pressure in MPa (None = unknown)."""
+
+    diameter: float = 10.0
+    rated_pressure: float | None = None
+    pressing: str = "single"
+
+    @property
+    def area_cm2(self) -> float:
+        return math.pi * (self.diameter / 20.0) ** 2
+
+
+@dataclass
+class Layer:
+    """One layer. Exactly one of material / composition (mass fractions) and one of mass (mg) / thickness (um)."""
+
+    name: str
+    role: str = "separator"
+    material: str | None = None
+    composition: dict[str, float] | None = None
+    mass: float | None = None
+    thickness: float | None = None
+
+
+@dataclass
+class Step:
+    """Add layers to the die, then press the whole stack: pressure in MPa, hold in s, temperature in degC."""
+
+    add: list[str]
+    pressure: float
+    hold: float = 60.0
+    temperature: float = 25.0
+
+
+@dataclass
+class Operation:
+    """Conditions during use or measurement: stack pressure in MPa, temperature in degC."""
+
+    stack_pressure: float = 5.0
+    temperature: float = 25.0
+
+
+@dataclass
+class Design:
+    title: str = ""
+    die: Die = field(default_factory=Die)
+    layers: list[Layer] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    operation: Operation = field(default_factory=Operation)
+
+    # ------------------------------------------------------------------ helpers
+    def layer(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise InvalidInputError("layer", name, "one of " + ", ".join(l.name for l in self.layers))
+
+    def copy(self) -> "Design":
+        return copy.deepcopy(self)
+
+    def validate(self, library=None) -> "Design":
+        """Check every field; raise a PressbookError naming the first bad field. Returns self."""
+        validate_design(self, library)
+        return self
+
+    # ------------------------------------------------------------------ I/O
+    def to_dict(self) -> dict:
+        """The TOML/JSON structure, quantities written as strings with units."""
+        die = {"diameter": format_quantity(self.die.diameter, "mm")}
+        if self.die.rated_pressure is not None:
+            die["rated_pressure"] = format_quantity(self.die.rated_pressure, "MPa")
+        if self.die.pressing != "single":
+            die["pressing"] = self.die.pressing
+        layers = []
+        for l in self.layers:
+            d = {"name": l.name, "role": l.role}
+            if l.material is not None:
+                d["material"] = l.material
+            if l.composition is not None:
+                d["composition"] = dict(l.composition)
+            if l.mass is not None:
+                d["mass"] = format_quantity(l.mass, "mg")
+            if l.thickness is not None:
+                d["thickness"] = format_quantity(l.thickness, "um")
+            layers.append(d)
+        steps = []
+        for s in self.steps:
+            d = {"add": list(s.add), "pressure": format_quantity(s.pressure, "MPa"),
+                 "hold": format_quantity(s.hold, "s")}
+            if s.temperature != 25.0:
+                d["temperature"] = format_quantity(s.temperature, "degC")
+            steps.append(d)
+        return {
+            "title": self.title,
+            "die": die,
+            "layers": layers,
+            "steps": steps,
+            "operation": {
+                "stack_pressure": format_quantity(self.operation.stack_pressure, "MPa"),
+                "temperature": format_quantity(self.operation.temperature, "degC"),
+            },
+        }
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict, *, validate: bool = True, library=None) -> "Design":
+        design = _design_from_dict(data)
+        if validate:
+            validate_design(design, library)
+        return design
+
+    @classmethod
+    def from_toml(cls, text: str | bytes, **kw) -> "Design":
+        if isinstance(text, bytes):
+            if len(text) > MAX_FILE_BYTES:
+                raise DesignFileError(f"design file: {len(text)} bytes; allowed: at most {MAX_FILE_BYTES} bytes")
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError:
+                raise DesignFileError("design file: not UTF-8 text; allowed: a TOML design file") from None
+        if len(text) > MAX_FILE_BYTES:
+            raise DesignFileError(f"design file: {len(text)} characters; allowed: at most {MAX_FILE_BYTES}")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise DesignFileError(f"design file: not valid TOML ({exc}); allowed: the design format of the README") from None
+        except (RecursionError, ValueError) as exc:
+            raise DesignFileError(f"design file: unreadable ({type(exc).__name__}); allowed: TOML text") from None
+        return cls.from_dict(data, **kw)
+
+    @classmethod
+    def from_json(cls, text: str | bytes, **kw) -> "Design":
+        if len(text) > MAX_FILE_BYTES:
+            raise DesignFileError(f"design file: {len(text)} characters; allowed: at most {MAX_FILE_BYTES}")
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise DesignFileError(f"design file: not valid JSON ({str(exc)[:80]}); allowed: the design format of the README") from None
+        return cls.from_dict(data, **kw)
+
+    @classmethod
+    def load(cls, path, **kw) -> "Design":
+        """Read a .toml or .json design file."""
+        from pathlib import Path
+
+        p = Path(path)
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            raise DesignFileError(f"design file: cannot read '{p}' ({exc.strerror})") from None
+        if p.suffix.lower() == ".json":
+            return cls.from_json(raw, **kw)
+        return cls.from_toml(raw, **kw)
+
+    def save(self, path) -> None:
+        from pathlib import Path
+
+        p = Path(path)
+        p.write_text(self.to_json() if p.suffix.lower() == ".json" else self.to_toml(), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------- parsing
+def _expect(data, key, kind, where):
+    if not isinstance(data, kind):
+        names = {dict: "a table", list: "a list", str: "text"}
+        raise InvalidInputError(where, data if not isinstance(data, (dict, list)) else type(data).__name__,
+                                names.get(kind, kind.__name__))
+    return data
+
+
+def _design_from_dict(data) -> Design:
+    _expect(data, None, dict, "design")
+    known = {"title", "die", "layers", "steps", "operation"}
+    extra = sorted(set(data) - known)
+    if extra:
+        raise InvalidInputError("design", extra[0], "the keys " + ", ".join(sorted(known)))
+    title = data.get("title", "")
+    if not isinstance(title, str) or len(title) > 200:
+        raise InvalidInputError("title", title if isinstance(title, str) else type(title).__name__, "text up to 200 characters")
+
+    die_d = _expect(data.get("die", {}), None, dict, "die")
+    die = Die(
+        diameter=to_magnitude(die_d.get("diameter", 10.0), "mm", "die.diameter"),
+        rated_pressure=to_magnitude(die_d.get("rated_pressure"), "MPa", "die.rated_pressure", allow_none=True),
+        pressing=die_d.get("pressing", "single"),
+    )
+    layers = []
+    for i, ld in enumerate(_expect(data.get("layers", []), None, list, "layers")):
+        where = f"layers.{i + 1}"
+        _expect(ld, None, dict, where)
+        comp = ld.get("composition")
+        if comp is not None:
+            _expect(comp, None, dict, f"{where}.composition")
+            comp = {str(k): _fraction(v, f"{where}.composition.{k}") for k, v in comp.items()}
+        layers.append(Layer(
+            name=_text(ld.get("name", f"layer{i + 1}"), f"{where}.name"),
+            role=_text(ld.get("role", "separator"), f"{where}.role"),
+            material=None if ld.get("material") is None else _text(ld.get("material"), f"{where}.material"),
+            composition=comp,
+            mass=to_magnitude(ld.get("mass"), "mg", f"{where}.mass", allow_none=True),
+            thickness=to_magnitude(ld.get("thickness"), "um", f"{where}.thickness", allow_none=True),
+        ))
+    steps = []
+    for i, sd in enumerate(_expect(data.get("steps", []), None, list, "steps")):
+        where = f"steps.{i + 1}"
+        _expect(sd, None, dict, where)
+        add = sd.get("add", [])
+        if isinstance(add, str):
+            add = [add]
+        _expect(add, None, list, f"{where}.add")
+        steps.append(Step(
+            add=[_text(a, f"{where}.add") for a in add],
+            pressure=to_magnitude(sd.get("pressure"), "MPa", f"{where}.pressure"),
+            hold=to_magnitude(sd.get("hold", 60.0), "s", f"{where}.hold"),
+            temperature=to_magnitude(sd.get("temperature", 25.0), "degC", f"{where}.temperature"),
+        ))
+    op_d = _expect(data.get("operation", {}), None, dict, "operation")
+    op = Operation(
+        stack_pressure=to_magnitude(op_d.get("stack_pressure", 5.0), "MPa", "operation.stack_pressure"),
+        temperature=to_magnitude(op_d.get("temperature", 25.0), "degC", "operation.temperature"),
+    )
+    return Design(title=title, die=die, layers=layers, steps=steps, operation=op)
+
+
+def _text(value, where) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 80:
+        raise InvalidInputError(where, value, "a name of 1 to 80 characters")
+    return value.strip()
+
+
+def _fraction(value, where) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 < value <= 1:
+        raise InvalidInputError(where, value, "a mass fraction above 0 and at most 1")
+    return float(value)
+
+
+# ---------------------------------------------------------------------- validation
+def validate_design(design: Design, library=None) -> None:
+    """Raise the first problem found, as a PressbookError subclass naming field, value and what is allowed."""
+    from .materials import default_library
+
+    lib = library or default_library()
+    d = design
+    check_range("die.diameter", d.die.diameter, "die.diameter")
+    if d.die.rated_pressure is not None:
+        check_range("die.rated_pressure", d.die.rated_pressure, "die.rated_pressure")
+    if d.die.pressing not in PRESSING_MODES:
+        raise InvalidInputError("die.pressing", d.die.pressing, " or ".join(PRESSING_MODES))
+    if not d.layers:
+        raise ProtocolError("layers", [], "at least one layer")
+    if len(d.layers) > MAX_LAYERS:
+        raise InvalidInputError("layers", f"{len(d.layers)} layers", f"at most {MAX_LAYERS}")
+    names = [l.name for l in d.layers]
+    for i, layer in enumerate(d.layers):
+        where = f"layers.{i + 1} ({layer.name})"
+        if names.count(layer.name) > 1:
+            raise InvalidInputError(f"{where}.name", layer.name, "a name used by one layer only")
+        if layer.role not in ROLES:
+            raise InvalidInputError(f"{where}.role", layer.role, ", ".join(ROLES))
+        if (layer.material is None) == (layer.composition is None):
+            raise InvalidInputError(f"{where}.material", layer.material,
+                                    "exactly one of material or composition")
+        if layer.composition is not None:
+            if not layer.composition:
+                raise InvalidInputError(f"{where}.composition", {}, "at least one component")
+            total = sum(layer.composition.values())
+            if abs(total - 1.0) > 0.005:
+                raise InvalidInputError(f"{where}.composition", f"fractions summing to {total:.4g}",
+                                        "mass fractions summing to 1 (within 0.005)")
+            for mat in layer.composition:
+                lib.get(mat, field=f"{where}.composition")
+        else:
+            lib.get(layer.material, field=f"{where}.material")
+        if (layer.mass is None) == (layer.thickness is None):
+            raise InvalidInputError(f"{where}.mass", layer.mass, "exactly one of mass or thickness")
+        if layer.mass is not None:
+            check_range(f"{where}.mass", layer.mass, "mass")
+        else:
+            check_range(f"{where}.thickness", layer.thickness, "thickness")
+
+    if not d.steps:
+        raise ProtocolError("steps", [], "at least one pressing step")
+    if len(d.steps) > MAX_STEPS:
+        raise InvalidInputError("steps", f"{len(d.steps)} steps", f"at most {MAX_STEPS}")
+    in_die: set[int] = set()
+    index = {n: i for i, n in enumerate(names)}
+    for k, step in enumerate(d.steps):
+        where = f"steps.{k + 1}"
+        check_range(f"{where}.pressure", step.pressure, "pressure")
+        if d.die.rated_pressure is not None and step.pressure > d.die.rated_pressure:
+            raise InvalidInputError(f"{where}.pressure", format_quantity(step.pressure, "MPa"),
+                                    f"at most the die's rated pressure {format_quantity(d.die.rated_pressure, 'MPa')}")
+        check_range(f"{where}.hold", step.hold, "hold")
+        check_range(f"{where}.temperature", step.temperature, "temperature")
+        for name in step.add:
+            if name not in index:
+                raise ProtocolError(f"{where}.add", name, "names of layers: " + ", ".join(names))
+            if index[name] in in_die:
+                raise ProtocolError(f"{where}.add", name, "layers not yet in the die (each layer is added once)")
+        if len(set(step.add)) != len(step.add):
+            raise ProtocolError(f"{where}.add", step.add, "each layer once")
+        new = in_die | {index[n] for n in step.add}
+        if new and max(new) - min(new) + 1 != len(new):
+            raise ProtocolError(f"{where}.add", step.add,
+                                "layers next to those already in the die (stack order: " + " | ".join(names) + ")")
+        if any(d.layers[i].role == "anode" for i in new) and not any(d.layers[i].role == "separator" for i in new):
+            if any(d.layers[index[n]].role == "anode" for n in step.add):
+                raise ProtocolError(f"{where}.add", step.add,
+                                    "an anode pressed only once an electrolyte (separator) layer is in the die")
+        in_die = new
+    missing = [names[i] for i in range(len(names)) if i not in in_die]
+    if missing:
+        raise ProtocolError("steps", f"layer '{missing[0]}' never added", "every layer added by some step")
+    check_range("operation.stack_pressure", d.operation.stack_pressure, "stack_pressure")
+    check_range("operation.temperature", d.operation.temperature, "temperature")
+
+
+def design_dict_for_json(design: Design) -> dict:
+    """Plain-number form (default units) used internally and by batch tools."""
+    return asdict(design)

@@ -1,0 +1,283 @@
+"""Materials: the parameter library (data/materials.toml), user materials, and composites.
+
+Every parameter carries its value in pressbook's canonical unit and its provenance: a source key
+(resolving to a DOI in data/sources.toml) or an estimate with its reasoning. Composite layers mix
+their components' parameters by volume fraction (rules in ``composite``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from .errors import MaterialDataError, UnknownMaterialError
+from .units import ureg
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib
+
+KINDS = ("solid_electrolyte", "cathode_active", "conductive_additive", "anode_foil", "anode_powder")
+
+#: name -> (canonical unit, min, max, description)
+PARAMETERS = {
+    "density": ("g/cm^3", 0.3, 12.0, "true density of the solid"),
+    "heckel_intercept": ("", -0.5, 3.0, "Heckel intercept A"),
+    "yield_pressure": ("MPa", 1.0, 50000.0, "Heckel yield pressure P_y"),
+    "creep_coefficient": ("", 0.0, 0.5, "hold-time creep coefficient"),
+    "softening_temperature": ("K", 10.0, 1e5, "warm-pressing softening temperature T_s"),
+    "compact_modulus": ("GPa", 0.1, 500.0, "compact modulus M (springback)"),
+    "ionic_conductivity": ("mS/cm", 1e-6, 100.0, "bulk ionic conductivity at 25 degC"),
+    "activation_energy": ("eV", 0.05, 1.5, "activation energy of ionic conduction"),
+    "percolation_density": ("", 0.0, 0.95, "percolation density D_c"),
+    "conductivity_exponent": ("", 0.1, 5.0, "conductivity exponent t"),
+    "particle_size": ("um", 0.0, 500.0, "median particle size d50"),
+    "crumble_pressure": ("MPa", 0.0, 1000.0, "minimum pressure for green strength"),
+    "crack_pressure": ("MPa", 10.0, 20000.0, "cracking pressure"),
+    "yield_strength": ("MPa", 0.01, 1000.0, "yield strength of a foil"),
+    "interface_asr": ("ohm*cm^2", 0.01, 10000.0, "intrinsic interfacial ASR vs a sulfide SE"),
+    "interface_capacitance": ("uF/cm^2", 0.001, 1e5, "areal interface capacitance"),
+    "relative_permittivity": ("", 1.0, 10000.0, "relative permittivity"),
+}
+POWDER = ("density", "heckel_intercept", "yield_pressure", "creep_coefficient", "softening_temperature",
+          "compact_modulus", "particle_size", "crumble_pressure", "crack_pressure")
+REQUIRED = {
+    "solid_electrolyte": POWDER + ("ionic_conductivity", "activation_energy", "percolation_density",
+                                   "conductivity_exponent", "relative_permittivity"),
+    "cathode_active": POWDER + ("interface_asr", "interface_capacitance"),
+    "conductive_additive": POWDER,
+    "anode_foil": ("density", "yield_strength", "compact_modulus", "interface_asr", "interface_capacitance"),
+    "anode_powder": POWDER + ("interface_asr", "interface_capacitance"),
+}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    value: float
+    unit: str
+    source: str | None = None
+    estimate: str | None = None
+    note: str = ""
+
+    @property
+    def provenance(self) -> str:
+        return self.source if self.source else "estimate: " + (self.estimate or "")
+
+
+@dataclass
+class Material:
+    """A material (or a composite of materials) with parameters in canonical units."""
+
+    id: str
+    name: str
+    kind: str
+    params: dict[str, Parameter]
+    aliases: tuple[str, ...] = ()
+    components: dict[str, float] = field(default_factory=dict)  # composites: id -> volume fraction of solids
+
+    def __getitem__(self, key: str) -> float:
+        return self.params[key].value
+
+    def get(self, key: str, default=None):
+        p = self.params.get(key)
+        return default if p is None else p.value
+
+    @property
+    def is_foil(self) -> bool:
+        return self.kind == "anode_foil"
+
+    @property
+    def is_ionic(self) -> bool:
+        return "ionic_conductivity" in self.params
+
+    @property
+    def contact_hardness(self) -> float:
+        """MPa. Powders: the Heckel yield pressure (P_y ~ 3 sigma_y ~ H; Hersey & Rees 1971).
+        Foils: Tabor hardness 3 sigma_y."""
+        if self.is_foil:
+            return 3.0 * self["yield_strength"]
+        return self["yield_pressure"]
+
+    def sources(self) -> set[str]:
+        return {p.source for p in self.params.values() if p.source}
+
+
+class Library:
+    """Materials by canonical id, with case-insensitive lookup of ids and aliases."""
+
+    def __init__(self, sources: dict[str, dict]):
+        self.sources = dict(sources)
+        self.materials: dict[str, Material] = {}
+        self._index: dict[str, str] = {}
+
+    # ------------------------------------------------------------- lookup
+    def get(self, name: str, field: str = "material") -> Material:
+        key = _norm(name) if isinstance(name, str) else None
+        if key is None or key not in self._index:
+            shown = ", ".join(sorted(self.materials))
+            raise UnknownMaterialError(field, name, f"a library material ({shown}) or an alias of one")
+        return self.materials[self._index[key]]
+
+    def __contains__(self, name) -> bool:
+        return isinstance(name, str) and _norm(name) in self._index
+
+    def ids(self, kind: str | None = None) -> list[str]:
+        return [m.id for m in self.materials.values() if kind is None or m.kind == kind]
+
+    # ------------------------------------------------------------- loading
+    def add_toml(self, text: str, origin: str = "materials file") -> list[str]:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise MaterialDataError(f"{origin}: not valid TOML ({exc})") from None
+        return self.add_dict(data, origin)
+
+    def add_dict(self, data: dict, origin: str = "materials") -> list[str]:
+        """Validate and add materials given as {id: {name, kind, aliases, <param> = {value, unit, source|estimate}}}."""
+        if not isinstance(data, dict):
+            raise MaterialDataError(f"{origin}: expected a table of materials")
+        added = [self._parse(mid, entry, origin) for mid, entry in data.items()]
+        for m in added:
+            self.materials[m.id] = m
+            for name in (m.id, *m.aliases):
+                self._index[_norm(name)] = m.id
+        return [m.id for m in added]
+
+    def _parse(self, mid: str, entry, origin: str) -> Material:
+        where = f"{origin} [{mid}]"
+        if not isinstance(entry, dict):
+            raise MaterialDataError(f"{where}: expected a table")
+        kind = entry.get("kind")
+        if kind not in KINDS:
+            raise MaterialDataError(f"{where}.kind: got {kind!r}; allowed: {', '.join(KINDS)}")
+        params = {}
+        for key, raw in entry.items():
+            if key in ("name", "kind", "aliases"):
+                continue
+            if key not in PARAMETERS:
+                raise MaterialDataError(f"{where}.{key}: unknown parameter; allowed: {', '.join(PARAMETERS)}")
+            params[key] = self._parameter(raw, key, f"{where}.{key}")
+        missing = [k for k in REQUIRED[kind] if k not in params]
+        if missing:
+            raise MaterialDataError(f"{where}: missing parameter(s) {', '.join(missing)} required for kind {kind}")
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise MaterialDataError(f"{where}.aliases: expected a list of names")
+        return Material(id=mid, name=str(entry.get("name", mid)), kind=kind, params=params, aliases=tuple(aliases))
+
+    def _parameter(self, raw, key: str, where: str) -> Parameter:
+        unit, lo, hi, what = PARAMETERS[key]
+        if not isinstance(raw, dict) or "value" not in raw:
+            raise MaterialDataError(f"{where}: expected {{ value, unit, source or estimate }}")
+        value = raw["value"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise MaterialDataError(f"{where}.value: got {value!r}; allowed: a finite number")
+        given_unit = raw.get("unit", "")
+        try:
+            q = ureg.Quantity(float(value), given_unit or "dimensionless")
+            value = float(q.to(unit or "dimensionless").magnitude)
+        except Exception:
+            raise MaterialDataError(
+                f"{where}.unit: got {given_unit!r}; allowed: a unit convertible to {unit or 'dimensionless'} ({what})") from None
+        if not lo <= value <= hi:
+            raise MaterialDataError(f"{where}.value: got {value:g} {unit}; allowed: {lo:g} to {hi:g} {unit} ({what})")
+        source, estimate = raw.get("source"), raw.get("estimate")
+        if (source is None) == (estimate is None):
+            raise MaterialDataError(f"{where}: needs exactly one of source (a key of sources.toml) or estimate (the reasoning)")
+        if source is not None and source not in self.sources:
+            raise MaterialDataError(f"{where}.source: got {source!r}; allowed: a key of sources.toml ({', '.join(self.sources)})")
+        if estimate is not None and (not isinstance(estimate, str) or len(estimate.strip()) < 10):
+            raise MaterialDataError(f"{where}.estimate: give the reasoning in words (at least 10 characters)")
+        return Parameter(value=value, unit=unit, source=source, estimate=estimate, note=str(raw.get("note", "")))
+
+    # ------------------------------------------------------------- composites
+    def composite(self, composition: dict[str, float], name: str = "composite") -> Material:
+        """Mix materials given by mass fractions; parameters mixed by volume fraction of the solids.
+
+        Rules (each an assumption, stated): 1/rho = sum w_i/rho_i; Heckel A and 1/P_y, creep and
+        1/T_s volume-averaged (the Heckel variable of the mixture is the volume average of the
+        components'); compact modulus by the Reuss (series) bound; crumble pressure volume-averaged;
+        crack pressure the lowest of any component above 5 vol%; particle size the coarsest component
+        (it sets intermixing); ionic conductivity sigma_SE * v_SE^1.5 (Bruggeman, ions only through the
+        SE fraction, Minnmann 2021); interfacial ASR and capacitance those of the active material.
+        """
+        mats = {self.get(k, field=f"composition.{k}").id: w for k, w in composition.items()}
+        if len(mats) == 1:
+            return self.get(next(iter(mats)))
+        comps = {m: self.materials[m] for m in mats}
+        vol = {m: mats[m] / comps[m]["density"] for m in mats}
+        total_vol = sum(vol.values())
+        v = {m: vol[m] / total_vol for m in mats}
+        P = {}
+
+        def derived(value, unit, note):
+            return Parameter(value=value, unit=unit, estimate=f"volume mix of {', '.join(mats)}: {note}")
+
+        P["density"] = derived(sum(mats.values()) / total_vol, "g/cm^3", "1/rho = sum w_i/rho_i")
+        powders = [m for m in mats if not comps[m].is_foil]
+        if not powders:
+            raise UnknownMaterialError("composition", composition, "powder materials (foils cannot be mixed)")
+        vp = sum(v[m] for m in powders)
+        for key, how in (("heckel_intercept", "arith"), ("yield_pressure", "harm"), ("creep_coefficient", "arith"),
+                         ("softening_temperature", "harm"), ("compact_modulus", "harm"), ("crumble_pressure", "arith")):
+            vals = [(v[m] / vp, comps[m][key]) for m in powders]
+            val = sum(w * x for w, x in vals) if how == "arith" else 1.0 / sum(w / x for w, x in vals)
+            P[key] = derived(val, PARAMETERS[key][0], "arithmetic" if how == "arith" else "harmonic")
+        P["crack_pressure"] = derived(min(comps[m]["crack_pressure"] for m in powders if v[m] > 0.05), "MPa", "lowest")
+        P["particle_size"] = derived(max(comps[m]["particle_size"] for m in powders), "um", "coarsest")
+        ses = [m for m in mats if comps[m].kind == "solid_electrolyte"]
+        kind = "cathode_active" if any(comps[m].kind == "cathode_active" for m in mats) else comps[powders[0]].kind
+        if ses:
+            v_se = sum(v[m] for m in ses)
+            se = max(ses, key=lambda m: v[m])
+            sigma = sum(v[m] * comps[m]["ionic_conductivity"] for m in ses) / v_se * v_se ** 1.5
+            P["ionic_conductivity"] = derived(sigma, "mS/cm", "Bruggeman sigma_SE v_SE^1.5")
+            for key in ("activation_energy", "percolation_density", "conductivity_exponent", "relative_permittivity"):
+                P[key] = comps[se].params[key]
+        actives = [m for m in mats if "interface_asr" in comps[m].params]
+        if actives:
+            a = max(actives, key=lambda m: v[m])
+            P["interface_asr"] = comps[a].params["interface_asr"]
+            P["interface_capacitance"] = comps[a].params["interface_capacitance"]
+        label = " / ".join(f"{m} {100 * w:.0f}" for m, w in mats.items())
+        return Material(id=label, name=name, kind=kind, params=P, components=v)
+
+    def for_layer(self, layer) -> Material:
+        if layer.composition is not None:
+            return self.composite(layer.composition, name=layer.name)
+        return self.get(layer.material)
+
+
+def _norm(name: str) -> str:
+    return "".join(name.split()).lower()
+
+
+@lru_cache(maxsize=1)
+def default_library() -> Library:
+    """The packaged library (cached). Raise MaterialDataError naming file and key on a bad entry."""
+    src_text = resources.files("pressbook.data").joinpath("sources.toml").read_text(encoding="utf-8")
+    sources = tomllib.loads(src_text)
+    for key, entry in sources.items():
+        if not isinstance(entry, dict) or not str(entry.get("doi", "")).startswith("10."):
+            raise MaterialDataError(f"sources.toml [{key}].doi: expected a DOI starting with '10.'")
+    lib = Library(sources)
+    lib.add_toml(resources.files("pressbook.data").joinpath("materials.toml").read_text(encoding="utf-8"),
+                 origin="materials.toml")
+    return lib
+
+
+def load_user_materials(path_or_text, library: Library | None = None) -> Library:
+    """A copy of the library with a user's materials added (from a TOML file path or TOML text)."""
+    import copy
+    from pathlib import Path
+
+    lib = copy.deepcopy(library or default_library())
+    text = str(path_or_text)
+    origin = "user materials"
+    if "\n" not in text and text.endswith(".toml"):
+        origin = text
+        text = Path(text).read_text(encoding="utf-8")
+    lib.add_toml(text, origin=origin)
+    return lib

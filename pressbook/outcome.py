@@ -1,0 +1,189 @@
+"""What follows from a design: per-layer and per-interface state, risks, impedance, history.
+
+``Outcome.to_dict()`` is the `pressbook simulate --json` contract: every physical quantity is written
+as {"magnitude": x, "units": "..."} with pint-parsable units; dimensionless numbers are plain.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .units import quantity_dict as q
+
+U_THICK, U_SIGMA, U_ASR, U_P = "um", "mS/cm", "ohm * cm ** 2", "MPa"
+
+
+@dataclass
+class LayerState:
+    name: str
+    role: str
+    material: str
+    relative_density: float     # in the cell (after release, under the operating stack pressure)
+    porosity: float
+    thickness: float            # um, in the cell
+    density_under_load: float   # largest density reached under load
+    max_pressure: float         # MPa, largest local pressure seen
+    ionic_conductivity: float | None  # mS/cm at the operating temperature; None if not an ion conductor
+    resistance: float           # ohm, ionic contribution to R0
+
+
+@dataclass
+class InterfaceState:
+    name: str
+    lower: str
+    upper: str
+    kind: str                   # "electrode" (charge transfer) or "contact"
+    contact_fraction: float
+    asr: float                  # ohm cm2
+    intermixing_depth: float    # um
+    formed_in_step: int
+
+
+@dataclass
+class Risk:
+    name: str
+    subject: str
+    score: float
+    level: str
+    reason: str
+    threshold: str
+    source: str
+
+
+@dataclass
+class ImpedanceResult:
+    circuit: str
+    parameters: list
+    elements: list              # (element, meaning, resistance ohm)
+    frequencies: np.ndarray     # Hz
+    z_real: np.ndarray          # ohm
+    z_imag: np.ndarray          # ohm
+    total_resistance: float     # ohm (DC sum of the resistive elements)
+    total_asr: float            # ohm cm2
+    area: float                 # cm2
+    blocking: bool              # True: no electrode on one side, DC blocked (total = ionic only)
+
+
+@dataclass
+class StepRecord:
+    index: int
+    add: list
+    pressure: float
+    hold: float
+    temperature: float
+    in_die: list
+    local_pressure: dict
+    density_under_load: dict
+    density_released: dict
+    thickness_under_load: dict
+    thickness_released: dict
+    contact_fraction: dict
+    intermixing_depth: dict
+
+
+@dataclass
+class Outcome:
+    design: object
+    layers: list
+    interfaces: list
+    risks: list
+    impedance: ImpedanceResult
+    history: list
+    sources: list = field(default_factory=list)
+
+    def layer(self, name: str) -> LayerState:
+        return next(l for l in self.layers if l.name == name)
+
+    def interface(self, name: str) -> InterfaceState:
+        return next(i for i in self.interfaces if i.name == name)
+
+    def risk(self, name: str, subject: str | None = None) -> Risk | None:
+        for r in self.risks:
+            if r.name == name and (subject is None or r.subject == subject):
+                return r
+        return None
+
+    @property
+    def worst_risk(self) -> Risk | None:
+        return self.risks[0] if self.risks else None
+
+    # ---------------------------------------------------------------- export
+    def to_dict(self) -> dict:
+        imp = self.impedance
+        return {
+            "title": self.design.title,
+            "layers": [{
+                "name": l.name, "role": l.role, "material": l.material,
+                "relative_density": l.relative_density, "porosity": l.porosity,
+                "thickness": q(l.thickness, U_THICK),
+                "ionic_conductivity": None if l.ionic_conductivity is None else q(l.ionic_conductivity, U_SIGMA),
+                "density_under_load": l.density_under_load,
+                "max_pressure": q(l.max_pressure, U_P),
+            } for l in self.layers],
+            "interfaces": [{
+                "name": i.name, "kind": i.kind, "contact_fraction": i.contact_fraction,
+                "asr": q(i.asr, U_ASR), "intermixing_depth": q(i.intermixing_depth, U_THICK),
+                "formed_in_step": i.formed_in_step,
+            } for i in self.interfaces],
+            "risks": [{"name": r.name, "subject": r.subject, "score": r.score, "level": r.level,
+                       "reason": r.reason, "threshold": r.threshold, "source": r.source} for r in self.risks],
+            "impedance": {
+                "total_asr": q(imp.total_asr, U_ASR), "total_resistance": q(imp.total_resistance, "ohm"),
+                "circuit": imp.circuit, "parameters": imp.parameters,
+                "elements": [{"element": e, "meaning": m, "resistance": q(R, "ohm")} for e, m, R in imp.elements],
+                "area": q(imp.area, "cm ** 2"), "blocking": imp.blocking,
+            },
+            "history": [{
+                "step": h.index, "add": h.add, "pressure": q(h.pressure, U_P), "hold": q(h.hold, "s"),
+                "temperature": q(h.temperature, "degC"), "in_die": h.in_die,
+                "layers": {name: {
+                    "local_pressure": _qq(h.local_pressure[name], U_P),
+                    "density_under_load": h.density_under_load[name],
+                    "density_released": h.density_released[name],
+                    "thickness_under_load": _qq(h.thickness_under_load[name], U_THICK),
+                    "thickness_released": _qq(h.thickness_released[name], U_THICK),
+                } for name in h.in_die},
+                "interfaces": {name: {"contact_fraction": h.contact_fraction[name],
+                                      "intermixing_depth": _qq(h.intermixing_depth[name], U_THICK)}
+                               for name in h.contact_fraction if h.contact_fraction[name] is not None},
+            } for h in self.history],
+            "sources": self.sources,
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=_json_default)
+
+    def summary(self) -> str:
+        """A readable text summary with units."""
+        lines = [f"{self.design.title or 'design'}", ""]
+        lines.append("layer        material                   density  porosity  thickness   sigma_ion")
+        for l in self.layers:
+            sig = "-" if l.ionic_conductivity is None else f"{l.ionic_conductivity:.3g} mS/cm"
+            lines.append(f"{l.name[:12]:<12} {l.material[:26]:<26} {l.relative_density:7.3f}  {100 * l.porosity:6.1f} %"
+                         f"  {l.thickness:7.1f} um  {sig}")
+        lines += ["", "interface              contact   ASR              intermixing"]
+        for i in self.interfaces:
+            lines.append(f"{i.name[:22]:<22} {i.contact_fraction:6.3f}   {i.asr:9.3g} ohm cm2  {i.intermixing_depth:6.1f} um")
+        imp = self.impedance
+        lines += ["", f"impedance: total ASR {imp.total_asr:.4g} ohm cm2, total R {imp.total_resistance:.4g} ohm "
+                      f"(die area {imp.area:.3f} cm2); circuit {imp.circuit}"]
+        if imp.blocking:
+            lines.append("  (no electrode on at least one side: DC is blocked, the total is the ionic resistance)")
+        lines += ["", "risks:"]
+        for r in self.risks:
+            lines.append(f"  [{r.level:>6}] {r.name} ({r.subject}), score {r.score:.2f}: {r.reason}")
+        return "\n".join(lines)
+
+
+def _qq(v, unit):
+    return None if v is None else q(v, unit)
+
+
+def _json_default(o):
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    raise TypeError(type(o).__name__)
