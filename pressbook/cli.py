@@ -73,7 +73,8 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except PressbookError as exc:
-        print(f"pressbook: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # one line, whatever the message holds
+        print(f"pressbook: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

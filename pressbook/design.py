@@ -18,6 +18,8 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 
+import pint
+
 from .errors import DesignFileError, InvalidInputError, ProtocolError
 from .units import format_quantity, to_magnitude
 
@@ -49,10 +51,19 @@ MAX_FILE_BYTES = 1_000_000
 def check_range(field_name: str, value: float, kind: str) -> float:
     """Return ``value`` if finite and inside LIMITS[kind], else raise InvalidInputError naming the field."""
     lo, hi, unit = LIMITS[kind]
-    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value) or not lo <= value <= hi:
-        raise InvalidInputError(field_name, format_quantity(value, unit) if isinstance(value, (int, float)) else value,
-                                f"{lo:g} to {hi:g} {unit}")
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or not lo <= value <= hi:
+        shown = format_quantity(float(value), unit) if number else (
+            value if isinstance(value, (str, bool, type(None))) else type(value).__name__)
+        raise InvalidInputError(field_name, shown, f"{lo:g} to {hi:g} {unit}")
     return float(value)
+
+
+def _convert(obj, name: str, unit: str) -> None:
+    """Dataclass fields accept a pint Quantity or a string such as "0.3 GPa" too: store the number in ``unit``."""
+    value = getattr(obj, name)
+    if isinstance(value, (str, pint.Quantity)):
+        setattr(obj, name, to_magnitude(value, unit, f"{type(obj).__name__.lower()}.{name}"))
 
 
 @dataclass
@@ -62,6 +73,10 @@ class Die:
     diameter: float = 10.0
     rated_pressure: float | None = None
     pressing: str = "single"
+
+    def __post_init__(self):
+        _convert(self, "diameter", "mm")
+        _convert(self, "rated_pressure", "MPa")
 
     @property
     def area_cm2(self) -> float:
@@ -79,6 +94,10 @@ class Layer:
     mass: float | None = None
     thickness: float | None = None
 
+    def __post_init__(self):
+        _convert(self, "mass", "mg")
+        _convert(self, "thickness", "um")
+
 
 @dataclass
 class Step:
@@ -89,6 +108,13 @@ class Step:
     hold: float = 60.0
     temperature: float = 25.0
 
+    def __post_init__(self):
+        if isinstance(self.add, str):
+            self.add = [self.add]
+        _convert(self, "pressure", "MPa")
+        _convert(self, "hold", "s")
+        _convert(self, "temperature", "degC")
+
 
 @dataclass
 class Operation:
@@ -96,6 +122,10 @@ class Operation:
 
     stack_pressure: float = 5.0
     temperature: float = 25.0
+
+    def __post_init__(self):
+        _convert(self, "stack_pressure", "MPa")
+        _convert(self, "temperature", "degC")
 
 
 @dataclass
@@ -231,6 +261,14 @@ def _expect(data, key, kind, where):
     return data
 
 
+def _known_keys(table: dict, allowed: tuple, where: str) -> None:
+    """Refuse keys the format does not have (a misspelt "temprature" must not be silently ignored)."""
+    extra = [k for k in table if k not in allowed]
+    if extra:
+        raise InvalidInputError(f"{where}.{extra[0]}" if where != "design" else "design", extra[0],
+                                "the keys " + ", ".join(allowed), "unknown key")
+
+
 def _design_from_dict(data) -> Design:
     _expect(data, None, dict, "design")
     known = {"title", "die", "layers", "steps", "operation"}
@@ -242,6 +280,7 @@ def _design_from_dict(data) -> Design:
         raise InvalidInputError("title", title if isinstance(title, str) else type(title).__name__, "text up to 200 characters")
 
     die_d = _expect(data.get("die", {}), None, dict, "die")
+    _known_keys(die_d, ("diameter", "rated_pressure", "pressing"), "die")
     die = Die(
         diameter=to_magnitude(die_d.get("diameter", 10.0), "mm", "die.diameter"),
         rated_pressure=to_magnitude(die_d.get("rated_pressure"), "MPa", "die.rated_pressure", allow_none=True),
@@ -251,6 +290,7 @@ def _design_from_dict(data) -> Design:
     for i, ld in enumerate(_expect(data.get("layers", []), None, list, "layers")):
         where = f"layers.{i + 1}"
         _expect(ld, None, dict, where)
+        _known_keys(ld, ("name", "role", "material", "composition", "mass", "thickness"), where)
         comp = ld.get("composition")
         if comp is not None:
             _expect(comp, None, dict, f"{where}.composition")
@@ -267,6 +307,7 @@ def _design_from_dict(data) -> Design:
     for i, sd in enumerate(_expect(data.get("steps", []), None, list, "steps")):
         where = f"steps.{i + 1}"
         _expect(sd, None, dict, where)
+        _known_keys(sd, ("add", "pressure", "hold", "temperature"), where)
         add = sd.get("add", [])
         if isinstance(add, str):
             add = [add]
@@ -278,6 +319,7 @@ def _design_from_dict(data) -> Design:
             temperature=to_magnitude(sd.get("temperature", 25.0), "degC", f"{where}.temperature"),
         ))
     op_d = _expect(data.get("operation", {}), None, dict, "operation")
+    _known_keys(op_d, ("stack_pressure", "temperature"), "operation")
     op = Operation(
         stack_pressure=to_magnitude(op_d.get("stack_pressure", 5.0), "MPa", "operation.stack_pressure"),
         temperature=to_magnitude(op_d.get("temperature", 25.0), "degC", "operation.temperature"),
@@ -313,6 +355,10 @@ def validate_design(design: Design, library=None) -> None:
         raise ProtocolError("layers", [], "at least one layer")
     if len(d.layers) > MAX_LAYERS:
         raise InvalidInputError("layers", f"{len(d.layers)} layers", f"at most {MAX_LAYERS}")
+    for i, layer in enumerate(d.layers):
+        if not isinstance(layer, Layer):
+            raise InvalidInputError(f"layers.{i + 1}", type(layer).__name__, "a Layer")
+        _text(layer.name, f"layers.{i + 1}.name")
     names = [l.name for l in d.layers]
     for i, layer in enumerate(d.layers):
         where = f"layers.{i + 1} ({layer.name})"
@@ -324,14 +370,25 @@ def validate_design(design: Design, library=None) -> None:
             raise InvalidInputError(f"{where}.material", layer.material,
                                     "exactly one of material or composition")
         if layer.composition is not None:
-            if not layer.composition:
-                raise InvalidInputError(f"{where}.composition", {}, "at least one component")
+            if not isinstance(layer.composition, dict) or not layer.composition:
+                raise InvalidInputError(f"{where}.composition", layer.composition,
+                                        "a table of at least one material with its mass fraction")
+            seen: dict[str, str] = {}
+            for mat, w in layer.composition.items():
+                _fraction(w, f"{where}.composition.{mat}")
+                m = lib.get(mat, field=f"{where}.composition")
+                if m.id in seen:
+                    raise InvalidInputError(f"{where}.composition", f"{seen[m.id]} and {mat}",
+                                            f"each material once ('{seen[m.id]}' and '{mat}' are both {m.id})")
+                if m.is_foil and len(layer.composition) > 1:
+                    raise InvalidInputError(f"{where}.composition.{mat}", mat,
+                                            "powder materials (a metal foil cannot be mixed into a composite; "
+                                            "give it its own layer)")
+                seen[m.id] = mat
             total = sum(layer.composition.values())
             if abs(total - 1.0) > 0.005:
                 raise InvalidInputError(f"{where}.composition", f"fractions summing to {total:.4g}",
                                         "mass fractions summing to 1 (within 0.005)")
-            for mat in layer.composition:
-                lib.get(mat, field=f"{where}.composition")
         else:
             lib.get(layer.material, field=f"{where}.material")
         if (layer.mass is None) == (layer.thickness is None):
@@ -355,7 +412,13 @@ def validate_design(design: Design, library=None) -> None:
                                     f"at most the die's rated pressure {format_quantity(d.die.rated_pressure, 'MPa')}")
         check_range(f"{where}.hold", step.hold, "hold")
         check_range(f"{where}.temperature", step.temperature, "temperature")
+        if not isinstance(step.add, (list, tuple)):
+            raise ProtocolError(f"{where}.add", step.add if isinstance(step.add, str) else type(step.add).__name__,
+                                "a list of layer names")
         for name in step.add:
+            if not isinstance(name, str):
+                raise ProtocolError(f"{where}.add", name if isinstance(name, (int, float)) else type(name).__name__,
+                                    "names of layers: " + ", ".join(names))
             if name not in index:
                 raise ProtocolError(f"{where}.add", name, "names of layers: " + ", ".join(names))
             if index[name] in in_die:
@@ -363,6 +426,9 @@ def validate_design(design: Design, library=None) -> None:
         if len(set(step.add)) != len(step.add):
             raise ProtocolError(f"{where}.add", step.add, "each layer once")
         new = in_die | {index[n] for n in step.add}
+        if not new:
+            raise ProtocolError(f"{where}.add", list(step.add),
+                                "at least one layer: the die is empty until a step adds a layer")
         if new and max(new) - min(new) + 1 != len(new):
             raise ProtocolError(f"{where}.add", step.add,
                                 "layers next to those already in the die (stack order: " + " | ".join(names) + ")")
@@ -373,7 +439,7 @@ def validate_design(design: Design, library=None) -> None:
         in_die = new
     missing = [names[i] for i in range(len(names)) if i not in in_die]
     if missing:
-        raise ProtocolError("steps", f"layer '{missing[0]}' never added", "every layer added by some step")
+        raise ProtocolError("steps", "no step adding " + ", ".join(missing), "every layer added by some step")
     check_range("operation.stack_pressure", d.operation.stack_pressure, "stack_pressure")
     check_range("operation.temperature", d.operation.temperature, "temperature")
 

@@ -13,7 +13,10 @@ class InvalidInputError(PressbookError, ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
-        shown = repr(value) if not isinstance(value, str) else f"'{value}'"
+        if isinstance(value, str):
+            shown = f"'{value}'" if value.isprintable() else repr(value)  # control characters escaped
+        else:
+            shown = repr(value)
         if len(shown) > 80:
             shown = shown[:77] + "..."
         message = f"{field}: got {shown}; allowed: {allowed}"

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from .errors import MaterialDataError, UnknownMaterialError
-from .units import ureg
+from .errors import InvalidInputError, MaterialDataError, UnknownMaterialError
+from .units import safe_unit, ureg
 
 try:
     import tomllib
@@ -176,7 +176,7 @@ class Library:
             raise MaterialDataError(f"{where}.value: got {value!r}; allowed: a finite number")
         given_unit = raw.get("unit", "")
         try:
-            q = ureg.Quantity(float(value), given_unit or "dimensionless")
+            q = ureg.Quantity(float(value), safe_unit(given_unit) if given_unit else "dimensionless")
             value = float(q.to(unit or "dimensionless").magnitude)
         except Exception:
             raise MaterialDataError(
@@ -203,7 +203,10 @@ class Library:
         (it sets intermixing); ionic conductivity sigma_SE * v_SE^1.5 (Bruggeman, ions only through the
         SE fraction, Minnmann 2021); interfacial ASR and capacitance those of the active material.
         """
-        mats = {self.get(k, field=f"composition.{k}").id: w for k, w in composition.items()}
+        mats: dict[str, float] = {}
+        for k, w in composition.items():  # an id and its alias are one material: add their fractions
+            mid = self.get(k, field=f"composition.{k}").id
+            mats[mid] = mats.get(mid, 0.0) + w
         if len(mats) == 1:
             return self.get(next(iter(mats)))
         comps = {m: self.materials[m] for m in mats}
@@ -216,9 +219,10 @@ class Library:
             return Parameter(value=value, unit=unit, estimate=f"volume mix of {', '.join(mats)}: {note}")
 
         P["density"] = derived(sum(mats.values()) / total_vol, "g/cm^3", "1/rho = sum w_i/rho_i")
-        powders = [m for m in mats if not comps[m].is_foil]
-        if not powders:
-            raise UnknownMaterialError("composition", composition, "powder materials (foils cannot be mixed)")
+        foils = [m for m in mats if comps[m].is_foil]
+        if foils:
+            raise InvalidInputError("composition", foils[0], "powder materials (a metal foil cannot be mixed into a composite)")
+        powders = list(mats)
         vp = sum(v[m] for m in powders)
         for key, how in (("heckel_intercept", "arith"), ("yield_pressure", "harm"), ("creep_coefficient", "arith"),
                          ("softening_temperature", "harm"), ("compact_modulus", "harm"), ("crumble_pressure", "arith")):
@@ -269,15 +273,21 @@ def default_library() -> Library:
 
 
 def load_user_materials(path_or_text, library: Library | None = None) -> Library:
-    """A copy of the library with a user's materials added (from a TOML file path or TOML text)."""
+    """A copy of the library with a user's materials added (from a TOML file path, TOML text or a dict)."""
     import copy
     from pathlib import Path
 
     lib = copy.deepcopy(library or default_library())
+    if isinstance(path_or_text, dict):
+        lib.add_dict(path_or_text, origin="user materials")
+        return lib
     text = str(path_or_text)
     origin = "user materials"
     if "\n" not in text and text.endswith(".toml"):
         origin = text
-        text = Path(text).read_text(encoding="utf-8")
+        try:
+            text = Path(text).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise MaterialDataError(f"{origin}: cannot read the file ({type(exc).__name__}: {exc})") from None
     lib.add_toml(text, origin=origin)
     return lib

@@ -27,6 +27,7 @@ class LayerState:
     max_pressure: float         # MPa, largest local pressure seen
     ionic_conductivity: float | None  # mS/cm at the operating temperature; None if not an ion conductor
     resistance: float           # ohm, ionic contribution to R0
+    ejected_density: float = float("nan")  # after pushing the pellet out of the die (what calipers measure)
 
 
 @dataclass
@@ -111,6 +112,11 @@ class Outcome:
 
     # ---------------------------------------------------------------- export
     def to_dict(self) -> dict:
+        """The JSON contract. JSON has no inf or NaN: a non-finite number (the infinite resistance of a
+        layer that does not percolate) is written as null, also as the magnitude of a quantity."""
+        return _finite_or_none(self._to_dict())
+
+    def _to_dict(self) -> dict:
         imp = self.impedance
         return {
             "title": self.design.title,
@@ -120,6 +126,7 @@ class Outcome:
                 "thickness": q(l.thickness, U_THICK),
                 "ionic_conductivity": None if l.ionic_conductivity is None else q(l.ionic_conductivity, U_SIGMA),
                 "density_under_load": l.density_under_load,
+                "ejected_density": l.ejected_density,
                 "max_pressure": q(l.max_pressure, U_P),
             } for l in self.layers],
             "interfaces": [{
@@ -175,6 +182,17 @@ class Outcome:
         for r in self.risks:
             lines.append(f"  [{r.level:>6}] {r.name} ({r.subject}), score {r.score:.2f}: {r.reason}")
         return "\n".join(lines)
+
+
+def _finite_or_none(o):
+    """A copy of a JSON-like structure with every non-finite float replaced by None."""
+    if isinstance(o, dict):
+        return {k: _finite_or_none(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite_or_none(v) for v in o]
+    if isinstance(o, (float, np.floating)):
+        return float(o) if np.isfinite(o) else None
+    return o
 
 
 def _qq(v, unit):

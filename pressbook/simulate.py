@@ -6,6 +6,7 @@ turns the kernel's numbers into an ``Outcome`` with units, reasons and sources.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -45,7 +46,7 @@ class Plan:
     double: bool
 
 
-def make_plan(design: Design, mats: list[Material]) -> Plan:
+def make_plan(design: Design, mats: list[Material], library: Library | None = None) -> Plan:
     idx = {l.name: i for i, l in enumerate(design.layers)}
     added, ranges, tops = [], [], []
     in_die: set[int] = set()
@@ -60,7 +61,7 @@ def make_plan(design: Design, mats: list[Material]) -> Plan:
         ranges.append((lo, hi))
         tops.append(top_high)
     cam_frac, cam_crack = [], []
-    lib = default_library()
+    lib = library or default_library()  # the run's library: user materials count as cathode actives too
     for layer, m in zip(design.layers, mats):
         comp = layer.composition or {layer.material: 1.0}
         f = 0.0
@@ -112,8 +113,11 @@ def _hardness(plan, lay, i, T):
     return cp.yield_pressure_at(lay[i]["yield_pressure"], lay[i]["softening_temperature"], T)
 
 
-def run_kernel(plan: Plan, x: dict) -> dict:
-    """The physics of a whole protocol. Works on floats or broadcastable numpy arrays."""
+def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
+    """The physics of a whole protocol. Works on floats or broadcastable numpy arrays.
+
+    ``record_history=False`` skips the per-step records (batches need only the final state).
+    """
     lay = x["layers"]
     n = len(plan.names)
     D_die = x["diameter"]
@@ -169,6 +173,8 @@ def run_kernel(plan: Plan, x: dict) -> dict:
                         P_int, Ha if metal == a else Hb, lay[other]["particle_size"], 1.0 - D_load[other]))
         for i in order:
             y[i], Pmax[i] = y_new[i], Pmax_new[i]
+        if not record_history:
+            continue
         D_rel = [zero + 1.0 if plan.foil[i] else cp.density_at(y[i], Pmax[i], lay[i]["compact_modulus"], 0.0)
                  for i in range(n)]
         history.append({
@@ -276,14 +282,16 @@ def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into):
                         {"P_max": Pmax[i], "threshold": plan.cam_crack[i]}))
         if plan.foil[i]:
             neighbours = [j for j in (i - 1, i + 1) if 0 <= j < n and plan.ionic[j]]
-            phi = max((1 - D_op[j] for j in neighbours), default=mech.LI_REF_POROSITY) if np.ndim(D_op[0]) == 0 else \
-                (np.maximum.reduce([1 - D_op[j] for j in neighbours]) if neighbours else mech.LI_REF_POROSITY)
+            phi = functools.reduce(np.maximum, [1 - D_op[j] for j in neighbours]) if neighbours else mech.LI_REF_POROSITY
             p_flow = mech.extrusion_flow_pressure(p["yield_strength"], x["diameter"] / 2.0, t_op[i])
             out.append(("metal extrusion", plan.names[i], mech.extrusion_score(Pmax[i], p_flow),
                         {"P_max": Pmax[i], "threshold": p_flow}))
             if neighbours:
                 score, op, fab = mech.lithium_creep_score(x["stack_pressure"], Pmax[i], phi)
-                if p["yield_strength"] < 1.5:  # lithium-like: creeps at room temperature
+                lithium_like = p["yield_strength"] < 1.5  # creeps at room temperature
+                if np.ndim(lithium_like):  # a batch varying the yield strength lists the risk: 0 where not lithium-like
+                    score = np.where(lithium_like, score, 0.0)
+                if np.ndim(lithium_like) or lithium_like:
                     out.append(("lithium creep short", plan.names[i], score,
                                 {"P_max": Pmax[i], "P_stack": x["stack_pressure"], "porosity": phi,
                                  "op": op, "fab": fab}))
@@ -361,7 +369,7 @@ def simulate(design: Design, library: Library | None = None, *, validate: bool =
     if validate:
         design.validate(lib)
     mats = [lib.for_layer(l) for l in design.layers]
-    plan = make_plan(design, mats)
+    plan = make_plan(design, mats, lib)
     x = make_inputs(design, mats)
     r = run_kernel(plan, x)
     return _assemble(design, mats, plan, x, r, lib)
@@ -376,6 +384,8 @@ def _assemble(design, mats, plan, x, r, lib) -> Outcome:
             name=l.name, role=l.role, material=mats[i].id, relative_density=D, porosity=1.0 - D,
             thickness=float(r["thickness"][i]),
             density_under_load=float(cp.density_from_y(r["y"][i])) if not plan.foil[i] else 1.0,
+            ejected_density=float(cp.ejected_density(r["y"][i], r["Pmax"][i], x["layers"][i]["compact_modulus"]))
+            if not plan.foil[i] else 1.0,
             max_pressure=float(r["Pmax"][i]),
             ionic_conductivity=None if not plan.ionic[i] else float(r["sigma"][i]),
             resistance=float(r["R_layer"][i])))
@@ -432,5 +442,8 @@ def _assemble(design, mats, plan, x, r, lib) -> Outcome:
 
 
 def _named(names, values):
-    return {nm: (None if v is None or (isinstance(v, float) and math.isnan(v)) or
-                 (np.ndim(v) == 0 and np.isnan(float(v))) else float(v)) for nm, v in zip(names, values)}
+    out = {}
+    for nm, v in zip(names, values):
+        v = None if v is None else float(v)
+        out[nm] = None if v is None or math.isnan(v) else v
+    return out

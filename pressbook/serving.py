@@ -1,0 +1,315 @@
+"""Serving the apps to a class: the page guard, time limits, and a kernel limit.
+
+Three independent pieces, none needed by the core (pure Python, no Voila import at
+module level):
+
+``page_guard()``
+    A small script for the page (an IPython ``Javascript`` output; Voila runs it
+    as a trusted output).  Display it once, after the app::
+
+        from pressbook.serving import page_guard
+        display(page_guard())
+
+    It (1) keeps the browser's address bar equal to the current design: whenever
+    the link the app shows (``.pb-link-a``, an ``<a href="?query">``) changes, the
+    page URL's query is replaced with it (``history.replaceState``: no reload, no
+    new history entry), so a reload or a bookmark always restores the design;
+    (2) watches the connection: the kernel's websocket (status ``restarting`` /
+    ``dead``, socket closed), Voila's own log lines ("Kernel: restarting",
+    "Connection lost"), and ``GET api/kernels/<id>`` every few seconds (404: the
+    server was restarted or the session ended; no answer: the server is down).
+    When the session is gone it shows a banner over the app: what happened, a
+    "Reload" button (the URL holds the design, so reloading restores it) and the
+    app's own download link for the design, which works without a kernel.
+    Voila 0.5.13 itself shows nothing when a kernel dies: the widgets simply stop
+    answering.
+
+``time_limit(seconds)`` / ``SimulationTimeout``
+    A context manager that interrupts a slow computation in the kernel's main
+    thread (``signal.setitimer``) and raises ``SimulationTimeout`` (a
+    ``PressbookError`` with a message meant for the user).  Elsewhere (another
+    thread, Windows) it does nothing.
+
+``LimitedKernelManager``
+    A jupyter_server kernel manager that refuses to start a kernel when
+    ``max_kernels`` are running or less than ``min_available_mb`` of memory is
+    left; the student then gets a "503: the server is busy, try again in a
+    minute" page instead of a hang.  Used by etc/voila/*/voila.json through
+    ``VoilaConfiguration.multi_kernel_manager_class``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import threading
+
+from .errors import PressbookError
+
+__all__ = [
+    "BUSY_REASON",
+    "LimitedKernelManager",
+    "SimulationTimeout",
+    "page_guard",
+    "page_guard_js",
+    "time_limit",
+]
+
+
+# ----------------------------------------------------------------------------- page guard
+
+_GUARD_JS = r"""
+(function () {
+  "use strict";
+  const CFG = __CONFIG__;
+  if (window.__pressbookGuard) { return; }          // once per page
+  const guard = window.__pressbookGuard = { state: "ok", reasons: [], sockets: [] };
+
+  // ---- (1) the URL follows the design -------------------------------------------
+  function syncUrl() {
+    const a = document.querySelector(CFG.link);
+    if (!a) { return; }
+    const href = a.getAttribute("href") || "";
+    const q = href.indexOf("?");
+    if (q < 0) { return; }
+    const query = href.slice(q);
+    if (query !== window.location.search) {
+      try { window.history.replaceState(window.history.state, "", window.location.pathname + query); }
+      catch (e) { /* sandboxed frames */ }
+    }
+  }
+  new MutationObserver(syncUrl).observe(document.body, { subtree: true, childList: true, attributes: true,
+                                                         attributeFilter: ["href"] });
+  setInterval(syncUrl, 1000);
+  syncUrl();
+
+  // ---- (2) the connection -------------------------------------------------------
+  let base = "/", kernelId = null;
+  try {
+    const el = document.getElementById("jupyter-config-data");
+    const cfg = JSON.parse(el.textContent);
+    base = cfg.baseUrl || "/"; kernelId = cfg.kernelId || null;
+  } catch (e) { /* not in Voila */ }
+
+  function banner(kind) {
+    if (guard.state !== "ok") { return; }
+    guard.state = kind;
+    const texts = {
+      kernel: "Your session stopped (its kernel ended or was restarted), so the app no longer responds.",
+      server: "The server was restarted or your session ended, so the app no longer responds.",
+      offline: "The server cannot be reached right now.",
+    };
+    const box = document.createElement("div");
+    box.className = "pb-session-lost";
+    box.setAttribute("role", "alert");
+    box.style.cssText = "position:fixed;top:0;left:0;right:0;z-index:100000;padding:14px 20px;" +
+      "background:#fff3cd;color:#533f03;border-bottom:2px solid #d39e00;font:15px/1.4 sans-serif;" +
+      "box-shadow:0 2px 8px rgba(0,0,0,.2)";
+    const msg = document.createElement("span");
+    msg.className = "pb-session-lost-message";
+    msg.textContent = texts[kind] + " Your design is kept in this page's address: reload to continue with it. ";
+    box.appendChild(msg);
+    const button = document.createElement("button");
+    button.className = "pb-session-reload";
+    button.textContent = "Reload";
+    button.style.cssText = "margin:0 12px;padding:4px 14px;font-weight:bold;cursor:pointer";
+    button.onclick = function () { syncUrl(); window.location.reload(); };
+    box.appendChild(button);
+    const dl = document.querySelector(CFG.download);
+    if (dl && dl.getAttribute("href")) {
+      const copy = document.createElement("a");
+      copy.className = "pb-session-download";
+      copy.href = dl.getAttribute("href");
+      copy.setAttribute("download", dl.getAttribute("download") || "design.toml");
+      copy.textContent = "download the design (TOML)";
+      box.appendChild(copy);
+    }
+    document.body.appendChild(box);
+  }
+  guard.banner = banner;
+
+  function lost(kind, why) { guard.reasons.push(why); banner(kind); }
+
+  // (a) the kernel websocket: found on its first send (Voila created it before this ran)
+  const STATUS = /"execution_state":\s*"(restarting|autorestarting|dead)"/;
+  function watchSocket(ws) {
+    if (guard.sockets.includes(ws) || String(ws.url).indexOf("/api/kernels/") < 0) { return; }
+    guard.sockets.push(ws);
+    ws.addEventListener("message", function (ev) {
+      let text = "";
+      if (typeof ev.data === "string") { text = ev.data; }
+      else if (ev.data instanceof ArrayBuffer) {
+        if (ev.data.byteLength > 4096) { return; }     // status messages are small
+        text = new TextDecoder().decode(ev.data);
+      }
+      if (text.indexOf("execution_state") >= 0) {
+        const m = STATUS.exec(text);
+        if (m) { lost("kernel", "kernel " + m[1]); }
+      }
+    });
+    ws.addEventListener("close", function () { setTimeout(check, 500); });
+  }
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    try { watchSocket(this); } catch (e) { /* never break the app */ }
+    return send.call(this, data);
+  };
+
+  // (b) Voila's frontend logs kernel state changes on the console
+  const LOG = /^(Kernel: (restarting|autorestarting|dead)|Connection lost)/;
+  ["log", "info", "debug", "warn", "error"].forEach(function (level) {
+    const orig = console[level];
+    console[level] = function () {
+      try {
+        const first = arguments[0];
+        if (typeof first === "string" && LOG.test(first)) { lost("kernel", first); }
+      } catch (e) { /* ignore */ }
+      return orig.apply(console, arguments);
+    };
+  });
+
+  // (c) ask the server about the kernel
+  let failures = 0;
+  function check() {
+    if (!kernelId || guard.state !== "ok") { return; }
+    fetch(base + "api/kernels/" + kernelId, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) {
+        failures = 0;
+        if (r.status === 404) { lost("server", "kernel unknown to the server"); return null; }
+        return r.ok ? r.json() : null;
+      })
+      .then(function (model) {
+        if (model && model.execution_state === "dead") { lost("kernel", "kernel dead"); }
+      })
+      .catch(function () { failures += 1; if (failures >= 2) { lost("offline", "server unreachable"); } });
+  }
+  setInterval(check, CFG.pollMs);
+})();
+"""
+
+
+def page_guard_js(link_selector: str = ".pb-link-a", download_selector: str = ".pb-download-link",
+                  poll_seconds: float = 5.0) -> str:
+    """The page guard's JavaScript source (see the module docstring)."""
+    config = {"link": link_selector, "download": download_selector, "pollMs": int(poll_seconds * 1000)}
+    return _GUARD_JS.replace("__CONFIG__", json.dumps(config))
+
+
+def page_guard(link_selector: str = ".pb-link-a", download_selector: str = ".pb-download-link",
+               poll_seconds: float = 5.0):
+    """An IPython ``Javascript`` object: ``display(page_guard())`` once in the app notebook.
+
+    ``link_selector``: an ``<a>`` whose ``href`` is ``?<query of the current design>``
+    (the designer's share panel); ``download_selector``: an ``<a download href=data:...>``
+    holding the current design, copied into the session-lost banner.
+    """
+    from IPython.display import Javascript
+
+    return Javascript(page_guard_js(link_selector, download_selector, poll_seconds))
+
+
+# ----------------------------------------------------------------------------- time limits
+
+
+class SimulationTimeout(PressbookError):
+    """A computation took longer than its time limit and was stopped."""
+
+    def __init__(self, seconds: float, what: str = "The simulation"):
+        self.seconds = seconds
+        super().__init__(
+            f"{what} took longer than {seconds:g} s and was stopped; the last good results are shown. "
+            "Try a simpler design (fewer steps or layers, less extreme values)."
+        )
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str = "The simulation"):
+    """Raise ``SimulationTimeout`` in the block if it runs longer than ``seconds``.
+
+    Works in the main thread on Unix (where ipykernel runs widget callbacks): a
+    ``SIGALRM`` timer interrupts Python code between bytecodes (a single long C
+    call finishes first).  Elsewhere the block runs without a limit.  Nested
+    limits are not supported (the inner one replaces the outer).
+    """
+    usable = (
+        seconds and seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def on_alarm(_signum, _frame):
+        raise SimulationTimeout(seconds, what)
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# ----------------------------------------------------------------------------- kernel limit
+
+BUSY_REASON = "Server busy: all places are taken. Please try again in a minute"
+
+
+def _limited_kernel_manager():
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from tornado.web import HTTPError
+    from traitlets import Int
+
+    class LimitedKernelManager(AsyncMappingKernelManager):
+        """Refuses new kernels when the machine is full (HTTP 503, a clear page).
+
+        Counts running kernels plus those being started (Voila's preheated pool
+        included).  ``max_kernels = 0`` and ``min_available_mb = 0`` switch the
+        checks off.
+        """
+
+        max_kernels = Int(0, config=True, help="Most kernels at once (0: no limit).")
+        min_available_mb = Int(
+            0, config=True, help="Refuse new kernels when less memory than this is available (0: no check)."
+        )
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self._starting = 0
+
+        def _full(self) -> str:
+            if self.max_kernels and len(self.list_kernel_ids()) + self._starting >= self.max_kernels:
+                return f"{self.max_kernels} kernels running"
+            if self.min_available_mb:
+                import psutil
+
+                available = psutil.virtual_memory().available // 2**20
+                if available < self.min_available_mb:
+                    return f"{available} MB of memory available"
+            return ""
+
+        async def start_kernel(self, *args, **kwargs):
+            if kwargs.get("kernel_id") is None:  # a restart of a known kernel is never refused
+                why = self._full()
+                if why:
+                    self.log.warning("refusing a new kernel: %s", why)
+                    raise HTTPError(503, f"busy: {why}", reason=BUSY_REASON)
+            self._starting += 1
+            try:
+                return await super().start_kernel(*args, **kwargs)
+            finally:
+                self._starting -= 1
+
+    return LimitedKernelManager
+
+
+def __getattr__(name):  # the class needs jupyter_server: build it on first use only
+    if name == "LimitedKernelManager":
+        cls = _limited_kernel_manager()
+        cls.__module__ = __name__
+        globals()[name] = cls
+        return cls
+    raise AttributeError(name)

@@ -1,0 +1,1 @@
+"""Validation of pressbook against published measurements (see README in data/ and test_literature.py)."""

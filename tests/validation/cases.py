@@ -1,0 +1,361 @@
+"""Model predictions next to the published numbers: one ``Comparison`` per dataset.
+
+Each comparison says whether the data were used to fit a library parameter (``calibration``: the test
+checks the quality of that fit) or not (``validation``: an out-of-sample prediction), how the error is
+measured (``abs``: model - data in the data's unit; ``rel``: model / data - 1) and the tolerance with the
+reason a materials scientist would accept it. The tests in this directory assert these tolerances; the
+report script (tools/validation_report.py) plots the same numbers. Nothing here is fitted: the model runs
+with the packaged library (pressbook/data/materials.toml).
+
+Experimental set-ups are rebuilt as pressbook designs with the masses, dies, pressures, holds and
+measurement (stack) pressures the sources give; where a source does not give one, the choice is stated
+next to it (``assumed``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pressbook.design import Design, Die, Layer, Operation, Step
+from pressbook.materials import default_library
+from pressbook.simulate import simulate
+
+try:
+    from . import literature as L
+except ImportError:  # imported as a top-level module (tools/)
+    import literature as L
+
+RELEASED_STACK = 0.11  # MPa: Miss 2026 release their pellets to 0.11 MPa; used for every "released" density
+
+
+@dataclass
+class Comparison:
+    name: str            # dataset name, as in the report
+    role: str            # "calibration" or "validation"
+    quantity: str
+    x: np.ndarray
+    x_label: str
+    data: np.ndarray
+    model: np.ndarray
+    error: str           # "abs" or "rel"
+    tolerance: float
+    why: str             # why this tolerance
+    fitted: str = ""     # calibration: which parameters these data fixed
+    expected_failure: str = ""  # non-empty: a known disagreement (see the report), the test is xfail(strict)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def errors(self) -> np.ndarray:
+        return self.model - self.data if self.error == "abs" else self.model / self.data - 1.0
+
+    @property
+    def max_error(self) -> float:
+        return float(np.max(np.abs(self.errors)))
+
+    @property
+    def passed(self) -> bool:
+        return self.max_error <= self.tolerance
+
+
+def pellet(material=None, *, mass, die, pressure, hold=60.0, stack=RELEASED_STACK, composition=None):
+    """One powder layer pressed once in a die, then held at ``stack`` (the measurement pressure)."""
+    d = Design(title="pellet", die=Die(diameter=die),
+               layers=[Layer(name="pellet", role="separator", material=material, composition=composition, mass=mass)],
+               steps=[Step(add=["pellet"], pressure=pressure, hold=hold)], operation=Operation(stack_pressure=stack))
+    return simulate(d).layer("pellet")
+
+
+def fit_library():
+    """tools/fit_library.py as a module (the tools directory is not a package)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+    if "fit_library" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "fit_library", Path(__file__).resolve().parents[2] / "tools" / "fit_library.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["fit_library"] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules["fit_library"]
+
+
+def curve(f, lo=20.0, hi=600.0, n=30):
+    """The model on a pressure grid, for the report's plots of single-point datasets."""
+    xs = np.linspace(lo, hi, n)
+    return xs, _vec(f, xs)
+
+
+def _vec(f, xs):
+    return np.array([f(float(x)) for x in xs])
+
+
+# ---------------------------------------------------------------- densities
+def miss_li55_under_load():
+    d = L.miss_li55_density("UNDER LOAD")
+    m = _vec(lambda P: pellet("Li5.5PS4.5Cl1.5", mass=80.2, die=10, pressure=P).density_under_load, d.x)
+    return Comparison(d.name, "calibration", "relative density under load", d.x, d.x_label, d.y, m, "abs", 0.03,
+                      "card recomputation from printed thicknesses (about +/-0.01) plus the misfit of a two-parameter "
+                      "Heckel law over 10-400 MPa; 0.03 in relative density is the usual agreement of compaction laws",
+                      fitted="Li5.5PS4.5Cl1.5 heckel_intercept, yield_pressure")
+
+
+def miss_li55_released():
+    d = L.miss_li55_density("AFTER RELEASE")
+    m = _vec(lambda P: pellet("Li5.5PS4.5Cl1.5", mass=80.2, die=10, pressure=P).relative_density, d.x)
+    return Comparison(d.name, "validation", "relative density released in the die", d.x, d.x_label, d.y, m, "abs", 0.03,
+                      "predicted from the under-load fit and one springback number (300 MPa); same 0.03 as the "
+                      "under-load curve: the elastic step adds < 0.01", fitted="(springback at 300 MPa only)")
+
+
+def miss_nmc622_under_load():
+    d = L.miss_nmc622_density("UNDER LOAD")
+    m = _vec(lambda P: pellet("NCM622", mass=80.0, die=10, pressure=P).density_under_load, d.x)
+    return Comparison(d.name, "calibration", "relative density under load", d.x, d.x_label, d.y, m, "abs", 0.03,
+                      "as the argyrodite curve", fitted="NCM622 heckel_intercept, yield_pressure")
+
+
+def miss_nmc622_released():
+    d = L.miss_nmc622_density("AFTER RELEASE")
+    m = _vec(lambda P: pellet("NCM622", mass=80.0, die=10, pressure=P).relative_density, d.x)
+    return Comparison(d.name, "validation", "relative density released in the die", d.x, d.x_label, d.y, m, "abs", 0.04,
+                      "NMC622 springs back 0.7-8.6 %, strongly pressure dependent; one modulus from the 300 MPa "
+                      "value cannot follow it exactly: 0.04 (digitized-trend range 0.03-0.05)",
+                      fitted="(springback at 300 MPa only)")
+
+
+def sakuda_glass_density():
+    d = L.sakuda_glass_density()
+    m = _vec(lambda P: pellet("Li3PS4", mass=500.0, die=10, pressure=P).relative_density, d.x)
+    return Comparison(d.name, "calibration", "relative density released", d.x, d.x_label, d.y, m, "abs", 0.05,
+                      "third-party eye-read of a figure, ranges of +/-0.02-0.03 printed in the table; 0.05 for a "
+                      "digitized trend", fitted="Li3PS4 heckel_intercept, yield_pressure (with M = 20 GPa estimate)")
+
+
+def doux_li6ps5cl_density():
+    d = L.doux_li6ps5cl_density()
+    m = pellet("Li6PS5Cl", mass=d.extra["mass_mg"], die=d.extra["die_mm"], pressure=float(d.x[0])).ejected_density
+    return Comparison(d.name, "calibration", "relative density of the ejected pellets (4-pellet mean)", d.x[:1], d.x_label,
+                      np.array([d.extra["mean"]]), np.array([m]), "abs", 0.03,
+                      "the four pellets span 0.803-0.849 (+/-0.023 about the mean)", fitted="Li6PS5Cl yield_pressure",
+                      extra={"pellets": d.y, "curve": curve(lambda P: pellet(
+                          "Li6PS5Cl", mass=d.extra["mass_mg"], die=d.extra["die_mm"], pressure=P).ejected_density)})
+
+
+def minnmann_composite_porosity():
+    d = L.minnmann_composite_porosity()
+    lib = default_library()
+    rho_cam, rho_se = lib.get("NCM622")["density"], lib.get("Li6PS5Cl")["density"]
+
+    def porosity(v):
+        w = v * rho_cam / (v * rho_cam + (1 - v) * rho_se)  # volume -> mass fraction of the active material
+        return pellet(composition={"NCM622": w, "Li6PS5Cl": 1 - w}, mass=100.0, die=10,
+                      pressure=d.extra["pressure"], hold=d.extra["hold"]).porosity
+    m = _vec(porosity, d.x)
+    return Comparison(d.name, "validation", "composite porosity at 380 MPa, 3 min", d.x, d.x_label, d.y, m, "abs", 0.05,
+                      "porosity from thickness; the author warns of up to 10 % error and assumes 14 % on average "
+                      "(range 7.6-17 %): 0.05 in porosity is the digitized-trend tolerance",
+                      expected_failure=("the model gives 16-19 % porosity, rising with the active fraction; the "
+                                        "leanest composite (25 vol% NCM622) was measured at 7.6 %, denser than Doux's "
+                                        "pure Li6PS5Cl pellets (18 % porous at 370 MPa) that set the SE yield pressure: "
+                                        "the two studies' powders or porosity measurements differ, and the volume mixing "
+                                        "rule cannot make a composite denser than its softer component"),
+                      extra={"average": d.extra["average"]})
+
+
+def llzo_cold_pressing():
+    P = np.array([100.0, 300.0, 500.0])
+    m = _vec(lambda p: pellet("LLZO", mass=300.0, die=10, pressure=p).relative_density, P)
+    return Comparison("LLZO cold pressing (no densification)", "validation", "relative density released", P,
+                      "pressure (MPa)", np.full_like(P, 0.70), m, "abs", 0.0,
+                      "garnet oxides do not deform plastically at die pressures (hardness 11 GPa); a cold-pressed "
+                      "green compact stays near its packing density: the test asserts model < 0.70 (data column = "
+                      "the bound)", extra={"bound": 0.70})
+
+
+# ---------------------------------------------------------------- conductivity
+def miss_li55_conductivity():
+    d = L.miss_li55_conductivity()
+    m = _vec(lambda P: pellet("Li5.5PS4.5Cl1.5", mass=80.2, die=10, pressure=P, stack=P).ionic_conductivity, d.x)
+    return Comparison(d.name, "calibration", "ionic conductivity under the forming pressure", d.x, d.x_label, d.y, m,
+                      "rel", 0.30, "digitized conductivities (5-10 %) and a three-parameter contact law; +/-30 % is "
+                      "inside the +/-50 % inter-laboratory spread of argyrodite conductivity (Ohno 2020)",
+                      fitted="Li5.5PS4.5Cl1.5 ionic_conductivity, percolation_density, conductivity_exponent")
+
+
+def cronau_li55_conductivity():
+    P, s, stack = L.cronau_li55()
+    # assumed: 100 mg in a 10 mm die (not given); hold 120 s and stack ~97 MPa from the protocol
+    m = pellet("Li5.5PS4.5Cl1.5", mass=100.0, die=10, pressure=P, hold=120.0, stack=stack).ionic_conductivity
+    grid = curve(lambda p: pellet("Li5.5PS4.5Cl1.5", mass=100.0, die=10, pressure=p, hold=120.0,
+                                  stack=min(stack, p)).ionic_conductivity)
+    return Comparison("Cronau 2021 Li5.5PS4.5Cl1.5 conductivity", "validation",
+                      "conductivity after 389 MPa, measured at ~97 MPa stack", np.array([P]), "fabrication pressure (MPa)",
+                      np.array([s]), np.array([m]), "rel", 0.30,
+                      "another laboratory, same composition: +/-30 %, inside the +/-50 % inter-laboratory spread "
+                      "(Ohno 2020)", extra={"curve": grid})
+
+
+def doux_li6ps5cl_conductivity():
+    P, s, D = L.doux_li6ps5cl_conductivity()
+    m = pellet("Li6PS5Cl", mass=200.0, die=13, pressure=P, stack=RELEASED_STACK).ionic_conductivity
+    return Comparison("Doux 2020 Li6PS5Cl conductivity", "calibration", "conductivity of the 370 MPa pellet",
+                      np.array([P]), "pressure (MPa)", np.array([s]), np.array([m]), "rel", 0.30,
+                      "printed as 2-2.5 mS/cm (+/-11 %); +/-30 % as for every conductivity",
+                      fitted="Li6PS5Cl ionic_conductivity", extra={"curve": curve(lambda p: pellet(
+                          "Li6PS5Cl", mass=200.0, die=13, pressure=p).ionic_conductivity)})
+
+
+def sakuda_glass_conductivity():
+    d = L.sakuda_glass_conductivity()
+    m = _vec(lambda P: pellet("Li3PS4", mass=200.0, die=10, pressure=P).ionic_conductivity, d.x)
+    return Comparison(d.name, "calibration", "conductivity of cold-pressed glass", d.x, d.x_label, d.y, m, "rel", 0.30,
+                      "+/-30 % as for every conductivity. The two points fixed D_c and t by an exact solve on the "
+                      "Heckel law; the model's pellet also loses 1-2 % of the axial pressure to die-wall friction, and "
+                      "at 70 MPa (D = 0.60, D_c = 0.59) that moves sigma by about 20 %",
+                      fitted="Li3PS4 percolation_density, conductivity_exponent",
+                      extra={"curve": curve(lambda p: pellet("Li3PS4", mass=200.0, die=10, pressure=p).ionic_conductivity)})
+
+
+def koerver_separator_resistance():
+    k = L.koerver_cell()
+    o = simulate(fit_library().koerver_design(k))
+    R_sep = o.layer("separator").resistance
+    R_cat = [R for e, meaning, R in o.impedance.elements if meaning == "cathode"][0]
+    return Comparison("Koerver 2017 NCM811 | beta-Li3PS4 | In cell", "validation",
+                      "separator resistance (ohm); the cathode arc (calibration of interface_asr) in extra",
+                      np.array([k["pressure"]]), "pressure (MPa)", np.array([k["R_separator_ohm"]]), np.array([R_sep]),
+                      "rel", 0.50, "inter-laboratory spread of sulfide conductivity (+/-50 %, Ohno 2020)",
+                      expected_failure=("the library has no crystalline beta-Li3PS4; the 75Li2S-25P2S5 glass "
+                                        "(sigma_bulk 0.34 mS/cm) stands in for it here. The measured 463 ohm for ~400 um "
+                                        "means about 0.11 mS/cm: a beta-Li3PS4 entry needs its own compaction and "
+                                        "conductivity data"),
+                      extra={"R_cathode_model": R_cat, "R_cathode_data": k["R_cathode_ohm"]})
+
+
+def koerver_cathode_arc():
+    k = L.koerver_cell()
+    o = simulate(fit_library().koerver_design(k))
+    R_cat = [R for e, meaning, R in o.impedance.elements if meaning == "cathode"][0]
+    return Comparison("Koerver 2017 cathode|SE charge-transfer arc", "calibration",
+                      "R_SE/cathode at the start of charge (ohm)", np.array([k["pressure"]]), "pressure (MPa)",
+                      np.array([k["R_cathode_ohm"]]), np.array([R_cat]), "rel", 0.05,
+                      "the value NCM811 interface_asr was backed out from (tools/fit_library.py); 5 % allows the "
+                      "rounding of the library value and a 12 mg composite mass",
+                      fitted="NCM811 interface_asr")
+
+
+# ---------------------------------------------------------------- lithium
+def symmetric_li_cell(stack: float, se_pressure: float = 370.0, attach: float | None = None):
+    """Doux 2020 Li | Li6PS5Cl | Li: 13 mm die, 200 mg SE at 370 MPa, Li foils attached at max(25 MPa, stack)
+    (protocols.csv: 25 MPa for contact, then the operating stack), operated at ``stack``."""
+    attach = max(25.0, stack) if attach is None else attach
+    d = Design.from_toml(f"""
+title = "Doux 2020 symmetric cell, {stack} MPa"
+[die]
+diameter = "13 mm"
+[[layers]]
+name = "Li bottom"
+role = "anode"
+material = "Li"
+thickness = "500 um"
+[[layers]]
+name = "separator"
+role = "separator"
+material = "Li6PS5Cl"
+mass = "200 mg"
+[[layers]]
+name = "Li top"
+role = "anode"
+material = "Li"
+thickness = "500 um"
+[[steps]]
+add = ["separator"]
+pressure = "{se_pressure} MPa"
+hold = "1 min"
+[[steps]]
+add = ["Li bottom", "Li top"]
+pressure = "{attach} MPa"
+hold = "1 min"
+[operation]
+stack_pressure = "{stack} MPa"
+""")
+    return simulate(d)
+
+
+def doux_short_circuit():
+    d = L.doux_time_to_short()
+    scores = []
+    for P in d.x:
+        o = symmetric_li_cell(float(P))
+        scores.append(max(r.score for r in o.risks if r.name == "lithium creep short"))
+    return Comparison(d.name, "validation", "lithium creep short score (0-1) vs time to short (h)", d.x, d.x_label,
+                      d.y, np.array(scores), "order", 0.0,
+                      "ordering only: the score must not decrease as the time to short decreases, be low (< 0.33) at "
+                      "<= 5 MPa (no short) and high (> 0.66) at 75 MPa (short on pressing). The 5/25/75 MPa anchors of "
+                      "the score were read from this same study, so this is a consistency check of the whole chain "
+                      "(porosity of the model's separator, attachment pressure), not an independent validation",
+                      extra={"censored": d.extra["censored"]})
+
+
+ALL = (miss_li55_under_load, miss_li55_released, miss_nmc622_under_load, miss_nmc622_released, sakuda_glass_density,
+       doux_li6ps5cl_density, minnmann_composite_porosity, llzo_cold_pressing, miss_li55_conductivity,
+       cronau_li55_conductivity, doux_li6ps5cl_conductivity, sakuda_glass_conductivity, koerver_cathode_arc,
+       koerver_separator_resistance,
+       doux_short_circuit)
+
+
+def order_ok(c: Comparison) -> bool:
+    """Short-circuit ordering: score non-decreasing with decreasing time to short (uncensored points), every
+    censored (no-short) point at or below every uncensored score, low at <= 5 MPa, high at 75 MPa."""
+    cens = c.extra["censored"]
+    t, s = c.data[~cens], c.model[~cens]
+    o = np.argsort(-t)  # longest time first
+    mono = bool(np.all(np.diff(s[o]) >= -1e-12)) and s[o][-1] > s[o][0]
+    below = bool(np.all(c.model[cens][:, None] <= s[None, :] + 1e-12))
+    low = bool(np.all(c.model[c.x <= 5.0] < 0.33))
+    high = bool(np.all(c.model[c.x >= 75.0] > 0.66))
+    return mono and below and low and high
+
+
+def verdict(c: Comparison) -> bool:
+    if c.error == "order":
+        return order_ok(c)
+    if c.name.startswith("LLZO"):
+        return bool(np.all(c.model < c.extra["bound"]))
+    return c.passed
+
+
+def error_table(comparisons) -> str:
+    lines = [f"{'dataset':<52} {'role':<11} {'n':>2} {'error':>6} {'max |err|':>10} {'tol':>6}  result",
+             "-" * 100]
+    for c in comparisons:
+        ok = verdict(c)
+        if c.error == "order":
+            err, tol = "order", "-"
+            mx = "-"
+        elif c.name.startswith("LLZO"):
+            err, tol, mx = "bound", "<0.70", f"{c.model.max():.3f}"
+        else:
+            err = c.error
+            mx = f"{100 * c.max_error:.1f} %" if c.error == "rel" else f"{c.max_error:.3f}"
+            tol = f"{100 * c.tolerance:.0f} %" if c.error == "rel" else f"{c.tolerance:.2f}"
+        res = "pass" if ok else ("KNOWN FAIL" if c.expected_failure else "FAIL")
+        lines.append(f"{c.name[:52]:<52} {c.role:<11} {len(c.x):>2} {err:>6} {mx:>10} {tol:>6}  {res}")
+    lines.append("")
+    lines.append("point by point (x: data -> model):")
+    for c in comparisons:
+        pts = ", ".join(f"{x:g}: {d:.3g} -> {m:.3g}" for x, d, m in zip(c.x, c.data, c.model))
+        lines.append(f"  {c.name}: {pts}")
+        if c.expected_failure:
+            lines.append(f"    known disagreement: {c.expected_failure}")
+    return "\n".join(lines)
+
+
+def compute_all():
+    return [f() for f in ALL]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(error_table(compute_all()))

@@ -1,0 +1,140 @@
+"""pressbook against published measurements (tests/validation/data, copied from ../shared/data/literature).
+
+Two kinds of check, kept apart:
+
+* calibration: the data fixed a library parameter (tools/fit_library.py reproduces each fit). The test
+  checks the quality of the fit as the *whole model* reproduces it (die, mass, friction, hold), not only
+  the fitted equation;
+* validation: data no parameter was fitted to (out of sample).
+
+Tolerances (each stated before looking at the result; the same numbers live in cases.py):
+
+=====================================================  ============  =========  ==============================================
+dataset                                                role          tolerance  why a materials scientist would accept it
+=====================================================  ============  =========  ==============================================
+Miss 2026 Li5.5PS4.5Cl1.5 density under load           calibration   +/-0.03 D  densities recomputed from printed thicknesses
+                                                                                (~0.01) plus the misfit of a 2-parameter Heckel
+                                                                                law over 10-400 MPa
+Miss 2026 Li5.5PS4.5Cl1.5 density after release        validation    +/-0.03 D  predicted from the under-load fit + one
+                                                                                springback number (300 MPa)
+Miss 2026 NMC622 density under load                    calibration   +/-0.03 D  as above
+Miss 2026 NMC622 density after release                 validation    +/-0.04 D  NMC springback is 0.7-8.6 % and pressure
+                                                                                dependent; one modulus cannot follow it exactly
+Sakuda 2013 Li3PS4 glass density (Fig. 2a)             calibration   +/-0.05 D  third-party eye-read figure (digitized trend)
+Doux 2020 Li6PS5Cl density (4-pellet mean)             calibration   +/-0.03 D  the pellets span 0.803-0.849
+Minnmann 2021 composite porosity at 380 MPa            validation    +/-0.05    porosity from thickness, author warns of up to
+                                                                                10 % error; digitized-trend tolerance
+LLZO cold pressing                                     validation    D < 0.70   the oxide does not densify without sintering
+Miss 2026 Li5.5PS4.5Cl1.5 conductivity under load      calibration   +/-30 %    digitized; inside the +/-50 % inter-laboratory
+                                                                                spread of argyrodites (Ohno 2020)
+Cronau 2021 Li5.5PS4.5Cl1.5 conductivity (389/97 MPa)  validation    +/-30 %    other laboratory, same composition
+Doux 2020 Li6PS5Cl conductivity                        calibration   +/-30 %    printed as 2-2.5 mS/cm
+Sakuda 2013 Li3PS4 glass conductivity                  calibration   +/-30 %    two points, exact solve; friction near D_c
+Koerver 2017 cathode|SE arc                            calibration   +/-5 %     the value interface_asr was backed out from
+Koerver 2017 beta-Li3PS4 separator resistance          validation    +/-50 %    inter-laboratory spread (Ohno 2020)
+Doux 2020 Li|Li6PS5Cl|Li time to short                 validation    ordering   score monotonic in time to short, low <= 5 MPa,
+                                                                                high at 75 MPa (anchors from the same study:
+                                                                                a consistency check)
+=====================================================  ============  =========  ==============================================
+
+Two comparisons are known to fail and are marked ``xfail(strict=True)`` with the reason (so they turn
+into errors the day the model gets them right and the mark must go): the Minnmann composite porosity
+(model 19-21 % vs 7.6-17 %: the Li6PS5Cl yield pressure comes from Doux's hard NEI powder, and the
+composite springback uses the compliant Reuss bound) and the Koerver separator (beta-Li3PS4 is aliased
+to the glass's parameters; the crystalline phase conducts about 3x less). No tolerance was changed to
+make a comparison pass.
+
+Running with ``pytest -s`` prints the error table; it is also written to test-artifacts/validation_table.txt.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from . import cases
+from .conftest import ARTIFACTS
+
+
+CALIBRATION = ["Miss 2026 Li5.5PS4.5Cl1.5 density under load", "Miss 2026 NMC622 density under load",
+               "Sakuda 2013 Li3PS4 glass density", "Doux 2020 Li6PS5Cl density",
+               "Miss 2026 Li5.5PS4.5Cl1.5 conductivity under load", "Doux 2020 Li6PS5Cl conductivity",
+               "Sakuda 2013 Li3PS4 glass conductivity", "Koerver 2017 cathode|SE charge-transfer arc"]
+VALIDATION = ["Miss 2026 Li5.5PS4.5Cl1.5 density after release", "Miss 2026 NMC622 density after release",
+              "Cronau 2021 Li5.5PS4.5Cl1.5 conductivity"]
+KNOWN_FAILURES = ["Minnmann 2021 NCM622:Li6PS5Cl composite porosity", "Koerver 2017 NCM811 | beta-Li3PS4 | In cell"]
+
+
+def _explain(c: cases.Comparison) -> str:
+    pts = ", ".join(f"{x:g}: data {d:.4g} model {m:.4g}" for x, d, m in zip(c.x, c.data, c.model))
+    return f"{c.name}: max |error| {c.max_error:.3g} > tolerance {c.tolerance:g} ({c.error}); {pts}"
+
+
+def test_error_table(comparisons):
+    """Print the error table (pytest -s) and save it to test-artifacts/validation_table.txt."""
+    text = cases.error_table(comparisons.values())
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "validation_table.txt").write_text(text + "\n", encoding="utf-8")
+    print("\n" + text)
+    assert set(CALIBRATION + VALIDATION + KNOWN_FAILURES) <= set(comparisons)
+
+
+@pytest.mark.parametrize("name", CALIBRATION)
+def test_calibration_fit_quality(comparisons, name):
+    """The data a parameter was fitted to are reproduced by the whole model within the stated tolerance."""
+    c = comparisons[name]
+    assert c.role == "calibration" and c.fitted
+    assert c.passed, _explain(c)
+
+
+@pytest.mark.parametrize("name", VALIDATION)
+def test_out_of_sample(comparisons, name):
+    c = comparisons[name]
+    assert c.role == "validation"
+    assert c.passed, _explain(c)
+
+
+@pytest.mark.parametrize("name", KNOWN_FAILURES)
+def test_known_disagreements(comparisons, name):
+    """Out-of-sample data the model does not reproduce; the reason is in the comparison (and the report)."""
+    c = comparisons[name]
+    assert c.expected_failure
+    if not c.passed:
+        pytest.xfail(c.expected_failure)
+    pytest.fail(f"{name} now agrees with the data ({_explain(c)}): remove it from KNOWN_FAILURES")
+
+
+def test_minnmann_composites_trend_and_average(comparisons):
+    """What the model does get right about the Minnmann composites: porosity rises with the active-material
+    fraction from the leanest composite (7.6 %) to the richer ones (13-17 %), and every composite is porous
+    (> 5 %) after cold pressing at 380 MPa; the mean over the five compositions is within 0.05 of the
+    author's stated average porosity of 14 % (the per-composition level of the leanest composite is the
+    known disagreement above)."""
+    c = comparisons["Minnmann 2021 NCM622:Li6PS5Cl composite porosity"]
+    assert c.model[-1] > c.model[0] and c.data[-1] > c.data[0]
+    assert np.all(c.model > 0.05)
+    assert abs(float(np.mean(c.model)) - c.extra["average"]) < 0.05, (np.mean(c.model), c.extra["average"])
+
+
+def test_llzo_does_not_densify_by_cold_pressing(comparisons):
+    """LLZO (hardness ~11 GPa) stays a porous green compact: relative density < 0.70 up to 500 MPa, and
+    pressing from 100 to 500 MPa gains less than 0.02."""
+    c = comparisons["LLZO cold pressing (no densification)"]
+    assert np.all(c.model < c.extra["bound"]), c.model
+    assert c.model[-1] - c.model[0] < 0.02
+
+
+def test_lithium_short_circuit_ordering(comparisons):
+    """Doux 2020 Li|Li6PS5Cl|Li: the model's 'lithium creep short' score rises as the measured time to short
+    falls (10 -> 75 MPa), stays low (< 0.33) at 2 and 5 MPa (no short in 165 h / 1000 h) and is high
+    (> 0.66) at 75 MPa (short on pressing). Censored runs (no short) must score no higher than any run
+    that shorted."""
+    c = comparisons["Doux 2020 Li|Li6PS5Cl|Li time to short"]
+    assert cases.order_ok(c), dict(zip(c.x.tolist(), np.round(c.model, 3).tolist()))
+
+
+def test_library_reproduces_fits():
+    """Every fitted parameter in materials.toml equals its reproducible fit within 2 % (tools/fit_library.py)."""
+    fl = cases.fit_library()
+    bad = [(f.material, f.parameter, f.value, f.library_value()) for f in fl.fits() if f.library and
+           f.mismatch() > fl.TOLERANCE]
+    assert not bad, bad

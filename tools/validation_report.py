@@ -1,0 +1,104 @@
+"""Model vs data for every validation dataset: a standalone HTML report (Bokeh, inline resources).
+
+    python tools/validation_report.py [--out test-artifacts/validation_report.html]
+
+Prints the error table (tests/validation/cases.py) and writes one figure per dataset, data as circles and
+the model as squares joined by a line, with the tolerance and whether the data were used for calibration.
+The fitted parameters (tools/fit_library.py) are listed at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "validation"))
+sys.path.insert(0, str(ROOT))
+
+import cases  # noqa: E402
+
+
+def figure_for(c):
+    from bokeh.models import ColumnDataSource, Div
+    from bokeh.plotting import figure
+
+    log_y = c.error == "rel" or c.error == "order"
+    fig = figure(title=f"{c.name} [{c.role}]", width=520, height=340, x_axis_label=c.x_label,
+                 y_axis_label=c.quantity[:60], y_axis_type="log" if log_y and c.error == "rel" else "linear",
+                 tools="pan,wheel_zoom,box_zoom,reset,save,hover",
+                 tooltips=[("x", "@x"), ("data", "@data"), ("model", "@model")])
+    src = ColumnDataSource({"x": c.x, "data": c.data, "model": c.model})
+    if c.error == "order":  # time to short (data) vs risk score (model): two axes would mislead; plot both scaled
+        from bokeh.models import LinearAxis, Range1d
+        fig.yaxis.axis_label = "time to short (h)"
+        fig.scatter("x", "data", source=src, size=9, legend_label="data: time to short (h)", color="#1f77b4")
+        fig.extra_y_ranges = {"score": Range1d(-0.05, 1.05)}
+        fig.add_layout(LinearAxis(y_range_name="score", axis_label="model risk score"), "right")
+        fig.line("x", "model", source=src, y_range_name="score", color="#d62728", legend_label="model: creep-short score")
+        fig.scatter("x", "model", source=src, y_range_name="score", marker="square", size=8, color="#d62728")
+    else:
+        import numpy as np
+        lo = c.data - c.tolerance if c.error == "abs" else c.data * (1 - c.tolerance)
+        hi = c.data + c.tolerance if c.error == "abs" else c.data * (1 + c.tolerance)
+        if c.error in ("abs", "rel") and c.tolerance > 0:
+            fig.segment(x0=c.x, x1=c.x, y0=np.maximum(lo, 1e-6), y1=hi, color="#1f77b4", alpha=0.5,
+                        legend_label="data +/- tolerance")
+        if "curve" in c.extra:
+            xs, ys = c.extra["curve"]
+            fig.line(xs, ys, color="#d62728", alpha=0.5, line_dash="dotted", legend_label="model vs pressure")
+        fig.scatter("x", "data", source=src, size=9, legend_label="data", color="#1f77b4")
+        fig.line("x", "model", source=src, color="#d62728", legend_label="model")
+        fig.scatter("x", "model", source=src, marker="square", size=7, color="#d62728")
+        if c.name.startswith("LLZO"):
+            fig.line("x", "data", source=src, line_dash="dashed", color="#1f77b4", legend_label="bound 0.70")
+    fig.legend.location = "bottom_right"
+    fig.legend.click_policy = "hide"
+    ok = cases.verdict(c)
+    status = "pass" if ok else ("known disagreement" if c.expected_failure else "FAIL")
+    tol = {"abs": f"+/-{c.tolerance:g}", "rel": f"+/-{100 * c.tolerance:.0f} %"}.get(c.error, "see text")
+    text = (f"<b>{html.escape(c.name)}</b> ({c.role}{', fitted: ' + html.escape(c.fitted) if c.fitted else ''})<br>"
+            f"tolerance {tol}: {html.escape(c.why)}<br>result: <b>{status}</b>"
+            + (f"<br><i>{html.escape(c.expected_failure)}</i>" if c.expected_failure else ""))
+    return fig, Div(text=text, width=520)
+
+
+def build(out: Path) -> str:
+    from bokeh.embed import file_html
+    from bokeh.layouts import column, gridplot
+    from bokeh.models import Div
+    from bokeh.resources import INLINE
+
+    comps = cases.compute_all()
+    table = cases.error_table(comps)
+    fl = cases.fit_library()
+    fits = fl.table(fl.fits())
+    cells = []
+    for c in comps:
+        fig, div = figure_for(c)
+        cells.append(column(fig, div))
+    head = Div(text="<h2>pressbook validation report</h2><p>Model vs published data (tests/validation/data, "
+                    "third-party transcriptions of the papers; see its README). Calibration: the data fixed a "
+                    "library parameter; validation: out of sample.</p>", width=1060)
+    body = column(head, gridplot(cells, ncols=2, toolbar_location="right"),
+                  Div(text="<h3>Error table</h3><pre>" + html.escape(table) + "</pre>", width=1060),
+                  Div(text="<h3>Fitted library parameters (tools/fit_library.py)</h3><pre>" + html.escape(fits)
+                      + "</pre>", width=1060))
+    page = file_html(body, INLINE, "pressbook validation report")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return table
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="model vs data report")
+    ap.add_argument("--out", type=Path, default=ROOT / "test-artifacts" / "validation_report.html")
+    args = ap.parse_args(argv)
+    print(build(args.out))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
