@@ -1,0 +1,95 @@
+# pressbook: set-up, app, tests.   Run `make help` for the list.
+#
+#   make venv          .venv with pressbook (editable) + app and test extras, pinned
+#   make app           the sequence designer at http://127.0.0.1:8866/ (PORT=...)
+#   make serve-class   every notebook in notebooks/, preheated kernels, for a class
+#   make test          the whole test suite, including the browser tests
+#   make clean         remove .venv, caches and test artefacts
+#
+# Variables: PORT (8866), IP (127.0.0.1; IP=0.0.0.0 lets other machines in),
+# PYTHON (python3), VOILA_ARGS (extra Voila options), PYTEST_ARGS,
+# PRESSBOOK_CHROMIUM (browser for the browser tests; default /usr/bin/chromium).
+
+PYTHON      ?= python3
+VENV        ?= .venv
+PORT        ?= 8866
+IP          ?= 127.0.0.1
+VOILA_ARGS  ?=
+PYTEST_ARGS ?=
+CHROMIUM    := $(or $(PRESSBOOK_CHROMIUM),/usr/bin/chromium)
+
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.stamp
+VOILA := $(BIN)/voila --no-browser --port=$(PORT) --Voila.ip=$(IP)
+
+.DEFAULT_GOAL := help
+.PHONY: help venv app serve-class test chromium clean
+
+help:
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+
+venv: $(STAMP)
+
+# Re-run only when the dependencies change; the package itself is editable.
+$(STAMP): pyproject.toml binder/constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "ERROR: the pinned versions (binder/constraints.txt) need Python >= 3.11;"; \
+	  echo "       '$(PYTHON)' is $$($(PYTHON) --version 2>&1). Try: make PYTHON=python3.11 ..."; \
+	  exit 1; }
+	@if [ ! -x "$(BIN)/pip" ]; then \
+	  echo "creating $(VENV) with $(PYTHON)"; \
+	  $(PYTHON) -m venv $(VENV) || { \
+	    echo "ERROR: '$(PYTHON) -m venv' failed. On Debian/Ubuntu: apt-get install python3-venv"; \
+	    exit 1; }; \
+	fi
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[app,test]' -c binder/constraints.txt
+	@touch $@
+
+app: venv
+	@test -f notebooks/designer.ipynb || { echo "ERROR: notebooks/designer.ipynb is missing"; exit 1; }
+	@echo
+	@echo "    pressbook designer:  http://$(IP):$(PORT)/      (Ctrl-C to stop)"
+	@echo
+	$(VOILA) --Voila.config_file_paths=etc/voila/app $(VOILA_ARGS) notebooks/designer.ipynb
+
+serve-class: venv
+	@echo
+	@echo "    pressbook notebooks:  http://$(IP):$(PORT)/      (Ctrl-C to stop)"
+	@echo "    the designer:         http://$(IP):$(PORT)/voila/render/designer.ipynb"
+	@echo
+	$(VOILA) --Voila.config_file_paths=etc/voila/class $(VOILA_ARGS) notebooks
+
+test: venv chromium
+	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
+
+# The browser tests need Debian's Chromium (never `playwright install`: no
+# download of browser builds).  Installed with apt when possible; otherwise the
+# browser tests skip with a reason (or fail when CI is set).
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  echo "browser for the browser tests: $(CHROMIUM)"; \
+	elif [ -n "$(PRESSBOOK_CHROMIUM)" ]; then \
+	  echo "WARNING: PRESSBOOK_CHROMIUM=$(PRESSBOOK_CHROMIUM) is not an executable file."; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "NOTE: no /usr/bin/chromium and no apt-get here: browser tests will not run."; \
+	  echo "      Point PRESSBOOK_CHROMIUM at a Chromium or Chrome binary, e.g. on macOS:"; \
+	  echo "      export PRESSBOOK_CHROMIUM='/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'"; \
+	else \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else SUDO=no; fi; \
+	  if [ "$$SUDO" = no ]; then \
+	    echo "NOTE: /usr/bin/chromium is missing and installing it needs root:"; \
+	    echo "      sudo apt-get update && sudo apt-get install -y chromium"; \
+	  else \
+	    echo "installing Chromium for the browser tests (apt-get install chromium)"; \
+	    $$SUDO apt-get update -q && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+	      || echo "WARNING: could not install chromium with apt-get."; \
+	  fi; \
+	  [ -x /usr/bin/chromium ] || echo "NOTE: still no /usr/bin/chromium: browser tests will not run (set PRESSBOOK_CHROMIUM)."; \
+	fi
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache build *.egg-info
+	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

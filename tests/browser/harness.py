@@ -1,0 +1,179 @@
+"""Helpers for the browser tests (Voila + Debian's Chromium through Playwright).
+
+Import them in a test module under tests/browser/:
+
+    from harness import open_app, error_outputs, kernel_errors, snap
+
+(tests/browser/conftest.py puts this folder on sys.path, so that works whatever
+pytest's import mode).  The fixtures themselves (voila, browser, page) live in
+conftest.py, whose docstring is the guide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+VOILA_CONFIGS = {
+    "app": ROOT / "etc" / "voila" / "app",  # `make app`: culling, no preheat
+    "class": ROOT / "etc" / "voila" / "class",  # `make serve-class`: + preheated kernels
+}
+CHROMIUM = os.environ.get("PRESSBOOK_CHROMIUM") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Every host name fails at once (127.0.0.1 is no name): the tests never wait
+    # on, or depend on, the internet (Voila's template links a CDN stylesheet).
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+
+# Voila has finished when its spinner is gone, every cell output has been
+# rendered (Voila replaces each output's <script> with a renderer), and every
+# widget renderer (an lm-Panel) holds its view: that needs the kernel
+# connection, so the app is live.
+_READY_JS = """() =>
+  !document.getElementById('loading')
+  && document.querySelectorAll('script[type="application/vnd.voila.cell-output+json"]').length === 0
+  && ![...document.querySelectorAll('.jp-OutputArea-output.lm-Panel')].some(e => e.childElementCount === 0)
+"""
+
+_ERRORS_JS = """() => {
+  const texts = [];
+  for (const e of document.querySelectorAll(
+      '[data-mime-type="application/vnd.jupyter.stderr"], [data-mime-type="application/vnd.jupyter.error"]'))
+    texts.push(e.innerText.trim());
+  for (const e of document.querySelectorAll('.jp-OutputArea-output'))
+    if (e.innerText.trim().startsWith('Error displaying widget')) texts.push(e.innerText.trim());
+  return texts;
+}"""
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class PageRecord:
+    """What a page saw besides its DOM: JS errors, console lines, kernel errors."""
+
+    def __init__(self) -> None:
+        self.page_errors: list[str] = []
+        self.console: list[str] = []
+        self.kernel_errors: list[str] = []
+
+
+_RECORDS: dict[int, PageRecord] = {}
+
+
+def watch(page) -> PageRecord:
+    """Start recording a page's JS errors, console and kernel error messages.
+
+    The `page` fixture calls this; call it yourself on pages you open with
+    `browser.new_page()`, before `open_app`.
+    """
+    record = _RECORDS.setdefault(id(page), PageRecord())
+    page.on("pageerror", lambda err: record.page_errors.append(str(err)))
+    page.on("console", lambda msg: record.console.append(f"{msg.type}: {msg.text}"))
+
+    def on_websocket(ws) -> None:
+        if "/api/kernels/" in ws.url:
+            ws.on("framereceived", lambda payload: _record_kernel_error(record, payload))
+
+    page.on("websocket", on_websocket)
+    return record
+
+
+def record_of(page) -> PageRecord:
+    return _RECORDS.setdefault(id(page), PageRecord())
+
+
+def forget(page) -> None:
+    _RECORDS.pop(id(page), None)
+
+
+def _record_kernel_error(record: PageRecord, payload) -> None:
+    """Keep the kernel's `error` messages (e.g. an exception in a widget callback,
+    which Voila shows nowhere on the page)."""
+    try:
+        if isinstance(payload, str):  # legacy JSON websocket protocol
+            msg = json.loads(payload)
+            msg_type, content = msg["header"]["msg_type"], msg.get("content", {})
+        else:  # v1.kernel.websocket.jupyter.org: offsets, channel, header, parent, metadata, content
+            data = bytes(payload)
+            if b'"error"' not in data:
+                return
+            n = int.from_bytes(data[:8], "little")
+            offsets = [int.from_bytes(data[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(n)]
+            offsets.append(len(data))
+            parts = [data[offsets[i] : offsets[i + 1]] for i in range(n)]
+            msg_type = json.loads(parts[1])["msg_type"]
+            content = json.loads(parts[4])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return
+    if msg_type == "error":
+        traceback = _ANSI.sub("", "\n".join(content.get("traceback", [])))
+        record.kernel_errors.append(
+            f"{content.get('ename')}: {content.get('evalue')}\n{traceback}".strip()
+        )
+
+
+def open_app(page, url: str, timeout: float = 90_000):
+    """Open a Voila URL and wait until the app is rendered and connected.
+
+    Fails with the page's text if the server answers with an HTTP error.
+    `timeout` is in milliseconds (generous: 2 cores shared by server and browser).
+    Returns the page.
+    """
+    response = page.goto(url, timeout=timeout)
+    if response is not None and response.status >= 400:
+        raise AssertionError(
+            f"GET {url} answered {response.status}:\n{page.inner_text('body')[:2000]}"
+        )
+    page.wait_for_function(_READY_JS, timeout=timeout, polling=100)
+    return page
+
+
+def error_outputs(page) -> list[str]:
+    """Every error the app showed or raised; assert it is empty.
+
+    - error/stderr output areas (a failing cell: Voila stops there and says
+      "There was an error when executing cell [N]"; JavaScript render errors),
+    - widgets that could not be displayed,
+    - `error` messages from the kernel (exceptions in widget callbacks, which the
+      page never shows; needs the `page` fixture or `watch(page)`),
+    - uncaught JavaScript exceptions in the page.
+    """
+    record = record_of(page)
+    texts = list(page.evaluate(_ERRORS_JS))
+    texts += [f"kernel error: {e}" for e in record.kernel_errors]
+    texts += [f"page error: {e}" for e in record.page_errors]
+    return texts
+
+
+def kernel_errors(page) -> list[str]:
+    """Only the kernel's error messages (see `error_outputs`)."""
+    return list(record_of(page).kernel_errors)
+
+
+def artifacts_dir() -> Path:
+    """test-artifacts/<current test>/ (created)."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "no-test").rsplit(" (", 1)[0]
+    path, _, test = current.partition("::")  # "tests/browser/test_x.py::test_y[id] (call)"
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{Path(path).name}::{test}").strip("_")
+    path = ARTIFACTS / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def snap(page, name: str, full_page: bool = True) -> Path:
+    """Save a screenshot to test-artifacts/<current test>/<name>.png; return its path."""
+    path = artifacts_dir() / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
