@@ -1,0 +1,78 @@
+"""Shared helpers of the benchmarks: timing with medians, rows, and a description of the machine."""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def times(fn, repeat: int, warmup: int = 1) -> list[float]:
+    """Wall-clock seconds of ``repeat`` calls of fn() (after ``warmup`` calls)."""
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def row(name: str, values, unit: str, *, target: str = "", ok: bool | None = None, note: str = "",
+        group: str = "core", higher_is_better: bool = False) -> dict:
+    """One result row: median, min, max of ``values`` (already in ``unit``)."""
+    values = [float(v) for v in values]
+    return {"group": group, "name": name, "median": statistics.median(values), "min": min(values), "max": max(values),
+            "n": len(values), "unit": unit, "target": target, "ok": ok, "note": note,
+            "higher_is_better": higher_is_better}
+
+
+def machine() -> dict:
+    """CPU model, cores, RAM, OS, Python and library versions, and the code's git commit."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_gib = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gib = round(int(line.split()[1]) / 1024 ** 2, 1)
+                break
+    except OSError:
+        pass
+    try:
+        affinity = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS
+        affinity = os.cpu_count()
+    versions = {}
+    for mod in ("numpy", "scipy", "pint", "bokeh", "ipywidgets", "voila"):
+        try:
+            versions[mod] = __import__(mod).__version__
+        except Exception:
+            versions[mod] = None
+    try:
+        import pressbook
+        versions["pressbook"] = pressbook.__version__
+    except Exception:
+        pass
+    commit = None
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True,
+                                text=True, timeout=10).stdout.strip() or None
+    except Exception:
+        pass
+    return {"cpu": cpu, "cores_logical": os.cpu_count(), "cores_usable": affinity, "ram_gib": ram_gib,
+            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
+            "python_impl": sys.implementation.name, "versions": versions, "git": commit,
+            "loadavg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}

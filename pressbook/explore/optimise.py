@@ -1,0 +1,311 @@
+"""Optimiser: the procedure with the lowest total ASR (or highest conductivity) whose every risk stays
+at or below a chosen level, within the press and die limits; the Pareto front of total ASR against the
+worst risk; and the optimum explained in words (which constraint binds).
+
+Method (robust to the kinks of clipped risk scores): a seeded Latin-hypercube sample of the box of
+allowed values, then rounds of samples in a box shrinking around the best feasible point, all through
+``simulate_many``. The optimum is checked with ``simulate``. Every evaluated point feeds the Pareto front.
+
+    >>> from pressbook import presets
+    >>> from pressbook.explore.optimise import optimise
+    >>> best = optimise(presets.three_step(), level=0.33)
+    >>> print(best.explanation)     # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..batch import apply_variant, sample, simulate_many
+from ..design import Design, Step
+from ..errors import InvalidInputError
+from ..press import load_to_pressure
+
+#: Default search box. Foil-only steps (lithium, indium) are pressed gently; powder steps up to 1 GPa.
+FOIL_STEP_PRESSURE = (1.0, 60.0)
+POWDER_STEP_PRESSURE = (50.0, 1000.0)
+HOLD = (10.0, 900.0)
+OBJECTIVES = ("total_asr", "conductivity")
+
+
+@dataclass
+class Pareto:
+    """Non-dominated points (lower total ASR and lower worst risk), sorted by worst risk."""
+
+    worst_risk: np.ndarray
+    total_asr: np.ndarray
+    values: dict  # path -> array
+
+
+@dataclass
+class Optimum:
+    design: Design                # the optimal procedure as a Design
+    outcome: object               # simulate(design): the check with the full model
+    objective: str
+    level: float
+    values: dict                  # path -> optimal value
+    bounds: dict                  # path -> (low, high) searched
+    feasible: bool                # True if every risk <= level at the optimum
+    total_asr: float
+    objective_value: float
+    worst_risk: float
+    worst_label: str
+    binding: list                 # [(what, detail)] constraints that limit the optimum
+    explanation: str
+    pareto: Pareto
+    evaluated: int
+    base_total_asr: float
+    by_order: list = field(default_factory=list)  # [(order name, objective value or None)]
+
+
+def default_bounds(design: Design, press_limit_kN: float | None = None, paths=None) -> dict:
+    """Search box of each step's pressure and hold, within the die's rated pressure and the press's force."""
+    roles = {l.name: l.role for l in design.layers}
+    limit = np.inf
+    if design.die.rated_pressure is not None:
+        limit = design.die.rated_pressure
+    if press_limit_kN is not None:
+        limit = min(limit, load_to_pressure(press_limit_kN, design.die.diameter, "kN"))
+    from ..materials import default_library
+
+    lib = default_library()
+    foils = {l.name for l in design.layers if l.material is not None and l.material in lib and lib.get(l.material).is_foil}
+    out = {}
+    for k, step in enumerate(design.steps, start=1):
+        lo, hi = FOIL_STEP_PRESSURE if step.add and all(a in foils for a in step.add) else POWDER_STEP_PRESSURE
+        hi = min(hi, limit)
+        if hi <= lo:
+            raise InvalidInputError(f"steps.{k}.pressure", f"limit {hi:g} MPa", f"a press/die limit above {lo:g} MPa")
+        out[f"steps.{k}.pressure"] = (lo, hi)
+        out[f"steps.{k}.hold"] = HOLD
+    del roles
+    if paths is not None:
+        out = {p: out[p] for p in paths if p in out}
+    return out
+
+
+def _objective(r, objective: str, layer: int | None):
+    if objective == "total_asr":
+        return r.total_asr
+    return -r.conductivity[:, layer]  # minimise the negative conductivity
+
+
+def _pareto(worst, asr, values) -> Pareto:
+    ok = np.isfinite(asr)
+    idx = np.flatnonzero(ok)
+    order = idx[np.lexsort((asr[idx], worst[idx]))]
+    keep, best = [], np.inf
+    for k in order:
+        if asr[k] < best:
+            keep.append(k)
+            best = asr[k]
+    keep = np.asarray(keep, dtype=int)
+    return Pareto(worst_risk=worst[keep], total_asr=asr[keep], values={p: v[keep] for p, v in values.items()})
+
+
+def _search(design, bounds, level, objective, layer, n, rounds, seed, library):
+    paths = list(bounds)
+    all_vals = {p: [] for p in paths}
+    all_obj, all_worst, all_asr, all_scores = [], [], [], []
+    risks = None
+    lo = np.array([bounds[p][0] for p in paths])
+    hi = np.array([bounds[p][1] for p in paths])
+    centre, width = None, hi - lo
+    for rnd in range(rounds + 1):
+        if rnd == 0:
+            box_lo, box_hi, m = lo, hi, n
+        else:
+            width = width * 0.5
+            box_lo, box_hi, m = np.maximum(lo, centre - width / 2), np.minimum(hi, centre + width / 2), max(n // 4, 64)
+        v = sample({p: (box_lo[i], box_hi[i]) for i, p in enumerate(paths)}, m, seed=seed + rnd, method="lhs")
+        if rnd == 0:  # the design's own values are a candidate too
+            base = [float(np.clip(_current(design, p), lo[i], hi[i])) for i, p in enumerate(paths)]
+            for i, p in enumerate(paths):
+                v[p] = np.append(v[p], base[i])
+        r = simulate_many(design, v, library=library, validate=(rnd == 0))
+        risks = r.risk_labels
+        obj = _objective(r, objective, layer)
+        for p in paths:
+            all_vals[p].append(v[p])
+        all_obj.append(obj)
+        all_worst.append(r.worst_risk)
+        all_asr.append(r.total_asr)
+        all_scores.append(r.risk_scores)
+        obj_c, worst_c = np.concatenate(all_obj), np.concatenate(all_worst)
+        feas = (worst_c <= level) & np.isfinite(obj_c)
+        key = np.where(feas, obj_c, np.inf)
+        k = int(np.argmin(key)) if feas.any() else int(np.argmin(worst_c))
+        centre = np.array([np.concatenate(all_vals[p])[k] for p in paths])
+    vals = {p: np.concatenate(all_vals[p]) for p in paths}
+    return (vals, np.concatenate(all_obj), np.concatenate(all_worst), np.concatenate(all_asr),
+            np.concatenate(all_scores), risks, k)
+
+
+def _current(design, path):
+    _, k, key = path.split(".")
+    return getattr(design.steps[int(k) - 1], key)
+
+
+def _describe_step(design, k):
+    return "+".join(design.steps[k - 1].add)
+
+
+def _explain(design, best_vals, bounds, level, objective, obj_name, k, vals, obj, worst, scores, risks, base_value,
+             fmt_obj, flat=()) -> tuple[list, str]:
+    feasible = worst[k] <= level
+    binding = []
+    words = []
+    steps = []
+    for s in range(1, len(design.steps) + 1):
+        p, h = best_vals.get(f"steps.{s}.pressure"), best_vals.get(f"steps.{s}.hold")
+        parts = [f"{p:.0f} MPa" if p is not None else None, f"{h:.0f} s" if h is not None else None]
+        steps.append(f"step {s} ({_describe_step(design, s)}) " + ", ".join(x for x in parts if x))
+    if not feasible:
+        words.append(f"No procedure within the limits keeps every risk at or below {level:g}; the least risky one "
+                     f"found has {risks[int(np.argmax(scores[k]))]} at {worst[k]:.2f}: " + "; ".join(steps) + ".")
+        return [("infeasible", f"worst risk {worst[k]:.2f} > {level:g}")], " ".join(words)
+    words.append(f"Best {obj_name}: {fmt_obj(obj[k])} (the design as given: {fmt_obj(base_value)}), with "
+                 + "; ".join(steps) + ".")
+    # a risk binds if ignoring it alone admits a clearly better procedure among the evaluated ones
+    gains = []
+    for c, label in enumerate(risks):
+        others = np.delete(scores, c, axis=1).max(axis=1) if scores.shape[1] > 1 else np.zeros(len(obj))
+        relaxed = (others <= level) & np.isfinite(obj)
+        if relaxed.any():
+            alt = obj[relaxed].min()
+            if alt < obj[k] - 0.005 * abs(obj[k]):
+                gains.append((obj[k] - alt, label, alt, scores[k, c]))
+    gains.sort(reverse=True)
+    for gain, label, alt, s in gains:
+        binding.append(("risk", label))
+        words.append(f"The binding constraint is {label}: it scores {s:.2f} here against the level {level:g}; "
+                     f"allowing it would reach {fmt_obj(alt)}.")
+    for p, (lo, hi) in bounds.items():
+        if p in flat:  # at a bound only by chance: it hardly matters
+            continue
+        v = best_vals[p]
+        span = hi - lo
+        if v >= hi - 0.02 * span:
+            binding.append(("bound", f"{p} at its upper limit {hi:.4g}"))
+            words.append(f"{_pretty(p)} sits at its upper limit {hi:.4g} {_unit(p)}: more would still help.")
+        elif v <= lo + 0.02 * span:
+            binding.append(("bound", f"{p} at its lower limit {lo:.4g}"))
+            words.append(f"{_pretty(p)} sits at its lower limit {lo:.4g} {_unit(p)}.")
+    if not binding:
+        words.append("No risk and no limit binds: this is an interior optimum of the model.")
+    if flat:
+        words.append("Hardly matters here (the objective moves by less than 0.1 % over +-5 % of its range): "
+                     + ", ".join(_pretty(p).lower() for p in flat) + ".")
+    near = [risks[c] for c in range(len(risks)) if level - 0.03 <= scores[k, c] <= level]
+    extra = [x for x in near if ("risk", x) not in binding]
+    if extra:
+        words.append("Also at the level: " + ", ".join(extra) + ".")
+    return binding, " ".join(words)
+
+
+def _flat_inputs(design, best_vals, bounds, objective, layer, library) -> list:
+    """Paths whose +-5 % (of their range) change moves the objective by less than 0.1 % at the optimum."""
+    paths = list(best_vals)
+    m = 2 * len(paths)
+    v = {p: np.full(m, best_vals[p]) for p in paths}
+    for i, p in enumerate(paths):
+        lo, hi = bounds[p]
+        d = 0.05 * (hi - lo)
+        v[p][2 * i] = max(lo, best_vals[p] - d)
+        v[p][2 * i + 1] = min(hi, best_vals[p] + d)
+    r = simulate_many(design, v, library=library, validate=False)
+    obj = _objective(r, objective, layer)
+    centre = _objective(simulate_many(design, {p: [x] for p, x in best_vals.items()}, library=library,
+                                      validate=False), objective, layer)[0]
+    flat = []
+    for i, p in enumerate(paths):
+        change = max(abs(obj[2 * i] - centre), abs(obj[2 * i + 1] - centre))
+        if np.isfinite(change) and change < 1e-3 * abs(centre):
+            flat.append(p)
+    return flat
+
+
+def _pretty(path):
+    _, k, key = path.split(".")
+    return f"Step {k} {key}"
+
+
+def _unit(path):
+    return "MPa" if path.endswith("pressure") else "s"
+
+
+def _with_order(design: Design, template: Design) -> Design:
+    """``design``'s layers with the step structure (which layers each step adds) of ``template``."""
+    names = {l.name for l in design.layers}
+    needed = {a for s in template.steps for a in s.add}
+    if needed != names:
+        raise InvalidInputError("orders", template.title, f"a procedure adding exactly the layers {sorted(names)}")
+    d = design.copy()
+    d.steps = [Step(add=list(s.add), pressure=s.pressure, hold=s.hold, temperature=s.temperature) for s in template.steps]
+    d.title = f"{design.title} ({template.title})" if design.title else template.title
+    return d
+
+
+def optimise(design: Design, *, level: float = 0.33, objective: str = "total_asr", layer: str | None = None,
+             paths=None, bounds: dict | None = None, press_limit_kN: float | None = None, orders=None,
+             n: int = 4000, rounds: int = 6, seed: int = 0, library=None) -> Optimum:
+    """Find the step pressures and holds (and, with ``orders``, the step structure) that minimise the total
+    ASR (objective="total_asr") or maximise a layer's ionic conductivity (objective="conductivity",
+    layer = its name, default the separator) subject to every risk <= ``level``.
+
+    bounds: path -> (low, high) (default: each step's pressure and hold, see ``default_bounds``);
+    press_limit_kN: the press's largest force; the die's rated pressure also caps pressures.
+    orders: preset names or Designs whose step structure is tried with this design's layers.
+    """
+    if objective not in OBJECTIVES:
+        raise InvalidInputError("objective", objective, " or ".join(OBJECTIVES))
+    if not 0.0 <= level <= 1.0:
+        raise InvalidInputError("level", level, "a risk score between 0 and 1")
+    if orders:
+        from .. import presets
+
+        candidates = [_with_order(design, presets.preset(o) if isinstance(o, str) else o) for o in orders]
+        names = [o if isinstance(o, str) else (o.title or f"order {i + 1}") for i, o in enumerate(orders)]
+        results = [optimise(c, level=level, objective=objective, layer=layer, paths=paths, bounds=None,
+                            press_limit_kN=press_limit_kN, n=n, rounds=rounds, seed=seed, library=library)
+                   for c in candidates]
+        key = [(0 if r.feasible else 1, r.objective_value if r.feasible else r.worst_risk) for r in results]
+        best = results[int(min(range(len(results)), key=lambda i: key[i]))]
+        best.by_order = [(nm, r.objective_value if r.feasible else None) for nm, r in zip(names, results)]
+        ranked = ", ".join(f"{nm}: {'%.4g' % v if v is not None else 'no feasible procedure'}" for nm, v in best.by_order)
+        best.explanation += f" Orders compared ({'total ASR' if objective == 'total_asr' else 'conductivity'}): {ranked}."
+        return best
+
+    from ..simulate import simulate
+
+    bnds = dict(bounds) if bounds else default_bounds(design, press_limit_kN, paths)
+    for p, (lo, hi) in bnds.items():
+        if not p.startswith("steps.") or not lo < hi:
+            raise InvalidInputError(f"bounds.{p}", (lo, hi), "steps.<k>.pressure|hold|temperature with low < high")
+    li = None
+    if objective == "conductivity":
+        names = [l.name for l in design.layers]
+        target = layer or next((l.name for l in design.layers if l.role == "separator"), None)
+        if target not in names:
+            raise InvalidInputError("layer", target, ", ".join(names))
+        li = names.index(target)
+    vals, obj, worst, asr, scores, risks, k = _search(design, bnds, level, objective, li, int(n), int(rounds), seed, library)
+    best_vals = {p: float(v[k]) for p, v in vals.items()}
+    best_design = apply_variant(design, best_vals)
+    outcome = simulate(best_design, library=library)
+    base = simulate_many(design, {}, library=library)
+    base_obj = float(_objective(base, objective, li)[0])
+    if objective == "total_asr":
+        obj_name, fmt = "total ASR", (lambda v: f"{v:.4g} ohm cm2")
+    else:
+        obj_name, fmt = f"ionic conductivity of {design.layers[li].name}", (lambda v: f"{-v:.4g} mS/cm")
+    flat = _flat_inputs(design, best_vals, bnds, objective, li, library)
+    binding, text = _explain(design, best_vals, bnds, level, objective, obj_name, k, vals, obj, worst, scores, risks,
+                             base_obj, fmt, flat)
+    return Optimum(design=best_design, outcome=outcome, objective=objective, level=float(level), values=best_vals,
+                   bounds=bnds, feasible=bool(worst[k] <= level), total_asr=float(asr[k]),
+                   objective_value=float(obj[k] if objective == "total_asr" else -obj[k]),
+                   worst_risk=float(worst[k]), worst_label=risks[int(np.argmax(scores[k]))] if risks else "none",
+                   binding=binding, explanation=text, pareto=_pareto(worst, asr, vals), evaluated=int(obj.size),
+                   base_total_asr=float(base.total_asr[0]))

@@ -1,0 +1,69 @@
+"""The four design-space apps render in Voila (no error output, Bokeh draws) and react to one
+interaction each. Fixtures and helpers: tests/browser/conftest.py and harness.py."""
+
+from pathlib import Path
+
+import pytest
+from harness import error_outputs, open_app, record_of, snap
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def _drawn(page):
+    canvas = page.locator("canvas").first
+    expect(canvas).to_be_visible(timeout=30_000)
+    box = canvas.bounding_box()
+    assert box is not None and box["width"] > 50 and box["height"] > 50
+    # a figure whose first data came only after its BokehModel was made stays blank (no axes, no glyphs)
+    page.wait_for_timeout(500)
+    assert not [c for c in record_of(page).console if "could not set initial ranges" in c]
+
+
+def test_process_map_app(voila, page):
+    open_app(page, voila(NOTEBOOKS / "process_map.ipynb"))
+    assert error_outputs(page) == []
+    _drawn(page)
+    text = page.locator(".pbx-process-map .pbx-text-out")
+    expect(text).to_contain_text("feasible")
+    before = text.inner_text()
+    handle = page.locator(".pbx-level .noUi-handle").first
+    handle.focus()
+    for _ in range(10):
+        handle.press("ArrowRight")
+    expect(text).not_to_have_text(before, timeout=30_000)
+    assert error_outputs(page) == []
+    snap(page, "process-map", full_page=False)
+
+
+def test_optimiser_app(voila, page):
+    open_app(page, voila(NOTEBOOKS / "optimiser.ipynb"))
+    assert error_outputs(page) == []
+    _drawn(page)
+    expect(page.locator(".pbx-optimiser .pbx-text-out")).to_contain_text("binding constraint")
+    page.locator(".pbx-optimiser .pbx-run").click()
+    expect(page.locator(".pbx-optimiser .pbx-table-out")).to_contain_text("kN")
+    assert error_outputs(page) == []
+    snap(page, "optimiser", full_page=False)
+
+
+def test_sensitivity_app(voila, page):
+    open_app(page, voila(NOTEBOOKS / "sensitivity.ipynb"))
+    assert error_outputs(page) == []
+    _drawn(page)
+    expect(page.locator(".pbx-sensitivity .pbx-text-out")).to_contain_text("Moves total_asr most")
+    snap(page, "sensitivity", full_page=False)
+
+
+def test_uncertainty_app(voila, page):
+    open_app(page, voila(NOTEBOOKS / "uncertainty.ipynb"))
+    assert error_outputs(page) == []
+    _drawn(page)
+    text = page.locator(".pbx-uncertainty .pbx-text-out")
+    expect(text).to_contain_text("manual press")
+    page.locator(".pbx-uncertainty .pbx-press button").nth(1).click()
+    expect(text).to_contain_text("automatic press", timeout=30_000)
+    assert error_outputs(page) == []
+    snap(page, "uncertainty", full_page=False)

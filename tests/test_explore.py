@@ -1,0 +1,255 @@
+"""The design-space tools: process map, optimiser, sensitivity (tornado), uncertainty (Monte Carlo)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pressbook import PressbookError, presets, simulate
+from pressbook.batch import apply_variant
+from pressbook.explore.optimise import optimise
+from pressbook.explore.process_map import process_map
+from pressbook.explore.sensitivity import tornado
+from pressbook.explore.uncertainty import band, compare_presses, monte_carlo
+from pressbook.materials import default_library
+from pressbook.press import pressure_to_load
+
+
+@pytest.fixture(scope="module")
+def three():
+    return presets.three_step()
+
+
+@pytest.fixture(scope="module")
+def pmap(three):
+    return process_map(three, n=31, level=0.33)
+
+
+# ------------------------------------------------------------------ process map
+def test_map_axes_and_recommended_ranges(pmap):
+    assert (pmap.x_path, pmap.y_path) == ("steps.1.pressure", "steps.2.pressure")
+    assert pmap.total_asr.shape == (31, 31) and pmap.feasible.shape == (31, 31)
+    assert pmap.recommended["steps.1.pressure"]["range"] == (250.0, 300.0)
+    assert pmap.recommended["steps.2.pressure"]["range"] == (360.0, 500.0)
+    assert "doi:" in pmap.recommended["steps.2.pressure"]["source"]
+    assert set(pmap.porosity) == {"cathode", "separator", "anode"}
+    assert "cathode particle cracking (cathode)" in pmap.risks
+
+
+def test_map_points_are_simulate(three, pmap):
+    for i, j in [(0, 0), (7, 20), (30, 30), (15, 3)]:
+        d = apply_variant(three, {pmap.x_path: pmap.x[j], pmap.y_path: pmap.y[i]})
+        out = simulate(d)
+        assert pmap.total_asr[i, j] == pytest.approx(out.impedance.total_asr, rel=1e-9)
+        assert pmap.porosity["separator"][i, j] == pytest.approx(out.layer("separator").porosity, rel=1e-9)
+        assert pmap.worst_risk[i, j] == pytest.approx(out.worst_risk.score, rel=1e-9, abs=1e-12)
+        assert pmap.worst_label[i, j] == f"{out.worst_risk.name} ({out.worst_risk.subject})" or \
+            pmap.worst_risk[i, j] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_map_physics_and_window(pmap):
+    # a harder cathode bonding lowers the total ASR at every SE pre-compaction pressure
+    assert np.all(np.diff(pmap.total_asr, axis=0) <= 1e-9)
+    assert np.array_equal(pmap.feasible, pmap.worst_risk <= 0.33)
+    # 800 MPa on the cathode cracks its particles; a window exists in between
+    assert not pmap.feasible[-1].any()
+    assert set(pmap.worst_label[-1]) <= {"cathode particle cracking (cathode)", "SE cracking (separator)"}
+    assert 0 < pmap.feasible.mean() < 1
+    best = pmap.best
+    assert best["worst_risk"] <= 0.33
+    assert best["total_asr"] == pytest.approx(pmap.total_asr[pmap.feasible].min())
+    w = pmap.window
+    assert pmap.x[0] <= w["steps.1.pressure"][0] <= w["steps.1.pressure"][1] <= pmap.x[-1]
+    assert w["steps.2.pressure"][1] < 600  # the cathode cracks above
+    lim = pmap.limiting_risks()
+    assert next(iter(lim)) == "cathode particle cracking (cathode)"
+    assert "feasible" in pmap.summary() and "recommended box" in pmap.summary()
+
+
+def test_map_higher_level_widens_window(three):
+    a = process_map(three, n=15, level=0.33)
+    b = process_map(three, n=15, level=0.6)
+    assert np.all(b.feasible[a.feasible]) and b.feasible.sum() > a.feasible.sum()
+
+
+def test_map_other_axes_and_errors():
+    co = presets.co_press()
+    with pytest.raises(PressbookError, match="process map axes"):
+        process_map(co)
+    m = process_map(co, x="steps.1.pressure", y="steps.1.hold", x_range=(100, 600), y_range=(10, 600), n=5)
+    assert m.total_asr.shape == (5, 5)
+    assert m.recommended["steps.1.pressure"]["role"] == "separator"
+    with pytest.raises(PressbookError, match="level"):
+        process_map(presets.three_step(), level=2)
+
+
+# ------------------------------------------------------------------ optimiser
+@pytest.fixture(scope="module")
+def opt(three):
+    return optimise(three, level=0.33, n=2000, rounds=5, seed=0)
+
+
+def test_optimum_is_feasible_and_checked_with_simulate(opt, pmap):
+    assert opt.feasible
+    assert opt.total_asr == pytest.approx(opt.outcome.impedance.total_asr, rel=1e-9)
+    assert opt.outcome.worst_risk.score <= 0.33 + 1e-12
+    for p, (lo, hi) in opt.bounds.items():
+        assert lo <= opt.values[p] <= hi
+    # at least as good as the best feasible point of the two-pressure map (which keeps the holds fixed)
+    assert opt.total_asr <= pmap.best["total_asr"] * 1.005
+
+
+def test_optimum_explains_the_binding_risk(opt):
+    risks = [w for kind, w in opt.binding if kind == "risk"]
+    assert "cathode particle cracking (cathode)" in risks
+    assert opt.outcome.risk("cathode particle cracking", "cathode").score == pytest.approx(0.33, abs=0.02)
+    assert "binding constraint is cathode particle cracking" in opt.explanation
+    assert "hold" in opt.explanation  # holds hardly matter in this model: said so
+
+
+def test_pareto_front(opt):
+    f = opt.pareto
+    assert len(f.total_asr) >= 5
+    assert np.all(np.diff(f.worst_risk) >= 0) and np.all(np.diff(f.total_asr) < 0)
+    feasible = f.worst_risk <= 0.33
+    assert f.total_asr[feasible].min() == pytest.approx(opt.total_asr)
+
+
+def test_press_limit_binds(three):
+    kN = pressure_to_load(400.0, three.die.diameter, "kN")
+    o = optimise(three, level=0.33, press_limit_kN=kN, n=1500, rounds=4)
+    assert o.bounds["steps.2.pressure"][1] == pytest.approx(400.0)
+    assert o.values["steps.2.pressure"] > 390.0
+    assert ("bound", "steps.2.pressure at its upper limit 400") in o.binding
+    assert "upper limit 400 MPa" in o.explanation
+
+
+def test_optimiser_is_seeded_and_level_relaxes(three):
+    a = optimise(three, level=0.33, n=800, rounds=3, seed=4)
+    b = optimise(three, level=0.33, n=800, rounds=3, seed=4)
+    assert a.values == b.values
+    c = optimise(three, level=0.6, n=800, rounds=3, seed=4)
+    assert c.total_asr <= a.total_asr
+
+
+def test_optimiser_orders_and_objectives(three):
+    o = optimise(three, level=0.33, orders=["three-step", "co-press"], n=800, rounds=3)
+    names = dict(o.by_order)
+    assert names["co-press"] is None and names["three-step"] is not None  # co-pressing extrudes the lithium
+    assert len(o.design.steps) == 3
+    assert "co-press: no feasible procedure" in o.explanation
+    s = optimise(three, level=0.33, objective="conductivity", n=800, rounds=3)
+    assert s.objective_value >= simulate(three).layer("separator").ionic_conductivity
+    assert "ionic conductivity of separator" in s.explanation
+    with pytest.raises(PressbookError, match="objective"):
+        optimise(three, objective="speed")
+
+
+def test_optimiser_reports_infeasible():
+    o = optimise(presets.co_press(), level=0.1, n=400, rounds=2)
+    assert not o.feasible
+    assert "No procedure within the limits" in o.explanation
+
+
+# ------------------------------------------------------------------ sensitivity
+@pytest.fixture(scope="module")
+def torn(three):
+    return tornado(three, rel=0.1)
+
+
+def test_tornado_matches_simulate(three, torn):
+    base = simulate(three)
+    assert torn.outputs["total_asr"][0] == pytest.approx(base.impedance.total_asr, rel=1e-9)
+    i = torn.inputs.index("steps.2.pressure")
+    hi = simulate(apply_variant(three, {"steps.2.pressure": 495.0}))
+    assert torn.high["steps.2.pressure"] == pytest.approx(495.0)
+    assert torn.outputs["total_asr"][2][i] == pytest.approx(hi.impedance.total_asr, rel=1e-9)
+
+
+def test_tornado_ranking(torn):
+    rows = torn.table("total_asr")
+    assert all(rows[k]["swing"] >= rows[k + 1]["swing"] for k in range(len(rows) - 1))
+    top = [r["input"] for r in rows[:4]]
+    assert "steps.2.pressure" in top and "materials.cathode.interface_asr" in top
+    asr = {r["input"]: r for r in rows}
+    assert asr["materials.cathode.interface_asr"]["change_high"] > 0       # more intrinsic ASR, more ASR
+    assert asr["steps.2.pressure"]["change_high"] < 0                     # harder bonding, less ASR
+    assert torn.ranking("risk: cathode particle cracking (cathode)", top=1) == ["steps.2.pressure"]
+    assert torn.ranking("risk: metal extrusion (anode)", top=3).count("steps.3.pressure") == 1
+    assert torn.table("risk: SE cracking (separator)")[0]["swing"] == 0.0
+    assert "total_asr" in torn.summary()
+    with pytest.raises(PressbookError, match="output"):
+        torn.table("speed")
+
+
+def test_tornado_custom_inputs_and_errors(three):
+    t = tornado(three, rel=0.2, inputs=["steps.1.pressure", "operation.stack_pressure"])
+    assert t.inputs == ["steps.1.pressure", "operation.stack_pressure"]
+    assert t.low["steps.1.pressure"] == pytest.approx(240.0)
+    with pytest.raises(PressbookError, match="rel"):
+        tornado(three, rel=1.5)
+    with pytest.raises(PressbookError, match="variant path"):
+        tornado(three, inputs=["nonsense"])
+
+
+# ------------------------------------------------------------------ uncertainty
+def test_monte_carlo_seeded(three):
+    a = monte_carlo(three, n=500, seed=3, attribute=False)
+    b = monte_carlo(three, n=500, seed=3, attribute=False)
+    c = monte_carlo(three, n=500, seed=4, attribute=False)
+    np.testing.assert_array_equal(a.values("total_asr"), b.values("total_asr"))
+    assert not np.array_equal(a.values("total_asr"), c.values("total_asr"))
+
+
+def test_monte_carlo_draws(three):
+    mc = monte_carlo(three, n=4000, seed=1, attribute=False)
+    s = mc.samples
+    rel = s["steps.2.pressure"] / 450.0 - 1
+    assert np.std(rel) == pytest.approx(0.05, rel=0.1)        # manual: several % pressure error
+    lib = default_library()
+    sep = lib.get("Li6PS5Cl")["ionic_conductivity"]
+    f = s["materials.separator.ionic_conductivity"] / sep
+    assert f.min() >= 0.5 and f.max() <= 1.5 and np.ptp(f) > 0.9  # Ohno 2020: +-50 % between labs
+    ratio = s["materials.cathode.ionic_conductivity"] / s["materials.separator.ionic_conductivity"]
+    assert np.ptp(ratio) < 1e-12 * ratio.mean()                  # one SE powder in both layers
+    q = mc.quantiles("total_asr")
+    assert q[5] < q[25] < q[50] < q[75] < q[95]
+    counts, edges = mc.histogram("porosity: separator", bins=20)
+    assert counts.sum() == 4000 and len(edges) == 21
+
+
+def test_manual_press_scatters_more_than_automatic(three):
+    c = compare_presses(three, n=3000, seed=2)
+    man, auto = c["manual"], c["automatic"]
+    from pressbook.explore.uncertainty import spread
+    assert spread(man.values("total_asr")) > 2 * spread(auto.values("total_asr"))
+    assert spread(man.values("porosity: separator")) > 2 * spread(auto.values("porosity: separator"))
+    # the pressure error, not the hold times or the balance, decides the reproducibility of the risks
+    assert man.most_important("worst_risk") == "pressure"
+    assert np.std(auto.samples["steps.1.pressure"] / 300.0) == pytest.approx(0.01, rel=0.15)
+
+
+def test_which_tolerance_matters_most(three):
+    mc = monte_carlo(three, n=3000, seed=0)
+    groups = [g for g, _ in mc.ranking("total_asr")]
+    assert set(groups) == {"pressure", "hold", "mass", "conductivity", "compaction", "interfaces"}
+    # material spread dwarfs a manual press for the ASR; the hold time matters least
+    assert mc.most_important("total_asr") in ("interfaces", "conductivity")
+    assert groups[-1] == "hold"
+    text = mc.summary()
+    assert "matters most for the total ASR" in text and "Monte Carlo" in text
+
+
+def test_band(three):
+    b = band(three, "steps.2.pressure", [300.0, 450.0, 650.0], n=300, seed=0)
+    assert list(b["values"]) == [300.0, 450.0, 650.0]
+    assert np.all(b["total_asr"][5] <= b["total_asr"][50]) and np.all(b["total_asr"][50] <= b["total_asr"][95])
+    assert b["worst_risk"][50][2] > b["worst_risk"][50][0]  # cracking at 650 MPa
+
+
+def test_uncertainty_errors(three):
+    with pytest.raises(PressbookError, match="press"):
+        monte_carlo(three, press="hydraulic", n=100)
+    with pytest.raises(PressbookError, match="groups"):
+        monte_carlo(three, groups=("weather",), n=100)
+    with pytest.raises(PressbookError, match="output"):
+        monte_carlo(three, n=100, attribute=False).values("speed")
