@@ -1,0 +1,85 @@
+"""The onboarding apps' logic without a browser: inputs -> card / fits; errors -> messages, never exceptions."""
+import base64
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+pytest.importorskip("jupyter_bokeh")
+
+from pressbook.onboarding_ui import CalibrateApp, ProtocolCardApp, download_link  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "notebooks" / "data"
+
+
+def upload(name, data):
+    return ({"name": name, "type": "text/plain", "size": len(data), "last_modified": datetime.datetime(2026, 1, 1),
+             "content": memoryview(data)},)
+
+
+def decode_link(html_text, mime):
+    m = re.search(rf'href="data:{re.escape(mime)};base64,([^"]+)"', html_text)
+    assert m, html_text[:200]
+    return base64.b64decode(m.group(1)).decode("utf-8")
+
+
+def test_protocol_card_app_default_and_downloads():
+    app = ProtocolCardApp()
+    assert app.message.layout.display == "none"
+    assert "2.40 tf" in app.card.value
+    page = decode_link(app.downloads.value, "text/html")
+    assert page.startswith("<!DOCTYPE html>") and "@media print" in page
+    rows = decode_link(app.downloads.value, "text/csv").splitlines()
+    assert rows[0].startswith("step,") and len(rows) == 4
+
+
+def test_protocol_card_app_refusal_is_a_message():
+    app = ProtocolCardApp()
+    app.capacity.value = 2.0
+    assert "cannot do this design" in app.message.value and "press capacity" in app.message.value
+    assert app.card.value == "" and app.downloads.value == ""
+    app.capacity.value = 15.0
+    assert app.message.layout.display == "none" and app.card.value
+
+
+def test_protocol_card_app_gauge_and_upload():
+    app = ProtocolCardApp()
+    app.gauge_unit.value = "bar"
+    assert app.ram_diameter.layout.display == "" and "120 bar" in app.card.value
+    app.upload.value = upload("broken.toml", b"title = [")
+    assert "not valid TOML" in app.message.value
+    app.upload.value = upload("three.toml", (DATA / "three_step_design.toml").read_bytes())
+    assert app.source.value == "__upload__" and app.message.layout.display == "none" and app.card.value
+    app.upload.value = upload("huge.toml", b"#" * 1_000_001)
+    assert "MB" in app.message.value
+
+
+def test_calibrate_app_sample_fit_and_download():
+    app = CalibrateApp(DATA)
+    app.sample.value = "compaction_thickness.csv"
+    assert app.message.layout.display == "none"
+    assert "Fitted compaction_thickness.csv" in app.status.value
+    assert len(app.src_data.data["x"]) == 11 and len(app.src_fit.data["x"]) == len(app.src_lib.data["x"])
+    assert app.fig_sigma.layout.display == ""
+    toml = decode_link(app.downloads.value, "application/toml")
+    assert "fitted to user data compaction_thickness.csv" in toml
+    first = app.cal
+    app.upload.value = upload("bad.csv", b"pressure,thickness_um\n1,2\n")
+    assert "no unit in the header" in app.message.value and "previous result is kept" in app.message.value
+    assert app.cal is first  # nothing changed
+
+
+def test_calibrate_app_impedance():
+    app = CalibrateApp(DATA)
+    app.eis_sample.value = "eis_three_step.csv"
+    assert app.eis_message.layout.display == "none" and "R0-p(R1,CPE1)-p(R2,CPE2)" in app.eis_table.value
+    assert len(app.src_zd.data["x"]) == len(app.src_zfit.data["x"]) > 10
+    app.eis_upload.value = upload("x.csv", b"\x00\x01binary")
+    assert "binary" in app.eis_message.value
+
+
+def test_download_link_escapes_the_name():
+    link = download_link("a,b\n", 'x"><script>.csv', "text/csv", "<b>")
+    assert "<script>" not in link and "&lt;b&gt;" in link

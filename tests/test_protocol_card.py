@@ -1,0 +1,165 @@
+"""Protocol card: loads on the press's own scale, checks, refusals, HTML and CSV exports."""
+import csv
+import io
+import math
+
+import pytest
+
+from pressbook import presets, simulate
+from pressbook.errors import InvalidInputError, PressbookError
+from pressbook.protocol_card import Press, check_press_and_die, protocol_card
+
+
+def card(design=None, press=None, **kw):
+    return protocol_card(design or presets.three_step(), press or Press(), **kw)
+
+
+def test_hand_check_300_MPa_on_10_mm_die():
+    # by hand: area = pi (5 mm)^2 = 78.54 mm2; 300 N/mm2 x 78.54 mm2 = 23 562 N = 23.56 kN;
+    # 23.562 kN / 9.80665 kN per tonne-force = 2.403 tf
+    area_mm2 = math.pi * 5.0 ** 2
+    assert 300 * area_mm2 / 1e3 == pytest.approx(23.56, abs=0.005)
+    c = card(die_rating=500)
+    s1 = c.steps[0]
+    assert s1.pressure_MPa == 300
+    assert s1.load_kN == pytest.approx(23.56, abs=0.005)
+    assert s1.load_tf == pytest.approx(2.40, abs=0.005)
+    assert s1.gauge_unit == "tf" and s1.gauge_reading == pytest.approx(2.403, abs=0.001)
+    assert c.steps[1].load_tf == pytest.approx(3.604, abs=0.001)  # 450 MPa
+    assert c.steps[2].load_kN == pytest.approx(0.785, abs=0.001)  # 10 MPa
+
+
+def test_kN_and_hydraulic_gauges():
+    c = card(press=Press(capacity=100, capacity_unit="kN", gauge_unit="kN"), die_rating=500)
+    assert c.steps[0].gauge_reading == pytest.approx(23.56, abs=0.005)
+    # bar gauge, 50 mm ram: oil pressure = 23 562 N / 1963.5 mm2 = 12.0 MPa = 120 bar = 1740 psi
+    bar = card(press=Press(capacity=25, gauge_unit="bar", ram_diameter=50), die_rating=500)
+    assert bar.steps[0].gauge_reading == pytest.approx(120.0, rel=1e-3)
+    psi = card(press=Press(capacity=25, gauge_unit="psi", ram_area=math.pi * 2.5 ** 2), die_rating=500)
+    assert psi.steps[0].gauge_reading == pytest.approx(1740.5, rel=1e-3)
+
+
+def test_other_die_diameter_changes_loads_not_pressures():
+    c = card(die_diameter=13, die_rating=500)
+    assert c.steps[0].pressure_MPa == 300
+    assert c.steps[0].load_kN == pytest.approx(300 * math.pi * 6.5 ** 2 / 1e3, rel=1e-9)
+    assert c.die_diameter_mm == 13
+
+
+def test_expected_thicknesses_come_from_simulate_history():
+    design = presets.three_step()
+    c = card(design, die_rating=500)
+    out = simulate(design)
+    for step, rec in zip(c.steps, out.history):
+        expect = {k: v for k, v in rec.thickness_released.items() if v is not None}
+        assert step.layer_thickness_um == pytest.approx(expect)
+        assert step.stack_height_um == pytest.approx(sum(expect.values()))
+    assert c.final_height_um == pytest.approx(sum(l.thickness for l in out.layers), rel=0.02)
+    assert c.steps[0].stack_height_um < c.steps[1].stack_height_um < c.steps[2].stack_height_um
+
+
+def test_masses_and_bench_instructions():
+    c = card(die_rating=500)
+    a1, a2, a3 = (s.additions[0] for s in c.steps)
+    assert (a1.layer, a1.mass_mg, a1.form) == ("separator", 80.0, "powder")
+    assert "pour it into the die" in a1.instruction
+    assert a2.mass_mg == 12.0 and "NCM811 70 wt%" in a2.material and "Turn the pellet over" not in a2.instruction
+    # Li foil: 50 um x 0.785 cm2 x 0.534 g/cm3 = 2.1 mg; it goes on the separator's other face
+    assert a3.form == "foil" and a3.mass_mg == pytest.approx(2.10, abs=0.02)
+    assert "Turn the pellet over" in a3.instruction and "separator faces the open end" in a3.instruction
+    sym = card(presets.symmetric_li(), die_rating=500)
+    bottom, top = sym.steps[1].additions
+    assert "under the pellet" in bottom.instruction and "on top" in top.instruction
+
+
+def test_checks_report_ratings_and_gauge_resolution():
+    c = card(die_rating=500)
+    names = {ch.name: ch for ch in c.steps[0].checks}
+    assert names["die rating"].level == "ok" and "60 %" in names["die rating"].text
+    assert names["press capacity"].level == "ok"
+    assert "680 um" in names["thickness"].text or "um high" in names["thickness"].text
+    # 450 MPa on a 480 MPa die: above 90 % of the rating, a caution
+    hot = card(die_rating=480)
+    assert {ch.name: ch.level for ch in hot.steps[1].checks}["die rating"] == "caution"
+    # 10 MPa (0.08 tf) cannot be set on a 15 tf gauge of 2.5 % class
+    li = {ch.name: ch for ch in c.steps[2].checks}["gauge resolution"]
+    assert li.level == "caution" and "too coarse" in li.text
+    # unknown die rating: a note and a caution, not a refusal
+    unknown = card()
+    assert unknown.die_rating_MPa is None and unknown.notes
+    assert {ch.name: ch.level for ch in unknown.steps[0].checks}["die rating"] == "caution"
+
+
+@pytest.mark.parametrize("press, kw, field, words", [
+    (Press(capacity=2.0), {"die_rating": 500}, "steps.1.pressure", "press capacity"),
+    (Press(capacity=30, capacity_unit="kN", gauge_unit="kN"), {"die_rating": 500}, "steps.2.pressure", "30.0 kN"),
+    (Press(), {"die_rating": 400}, "steps.2.pressure", "rated pressure 400 MPa"),
+    (Press(gauge_max=3.0), {"die_rating": 500}, "steps.2.pressure", "full scale"),
+    (Press(capacity=25, gauge_unit="bar", ram_diameter=50, gauge_max=150), {"die_rating": 500}, "steps.2.pressure",
+     "full scale 150 bar"),
+])
+def test_refuses_what_the_press_or_die_cannot_do(press, kw, field, words):
+    with pytest.raises(InvalidInputError) as info:
+        card(press=press, **kw)
+    assert info.value.field == field
+    assert words in str(info.value)
+    assert "allowed:" in str(info.value)
+
+
+def test_refuses_warm_step_on_a_press_that_cannot_heat():
+    d = presets.three_step()
+    d.steps[1].temperature = 150.0
+    with pytest.raises(InvalidInputError, match="steps.2.temperature"):
+        card(d, Press(max_temperature=100), die_rating=500)
+    ok = card(d, Press(), die_rating=500)  # heating not stated: a caution
+    assert any(ch.name == "heating" and ch.level == "caution" for ch in ok.steps[1].checks)
+
+
+def test_all_problems_listed_and_first_raised():
+    problems = check_press_and_die(presets.three_step(), Press(capacity=1.0), die_rating=350)
+    assert len(problems) >= 3
+    with pytest.raises(PressbookError, match="more"):
+        card(press=Press(capacity=1.0), die_rating=350)
+
+
+@pytest.mark.parametrize("press, field", [
+    (Press(capacity=-1), "press.capacity"),
+    (Press(capacity=float("nan")), "press.capacity"),
+    (Press(capacity_unit="kg"), "press.capacity_unit"),
+    (Press(gauge_unit="inHg"), "press.gauge_unit"),
+    (Press(gauge_unit="psi"), "press.ram_diameter"),
+    (Press(gauge_accuracy=0.5), "press.gauge_accuracy"),
+])
+def test_bad_press_settings(press, field):
+    with pytest.raises(InvalidInputError) as info:
+        card(press=press)
+    assert info.value.field == field
+
+
+def test_bad_die_settings():
+    with pytest.raises(InvalidInputError, match="die.diameter"):
+        card(die_diameter=0.1)
+    with pytest.raises(InvalidInputError, match="die.rated_pressure"):
+        card(die_rating=-5)
+
+
+def test_csv_one_row_per_step():
+    c = card(die_rating=500)
+    rows = list(csv.DictReader(io.StringIO(c.to_csv())))
+    assert len(rows) == 3
+    assert [r["step"] for r in rows] == ["1", "2", "3"]
+    assert float(rows[0]["load_kN"]) == pytest.approx(23.562, abs=1e-3)
+    assert float(rows[0]["load_tf"]) == pytest.approx(2.403, abs=1e-3)
+    assert rows[0]["gauge_unit"] == "tf" and rows[2]["add"].startswith("anode (Li) 2.10 mg")
+    assert float(rows[2]["expected_stack_height_um"]) == pytest.approx(c.final_height_um, abs=0.1)
+
+
+def test_html_is_self_contained_printable_and_escaped():
+    d = presets.three_step()
+    d.title = '<script>alert("x")</script> & co'
+    page = card(d, die_rating=500).to_html()
+    assert page.startswith("<!DOCTYPE html>") and "@media print" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    for external in ("http://", "https://", "<link", "src="):
+        assert external not in page
+    assert "2.40 tf" in page and "Step 3" in page
