@@ -28,9 +28,15 @@ def _unit(unit: str, table: dict, field: str) -> str:
     raise InvalidInputError(field, unit, ", ".join(table))
 
 
+def _finite(value: float, field: str, what: str) -> float:
+    if not math.isfinite(value):
+        raise InvalidInputError(field, value, f"a finite {what}")
+    return value
+
+
 def pressure_to_load(pressure, diameter, unit: str = "kN") -> float:
     """Load (in ``unit``) that gives ``pressure`` (MPa or quantity) on a die of ``diameter`` (mm or quantity)."""
-    P = to_magnitude(pressure, "MPa", "pressure")
+    P = _finite(to_magnitude(pressure, "MPa", "pressure"), "pressure", "pressure in MPa")
     D = to_magnitude(diameter, "mm", "die diameter")
     if not (D > 0 and math.isfinite(D)):
         raise InvalidInputError("die diameter", D, "a positive diameter in mm")
@@ -43,11 +49,11 @@ def load_to_pressure(load, diameter, unit: str = "kN") -> float:
     D = to_magnitude(diameter, "mm", "die diameter")
     if not (D > 0 and math.isfinite(D)):
         raise InvalidInputError("die diameter", D, "a positive diameter in mm")
-    if isinstance(load, (int, float)):
-        newton = float(Q_(float(load), _unit(unit, LOAD_UNITS, "load unit")).to("newton").magnitude)
+    if isinstance(load, (int, float)) and not isinstance(load, bool):
+        newton = float(Q_(to_magnitude(load, "newton", "load"), _unit(unit, LOAD_UNITS, "load unit")).to("newton").magnitude)
     else:
         newton = to_magnitude(load, "newton", "load")
-    return newton / die_area_mm2(D)
+    return _finite(newton, "load", "load") / die_area_mm2(D)
 
 
 def gauge_reading(pressure, diameter, ram_diameter=None, ram_area=None, unit: str = "bar") -> float:

@@ -1,0 +1,133 @@
+"""The command line, run as a user would: `python -m pressbook.cli simulate FILE [--json]`."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pressbook import presets
+from pressbook.units import ureg
+
+ISSUE_EXAMPLE = (Path(__file__).resolve().parent / "issue2_example.toml").read_text(encoding="utf-8")
+
+
+def run(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "pressbook.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_line_error(r, *parts):
+    assert r.returncode != 0
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("pressbook: error: ")
+    assert "Traceback" not in r.stderr
+    for p in parts:
+        assert p in lines[0], (p, lines[0])
+    return lines[0]
+
+
+@pytest.fixture()
+def example(tmp_path):
+    path = tmp_path / "design.toml"
+    path.write_text(ISSUE_EXAMPLE, encoding="utf-8")
+    return path
+
+
+def test_simulate_prints_a_summary_with_units(example):
+    r = run("simulate", example)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "NCM811 | Li6PS5Cl | Li, three-step" in out
+    for name in ("cathode", "separator", "anode", "cathode|separator", "separator|anode"):
+        assert name in out
+    for unit in ("um", "mS/cm", "ohm cm2", "ohm", "%", "MPa"):
+        assert unit in out
+    assert "risks:" in out and "circuit R0-" in out
+
+
+def test_simulate_json_has_the_contract_keys(example):
+    r = run("simulate", example, "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert [l["name"] for l in data["layers"]] == ["cathode", "separator", "anode"]
+    for l in data["layers"]:
+        assert {"relative_density", "porosity", "thickness", "ionic_conductivity"} <= set(l)
+        assert isinstance(l["relative_density"], float) and isinstance(l["porosity"], float)
+        assert set(l["thickness"]) == {"magnitude", "units"}
+    assert data["layers"][1]["ionic_conductivity"]["magnitude"] > 0
+    assert data["layers"][2]["ionic_conductivity"] is None  # lithium is not an ion conductor layer
+    assert [i["name"] for i in data["interfaces"]] == ["cathode|separator", "separator|anode"]
+    for i in data["interfaces"]:
+        assert {"contact_fraction", "asr", "intermixing_depth"} <= set(i)
+        ureg.Quantity(i["asr"]["magnitude"], i["asr"]["units"]).to("ohm*cm^2")
+    assert data["risks"]
+    for k in data["risks"]:
+        assert {"name", "score", "level", "reason"} <= set(k)
+        assert 0 <= k["score"] <= 1 and k["level"] in ("low", "medium", "high")
+    imp = data["impedance"]
+    assert {"total_asr", "total_resistance", "circuit"} <= set(imp)
+    assert ureg.Quantity(imp["total_asr"]["magnitude"], imp["total_asr"]["units"]).to("ohm*cm^2").magnitude > 0
+    assert imp["circuit"] == "R0-p(R1,CPE1)-p(R2,CPE2)"
+    assert [h["step"] for h in data["history"]] == [1, 2, 3]
+    assert data["history"][0]["pressure"] == {"magnitude": 300.0, "units": "MPa"}
+    assert data["history"][0]["hold"] == {"magnitude": 120.0, "units": "s"}
+
+
+def test_simulate_json_file_and_preset(tmp_path):
+    path = tmp_path / "d.json"
+    presets.symmetric_li().save(path)
+    r = run("simulate", path, "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["title"] == presets.symmetric_li().title
+    r = run("simulate", "preset:doux2020")
+    assert r.returncode == 0 and "Doux 2020" in r.stdout
+
+
+def test_every_preset_through_the_cli(capsys):
+    from pressbook.cli import main
+
+    assert main(["presets", "--toml"]) == 0
+    listing = capsys.readouterr().out
+    for name in presets.PRESETS:
+        assert name in listing
+        assert main(["simulate", f"preset:{name}", "--json"]) == 0, name
+        json.loads(capsys.readouterr().out)
+
+
+def test_errors_are_one_line_without_traceback_in_a_real_process(tmp_path):
+    assert_one_line_error(run("simulate", tmp_path / "missing.toml"), "design file", "missing.toml", "cannot read")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(ISSUE_EXAMPLE.replace('"450 MPa"', '"450 mm"'), encoding="utf-8")
+    assert_one_line_error(run("simulate", bad, "--json"), "steps.2.pressure", "'450 mm'", "allowed: a pressure")
+    assert_one_line_error(run("load", "3 tf", "10 mm"), "pressure", "'3 tf'", "not a force")
+
+
+class _Result:
+    def __init__(self, code, out, err):
+        self.returncode, self.stdout, self.stderr = code, out, err
+
+
+def run_in_process(capsys, *args):
+    from pressbook.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return _Result(code, out, err)
+
+
+def test_errors_are_one_line(tmp_path, capsys):
+    r = lambda *a: run_in_process(capsys, *a)  # noqa: E731
+    assert_one_line_error(r("simulate", tmp_path), "design file", "cannot read")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("title = \n[die", encoding="utf-8")
+    assert_one_line_error(r("simulate", bad), "design file", "not valid TOML")
+    bad.write_bytes(b"\xff\xfe\x00\x01garbage")
+    assert_one_line_error(r("simulate", bad), "design file", "not UTF-8")
+    assert_one_line_error(r("simulate", "preset:nope"), "preset", "'nope'", "three-step")
+    bad.write_text('title = "x"\n[die]\ndiameter = "10 mm"\n[die]\n', encoding="utf-8")
+    assert_one_line_error(r("simulate", bad), "design file", "not valid TOML")
+
+
