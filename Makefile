@@ -91,5 +91,5 @@ chromium:
 	fi
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache build *.egg-info
+	rm -rf $(VENV) test-artifacts .pytest_cache .hypothesis build *.egg-info
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

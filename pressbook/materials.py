@@ -201,7 +201,9 @@ class Library:
         components'); compact modulus by the Reuss (series) bound; crumble pressure volume-averaged;
         crack pressure the lowest of any component above 5 vol%; particle size the coarsest component
         (it sets intermixing); ionic conductivity sigma_SE * v_SE^1.5 (Bruggeman, ions only through the
-        SE fraction, Minnmann 2021); interfacial ASR and capacitance those of the active material.
+        SE fraction, Minnmann 2021) with the SE's exponent and activation energy, and a percolation density
+        at the same fraction of the composite's fill density as the SE's is of its own (a loosely pressed
+        composite still conducts a little); interfacial ASR and capacitance those of the active material.
         """
         mats: dict[str, float] = {}
         for k, w in composition.items():  # an id and its alias are one material: add their fractions
@@ -238,8 +240,13 @@ class Library:
             se = max(ses, key=lambda m: v[m])
             sigma = sum(v[m] * comps[m]["ionic_conductivity"] for m in ses) / v_se * v_se ** 1.5
             P["ionic_conductivity"] = derived(sigma, "mS/cm", "Bruggeman sigma_SE v_SE^1.5")
-            for key in ("activation_energy", "percolation_density", "conductivity_exponent", "relative_permittivity"):
+            for key in ("activation_energy", "conductivity_exponent", "relative_permittivity"):
                 P[key] = comps[se].params[key]
+            # the threshold sits at the same fraction of the fill density 1 - exp(-A) as in the SE alone
+            fill_se = -math.expm1(-comps[se]["heckel_intercept"])
+            fill = -math.expm1(-P["heckel_intercept"].value)
+            P["percolation_density"] = derived(comps[se]["percolation_density"] * fill / fill_se, "",
+                                               "SE threshold scaled by the fill densities")
         actives = [m for m in mats if "interface_asr" in comps[m].params]
         if actives:
             a = max(actives, key=lambda m: v[m])

@@ -40,6 +40,8 @@ class InterfaceState:
     asr: float                  # ohm cm2
     intermixing_depth: float    # um
     formed_in_step: int
+    intermixing_lower: float = 0.0  # um of the zone inside the lower layer (particles of the upper pushed in)
+    intermixing_upper: float = 0.0  # um of the zone inside the upper layer
 
 
 @dataclass
@@ -132,6 +134,7 @@ class Outcome:
             "interfaces": [{
                 "name": i.name, "kind": i.kind, "contact_fraction": i.contact_fraction,
                 "asr": q(i.asr, U_ASR), "intermixing_depth": q(i.intermixing_depth, U_THICK),
+                "intermixing_lower": q(i.intermixing_lower, U_THICK), "intermixing_upper": q(i.intermixing_upper, U_THICK),
                 "formed_in_step": i.formed_in_step,
             } for i in self.interfaces],
             "risks": [{"name": r.name, "subject": r.subject, "score": r.score, "level": r.level,

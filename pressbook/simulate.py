@@ -394,7 +394,8 @@ def _assemble(design, mats, plan, x, r, lib) -> Outcome:
         interfaces.append(InterfaceState(
             name=f"{plan.names[j]}|{plan.names[j + 1]}", lower=plan.names[j], upper=plan.names[j + 1],
             kind=r["interface_kind"][j], contact_fraction=float(r["contact"][j]), asr=float(r["asr_interface"][j]),
-            intermixing_depth=float(r["intermixing"][j]), formed_in_step=r["formed"][j] + 1))
+            intermixing_depth=float(r["intermixing"][j]), formed_in_step=r["formed"][j] + 1,
+            intermixing_lower=float(r["into"][j][0]), intermixing_upper=float(r["into"][j][1])))
     risks = []
     for name, subject, score, d in r["risks"]:
         s = float(score)

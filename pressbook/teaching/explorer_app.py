@@ -1,0 +1,281 @@
+"""Widgets of notebooks/compaction_explorer.ipynb. Numbers from pressbook.teaching.compaction."""
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+import numpy as np
+
+from ..models import compaction as cp
+from . import compaction as C
+from .plots import Chart
+from .text import num, pct
+from .ui import OKABE_ITO, PALETTE, Broken, Message, clamp, guarded, safe, slider, table
+
+P_GRID = np.linspace(5.0, 600.0, 120)
+TOOLTIPS = [("material", "@label"), ("pressure", "@x{0} MPa"), ("relative density", "@y{0.000}"),
+            ("state", "@state"), ("source", "@source"), ("DOI", "@doi")]
+MARKERS = {"under_load": "circle", "released_in_die": "square", "released": "triangle"}
+
+
+def _colour(key: str) -> str:
+    return PALETTE[list(C.MATERIALS).index(key) % len(PALETTE)]
+
+
+def _points_data(points):
+    return {"x": [p.pressure for p in points], "y": [p.density for p in points],
+            "label": [p.label for p in points], "state": [C.STATE_LABELS.get(p.state, p.state) for p in points],
+            "source": [p.source for p in points], "doi": [p.doi or "–" for p in points],
+            "marker": [MARKERS.get(p.state, "circle") for p in points]}
+
+
+def _readout(css: str) -> w.HTML:
+    h = w.HTML("")
+    h.add_class("pb-readout")
+    h.add_class(css)
+    return h
+
+
+def explorer():
+    """The explorer; if it cannot be built, a stand-in whose sections are friendly messages."""
+    try:
+        return Explorer()
+    except Exception as exc:  # noqa: BLE001 - a page never shows a traceback
+        return Broken(exc)
+
+
+class Explorer:
+    """The explorer's sections share one material selection (set in the density section)."""
+
+    def __init__(self):
+        self.msg = Message()
+        self.boxes = {k: w.Checkbox(value=k in ("Li3PS4", "Li6PS5Cl", "Li5.5PS4.5Cl1.5", "NCM622"),
+                                    description=C.label(k), indent=False, layout=w.Layout(width="330px"))
+                      for k in C.MATERIALS}
+        for k, b in self.boxes.items():
+            b.add_class(f"pb-material-{k.replace('.', '_').replace('+', '_')}")
+        self.state = w.ToggleButtons(options=[("under load", "under_load"), ("released (in the die)", "released_in_die")],
+                                     value="under_load", description="density")
+        self.state.add_class("pb-state")
+        self.density_chart = Chart("Relative density vs pressure (lines: model; symbols: published)",
+                                   "pressing pressure (MPa)", "relative density (–)", width=720, height=420,
+                                   y_range=(0.35, 1.0), legend="bottom_right")
+        self.heckel_chart = Chart("Heckel plot", "pressing pressure (MPa)", "ln(1/(1 − D))", width=470, height=340)
+        self.kawakita_chart = Chart("Kawakita plot", "pressing pressure (MPa)", "P / C (MPa)", width=470, height=340)
+        for k in C.MATERIALS:
+            col = _colour(k)
+            short = k
+            self.density_chart.line(k, short, col)
+            self.density_chart.scatter(k + ":pts", "", col, size=9, fill=False, tooltips=TOOLTIPS, marker="marker",
+                                       extra={"label": [], "state": [], "source": [], "doi": [], "marker": []})
+            self.heckel_chart.line(k, short, col)
+            self.heckel_chart.scatter(k + ":pts", "", col, size=8, fill=False, tooltips=TOOLTIPS, marker="marker",
+                                      extra={"label": [], "state": [], "source": [], "doi": [], "marker": []})
+            self.kawakita_chart.line(k, short, col)
+        self.params = w.HTML("")
+        self.params.add_class("pb-params")
+        self.fits = w.HTML("")
+        self.fits.add_class("pb-fits")
+        for b in self.boxes.values():
+            b.observe(self._update_selection, names="value")
+        self.state.observe(self._update_selection, names="value")
+        self._update_selection()
+
+    # ------------------------------------------------------------ density + transforms
+    def selected(self) -> list[str]:
+        return [k for k, b in self.boxes.items() if b.value]
+
+    def _update_selection(self, _=None):
+        safe(self.msg)(self._draw)()
+
+    def _draw(self):
+        state = self.state.value if self.state.value in C.STATES else "under_load"
+        sel = self.selected()
+        rows, fit_rows = [], []
+        for k in C.MATERIALS:
+            on = k in sel
+            for chart in (self.density_chart, self.heckel_chart, self.kawakita_chart):
+                chart.show(k, on)
+            self.density_chart.show(k + ":pts", on)
+            self.heckel_chart.show(k + ":pts", on)
+            if not on:
+                continue
+            D = C.density(k, P_GRID, state=state)
+            pts = C.points_for(k, C.matching_states(state))
+            data = _points_data(pts)
+            self.density_chart.set(k, P_GRID, D)
+            self.density_chart.set(k + ":pts", data["x"], data["y"],
+                                   **{c: data[c] for c in ("label", "state", "source", "doi", "marker")})
+            # Heckel and Kawakita: under-load density (the form both laws describe)
+            Dl = C.density(k, P_GRID)
+            self.heckel_chart.set(k, P_GRID, C.heckel(Dl))
+            hp = C.points_for(k, ("under_load",))
+            hd = _points_data(hp)
+            self.heckel_chart.set(k + ":pts", hd["x"], C.heckel(hd["y"]) if hp else [],
+                                  **{c: hd[c] for c in ("label", "state", "source", "doi", "marker")})
+            D0 = C.fill_density(k)
+            mask = P_GRID >= 50
+            self.kawakita_chart.set(k, P_GRID[mask], C.kawakita(P_GRID[mask], Dl[mask], D0))
+            m = C.material(k)
+            a, inv_b = C.fit_kawakita(P_GRID[mask], Dl[mask], D0)
+            n_pts = len(C.points_for(k, None))
+            rows.append([f'<span style="color:{_colour(k)}">■</span> {html.escape(C.label(k))}',
+                         num(m["yield_pressure"], ".0f", "MPa"), num(m["heckel_intercept"], ".2f"), f"{D0:.2f}",
+                         num(C.pressure_for_density(k, 0.85), ".0f", "MPa"),
+                         html.escape(_provenance(m, "yield_pressure")),
+                         str(n_pts) if n_pts else "none in the vendored tables"])
+            fit_rows.append([html.escape(C.label(k)), num(m["yield_pressure"], ".0f", "MPa"), num(a, ".3f"),
+                             num(inv_b, ".0f", "MPa")])
+        self.params.value = (table(["material", "Heckel P_y", "Heckel A", "fill density D₀", "P for D = 0.85 (under load)",
+                                    "source of P_y", "published points"], rows) if rows
+                             else "<i>Tick at least one material.</i>")
+        self.fits.value = (table(["material", "Heckel P_y (slope⁻¹)", "Kawakita a (max. volume reduction)",
+                                  "Kawakita 1/b"], fit_rows) if fit_rows else "")
+
+    @guarded
+    def density_section(self) -> w.Widget:
+        grid = w.GridBox(list(self.boxes.values()), layout=w.Layout(grid_template_columns="repeat(3, 340px)"))
+        note = w.HTML("<i>Symbols: published measurements (hover for the source and DOI): circles under load, "
+                      "squares released in the die, triangles ejected pellets (compare them with the released curves). Li3InCl6 is compared with a "
+                      "binder-containing Li3YBrCl6 film (no pure halide pellet curve in the tables); no cold-pressed "
+                      "LLZO curve is available.</i>")
+        return w.VBox([grid, self.state, self.density_chart.widget(), note, self.params, self.msg])
+
+    @guarded
+    def transforms_section(self) -> w.Widget:
+        return w.VBox([w.HBox([self.heckel_chart.widget(), self.kawakita_chart.widget()]), self.fits])
+
+    # ------------------------------------------------------------ springback
+    @guarded
+    def springback_section(self) -> w.Widget:
+        msg = Message()
+        mat = w.Dropdown(options=[(C.label(k), k) for k in C.MATERIALS], value="Li5.5PS4.5Cl1.5",
+                         description="material", style={"description_width": "230px"}, layout=w.Layout(width="640px"))
+        P = slider("maximum pressure", 300.0, 10.0, 600.0, 10.0, "MPa", css="pb-spring-pressure")
+        readout = _readout("pb-spring-readout")
+        chart = Chart("Under load vs released", "pressing pressure (MPa)", "relative density (–)", width=620,
+                      height=360, legend="bottom_right")
+        chart.line("load", "model, under load", OKABE_ITO["blue"])
+        chart.line("rel", "model, released in the die", OKABE_ITO["orange"], dash="dashed")
+        chart.scatter("pload", "published, under load", OKABE_ITO["blue"], fill=False, tooltips=TOOLTIPS,
+                      extra={"label": [], "state": [], "source": [], "doi": []})
+        chart.scatter("prel", "published, released", OKABE_ITO["orange"], marker="square", fill=False,
+                      tooltips=TOOLTIPS, extra={"label": [], "state": [], "source": [], "doi": []})
+        chart.scatter("now", "", OKABE_ITO["vermillion"], size=11)
+
+        @safe(msg)
+        def curves(_=None):
+            k = mat.value if mat.value in C.MATERIALS else "Li5.5PS4.5Cl1.5"
+            chart.set("load", P_GRID, C.density(k, P_GRID))
+            chart.set("rel", P_GRID, C.density(k, P_GRID, state="released_in_die"))
+            for key, states in (("pload", ("under_load",)), ("prel", ("released_in_die", "released"))):
+                d = _points_data(C.points_for(k, states))
+                chart.set(key, d["x"], d["y"], **{c: d[c] for c in ("label", "state", "source", "doi")})
+            point()
+
+        @safe(msg)
+        def point(_=None):
+            k = mat.value if mat.value in C.MATERIALS else "Li5.5PS4.5Cl1.5"
+            p = clamp(P.value, 10.0, 600.0, 300.0)
+            Dl = float(C.density(k, [p])[0])
+            Dr = float(C.density(k, [p], state="released_in_die")[0])
+            e = float(C.springback(k, [p])[0])
+            chart.set("now", [p, p], [Dl, Dr])
+            M = C.material(k)["compact_modulus"]
+            readout.value = (f"Pressed at <b>{p:.0f} MPa</b>: relative density {Dl:.3f} under load, <b>{Dr:.3f}</b> "
+                             f"released; the compact springs back by <b>{pct(e, 2)}</b> of its thickness "
+                             f"(strain = P / M, compact modulus M = {M:g} GPa). A 700 µm separator grows by "
+                             f"{700 * e:.0f} µm; a neighbour with a different M grows by a different amount, which "
+                             f"loads the interface between them.")
+
+        mat.observe(curves, names="value")
+        P.observe(point, names="value")
+        curves()
+        return w.VBox([mat, P, readout, chart.widget(), msg])
+
+    # ------------------------------------------------------------ friction
+    @guarded
+    def friction_section(self) -> w.Widget:
+        msg = Message()
+        H = slider("stack height", 3.0, 0.2, 12.0, 0.1, "mm", css="pb-fric-height", fmt=".1f")
+        D = slider("die diameter", 10.0, 5.0, 25.0, 1.0, "mm", css="pb-fric-die")
+        mu = slider("wall friction μ", cp.FRICTION["mu"], 0.05, 0.6, 0.05, "–", css="pb-fric-mu", fmt=".2f")
+        readout = _readout("pb-fric-readout")
+        chart = Chart("Axial pressure through the stack (Janssen–Walker)", "depth below the moving punch (mm)",
+                      "pressure / applied pressure (–)", width=620, height=340, y_range=(0, 1.05),
+                      legend="bottom_left")
+        chart.line("single", "single-acting (top punch moves)", OKABE_ITO["blue"])
+        chart.line("double", "double-acting (both punches move)", OKABE_ITO["orange"], dash="dashed")
+        typical = C.compact_height_mm("Li6PS5Cl", 80.0, 10.0, 300.0)
+
+        @safe(msg)
+        def update(_=None):
+            h = clamp(H.value, 0.2, 12.0, 3.0)
+            d = clamp(D.value, 5.0, 25.0, 10.0)
+            m = clamp(mu.value, 0.05, 0.6, 0.25)
+            z = np.linspace(0.0, h, 60)
+            s = C.stack_pressure_profile(z, d, mu=m)
+            dd = C.stack_pressure_profile(z, d, double=True, height_mm=h, mu=m)
+            chart.set("single", z, s)
+            chart.set("double", z, dd)
+            t = float(C.stack_pressure_profile([typical], 10.0, mu=m)[0])
+            readout.value = (f"A <b>{h:.1f} mm</b> stack in a <b>{d:.0f} mm</b> die (μ = {m:.2f}, K = "
+                             f"{cp.FRICTION['K']:g}): the bottom sees <b>{pct(s[-1])}</b> of the applied pressure with "
+                             f"one moving punch, <b>{pct(dd.min())}</b> at its middle with two. At 450 MPa applied that is "
+                             f"{450 * s[-1]:.0f} MPa at the bottom. For comparison, an 80 mg Li6PS5Cl separator pressed "
+                             f"at 300 MPa is {typical:.2f} mm thick: {pct(1 - t, 1)} lost across it. μ and K are "
+                             f"estimates (no measured value for these powders).")
+
+        for s_ in (H, D, mu):
+            s_.observe(update, names="value")
+        update()
+        return w.VBox([H, D, mu, readout, chart.widget(), msg])
+
+    # ------------------------------------------------------------ hot pressing
+    @guarded
+    def hot_section(self) -> w.Widget:
+        msg = Message()
+        options = [(C.label(k), k) for k in ("Li3PS4", "Li6PS5Cl", "Li5.5PS4.5Cl1.5", "Li3InCl6", "LLZO")]
+        mat = w.Dropdown(options=options, value="Li3PS4", description="material", style={"description_width": "230px"},
+                         layout=w.Layout(width="640px"))
+        T = slider("pressing temperature", 25.0, 25.0, 250.0, 5.0, "°C", css="pb-hot-temperature")
+        readout = _readout("pb-hot-readout")
+        chart = Chart("Warm and hot pressing (under load)", "pressing pressure (MPa)", "relative density (–)",
+                      width=620, height=360, y_range=(0.35, 1.0), legend="bottom_right")
+        chart.line("cold", "25 °C", OKABE_ITO["sky"], dash="dashed")
+        chart.line("hot", "at the chosen temperature", OKABE_ITO["vermillion"])
+        chart.scatter("pts", "published hot-pressed pellet", OKABE_ITO["black"], marker="diamond", size=12,
+                      fill=False, tooltips=TOOLTIPS + [("temperature", "@temp °C")],
+                      extra={"label": [], "state": [], "source": [], "doi": [], "temp": []})
+
+        @safe(msg)
+        def update(_=None):
+            k = mat.value if mat.value in C.MATERIALS else "Li3PS4"
+            t = clamp(T.value, 25.0, 250.0, 25.0)
+            chart.set("cold", P_GRID, C.density(k, P_GRID))
+            chart.set("hot", P_GRID, C.density(k, P_GRID, temperature=t))
+            hot = [p for p in C.points_for(k, None, room_temperature=False) if p.temperature != "25"]
+            d = _points_data(hot)
+            chart.set("pts", d["x"], d["y"], **{c: d[c] for c in ("label", "state", "source", "doi")},
+                      temp=[p.temperature for p in hot])
+            m = C.material(k)
+            Py = float(cp.yield_pressure_at(m["yield_pressure"], m["softening_temperature"], t))
+            p25, pT = C.pressure_for_density(k, 0.85), C.pressure_for_density(k, 0.85, temperature=t)
+            readout.value = (f"{html.escape(C.label(k))} at <b>{t:.0f} °C</b>: yield pressure "
+                             f"{num(Py, '.0f', 'MPa')} (vs {num(m['yield_pressure'], '.0f', 'MPa')} at 25 °C); "
+                             f"85 % density under load needs <b>{num(pT, '.0f', 'MPa')}</b> instead of "
+                             f"{num(p25, '.0f', 'MPa')}. Softening: P_y(T) = P_y·exp(−(T − 25 °C)/T_s), "
+                             f"T_s = {m['softening_temperature']:g} K ({html.escape(_provenance(m, 'softening_temperature'))}).")
+
+        mat.observe(update, names="value")
+        T.observe(update, names="value")
+        update()
+        return w.VBox([mat, T, readout, chart.widget(), msg])
+
+
+def _provenance(m, key) -> str:
+    p = m.params.get(key)
+    if p is None:
+        return "–"
+    text = p.provenance
+    return text if len(text) < 140 else text[:137] + "…"

@@ -1,0 +1,94 @@
+"""Predict-observe-explain: the widget that walks a student through one part of a story.
+
+1. Predict: a question with choices and a "Lock in my prediction" button (the observation stays hidden
+   until then, so the prediction is a real one).
+2. Observe: the part's interactive widgets (sliders, plots) appear.
+3. Explain: a button shows whether the prediction was right (by the model's numbers), the explanation,
+   and a short check question with its own feedback.
+
+The right answers come from ``Question.judge`` (the model), never from text typed into the notebook.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import ipywidgets as w
+
+from .questions import Question
+from .ui import Message, feedback_html, safe
+
+
+class ChoiceQuestion(w.VBox):
+    """A question with radio choices, a button and feedback computed from the model."""
+
+    def __init__(self, question: Question, button: str = "Check my answer", css: str = "", on_answer=None):
+        self.question = question
+        self.message = Message()
+        self.prompt = w.HTML(f"<b>{question.prompt}</b>")
+        self.choices = w.RadioButtons(options=[(label, key) for key, label in question.choices], value=None,
+                                      layout=w.Layout(width="max-content"))
+        self.button = w.Button(description=button, button_style="primary", disabled=True,
+                               layout=w.Layout(width="max-content"))
+        self.feedback = w.HTML("")
+        self.last = None
+        self._on_answer = on_answer
+        if css:
+            self.add_class(css)
+            self.button.add_class(css + "-button")
+            self.feedback.add_class(css + "-feedback")
+            self.choices.add_class(css + "-choices")
+        self.choices.observe(safe(self.message)(self._chosen), names="value")
+        self.button.on_click(safe(self.message)(self._check))
+        super().__init__([self.prompt, self.choices, self.button, self.feedback, self.message])
+
+    def _chosen(self, change):
+        self.button.disabled = change["new"] is None
+
+    def _check(self, _=None):
+        fb = self.question.evaluate(self.choices.value)
+        self.last = fb
+        self.feedback.value = feedback_html(fb)
+        if self._on_answer is not None:
+            self._on_answer(fb)
+        return fb
+
+
+class PredictObserveExplain(w.VBox):
+    """One part of a story: predict (question), observe (widgets), explain (model text + check)."""
+
+    def __init__(self, key: str, title: str, predict: Question, observe: w.Widget,
+                 explain: Callable[[], str], check: Question):
+        self.key = key
+        self.message = Message()
+        self.explain_fn = explain
+        self.title = w.HTML(f"<h3>{title}</h3>" if title else "")
+        self.predict = ChoiceQuestion(predict, button="Lock in my prediction", css=f"pb-{key}-predict",
+                                      on_answer=self._locked)
+        self.predict.feedback.layout.display = "none"  # verdict shown with the explanation
+        self.observe_box = w.VBox([w.HTML("<b>Observe:</b> press, and watch what the model predicts."), observe])
+        self.observe_box.add_class(f"pb-{key}-observe")
+        self.observe_box.layout.display = "none"
+        self.explain_button = w.Button(description="Explain what I saw", button_style="info",
+                                       layout=w.Layout(width="max-content", display="none"))
+        self.explain_button.add_class(f"pb-{key}-explain-button")
+        self.explanation = w.HTML("")
+        self.explanation.add_class(f"pb-{key}-explanation")
+        self.check = ChoiceQuestion(check, button="Check", css=f"pb-{key}-check")
+        self.check.layout.display = "none"
+        self.explain_button.on_click(safe(self.message)(self._explain))
+        super().__init__([self.title, self.predict, self.observe_box, self.explain_button, self.explanation,
+                          self.check, self.message])
+        self.add_class(f"pb-part-{key}")
+
+    def _locked(self, feedback):
+        self.predict.choices.disabled = True
+        self.predict.button.disabled = True
+        self.predict.button.description = "Prediction locked in"
+        self.observe_box.layout.display = ""
+        self.explain_button.layout.display = ""
+
+    def _explain(self, _=None):
+        fb = self.predict.last
+        verdict = feedback_html(fb) if fb is not None else ""
+        self.explanation.value = ("<b>Your prediction:</b>" + verdict + "<b>Why:</b>" + self.explain_fn())
+        self.check.layout.display = ""

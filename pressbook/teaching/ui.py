@@ -1,0 +1,179 @@
+"""Shared widget helpers of the teaching notebooks: BokehJS set-up, safe callbacks, palette, HTML bits.
+
+Rules the teaching pages follow (TOOLCHAIN.md): BokehJS inline, loaded once before the first figure;
+figures embedded with jupyter_bokeh.BokehModel; data updated by assigning ColumnDataSource.data; never
+show(). Every callback runs inside ``safe``: an exception becomes a friendly message on the page, never a
+traceback (and never a kernel error message).
+"""
+from __future__ import annotations
+
+import functools
+import html
+import math
+
+import ipywidgets as w
+
+from ..errors import PressbookError
+
+#: Okabe-Ito colour-blind-safe palette
+OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
+             "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000"}
+PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "black", "yellow")]
+GOOD, BAD, NEUTRAL = OKABE_ITO["blue"], OKABE_ITO["vermillion"], "#555555"
+LEVEL_COLOURS = {"low": OKABE_ITO["blue"], "medium": OKABE_ITO["orange"], "high": OKABE_ITO["vermillion"]}
+
+_BOKEH_READY = False
+
+CSS = """
+<style>
+.pb-card {border-left: 4px solid #0072B2; padding: 4px 12px; margin: 6px 0; background: #f6f9fc; max-width: 980px;}
+.pb-card h4 {margin: 4px 0;}
+.pb-feedback-right {border-left: 4px solid #0072B2; background: #eef5fb; padding: 6px 12px; margin: 6px 0; max-width: 980px;}
+.pb-feedback-wrong {border-left: 4px solid #D55E00; background: #fdf1ea; padding: 6px 12px; margin: 6px 0; max-width: 980px;}
+.pb-message {color: #7a3b00; background: #fff6e5; border-left: 4px solid #E69F00; padding: 4px 10px; max-width: 980px;}
+.pb-readout {font-size: 14px; line-height: 1.5; max-width: 980px;}
+.pb-table {border-collapse: collapse; font-size: 13px;}
+.pb-table td, .pb-table th {border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top;}
+.pb-level-low {color: #0072B2; font-weight: bold;}
+.pb-level-medium {color: #9a5f00; font-weight: bold;}
+.pb-level-high {color: #D55E00; font-weight: bold;}
+.widget-radio-box label {white-space: normal !important;}
+</style>
+"""
+
+
+def setup() -> None:
+    """Load BokehJS inline (once per kernel) and show the page's styles.
+
+    Call in the notebook's first code cell, before any figure is shown.
+    """
+    global _BOKEH_READY
+    from IPython.display import display
+
+    if not _BOKEH_READY:
+        from bokeh.io import output_notebook
+        from bokeh.resources import Resources
+
+        output_notebook(resources=Resources(mode="inline", components=["bokeh"]), hide_banner=True)
+        _BOKEH_READY = True
+    display(w.HTML(CSS))
+
+
+def bokeh(fig):
+    """A Bokeh figure (or layout) as an ipywidget."""
+    from jupyter_bokeh import BokehModel
+
+    return BokehModel(fig)
+
+
+class Message(w.HTML):
+    """A place for friendly messages (hidden when empty)."""
+
+    def __init__(self, **kw):
+        super().__init__(value="", **kw)
+        self.add_class("pb-message")
+        self.layout.display = "none"
+
+    def say(self, text: str) -> None:
+        self.value = html.escape(text)
+        self.layout.display = "" if text else "none"
+
+    def clear(self) -> None:
+        self.say("")
+
+
+def friendly(exc: BaseException) -> str:
+    if isinstance(exc, PressbookError):
+        return f"That input cannot be used: {exc}. Nothing was changed."
+    return ("Something went wrong while computing this view, so it was not updated. "
+            "Try another value; if it keeps happening, reload the page.")
+
+
+def safe(message: Message | None = None):
+    """Decorator for widget callbacks: never let an exception reach the kernel's error output."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kw):
+            try:
+                out = fn(*args, **kw)
+            except Exception as exc:  # noqa: BLE001 - every error becomes a message, never a traceback
+                if message is not None:
+                    message.say(friendly(exc))
+                return None
+            if message is not None:
+                message.clear()
+            return out
+        return inner
+    return wrap
+
+
+def guarded(builder):
+    """Decorator for the functions a notebook cell calls to build a section: if building fails, the cell shows a
+    friendly message instead of an error (Voila would stop the page at a failing cell)."""
+    @functools.wraps(builder)
+    def inner(*args, **kw):
+        try:
+            return builder(*args, **kw)
+        except Exception as exc:  # noqa: BLE001 - a page never shows a traceback
+            msg = Message()
+            msg.say("This part of the page could not be built. " + friendly(exc))
+            return msg
+    return inner
+
+
+class Broken:
+    """Stands in for an app object that could not be built: every section it is asked for is one message."""
+
+    def __init__(self, exc: BaseException):
+        self._text = "This part of the page could not be built. " + friendly(exc)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def section(*_args, **_kw):
+            msg = Message()
+            msg.say(self._text)
+            return msg
+        return section
+
+
+def clamp(value, lo: float, hi: float, default: float) -> float:
+    """A number from a widget (any value can arrive through the comm), clamped to [lo, hi]."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return default
+    if not math.isfinite(v):
+        return default
+    return min(max(v, lo), hi)
+
+
+def card(title: str, body_html: str) -> str:
+    return f'<div class="pb-card"><h4>{html.escape(title)}</h4>{body_html}</div>'
+
+
+def feedback_html(feedback) -> str:
+    cls = "pb-feedback-right" if feedback.correct else "pb-feedback-wrong"
+    mark = "✔" if feedback.correct else "✘"
+    return f'<div class="{cls}"><b>{mark} {html.escape(feedback.verdict)}</b><br>{feedback.why}</div>'
+
+
+def level_html(level: str) -> str:
+    return f'<span class="pb-level-{html.escape(level)}">{html.escape(level)}</span>'
+
+
+def slider(description: str, value: float, lo: float, hi: float, step: float, unit: str, css: str = "",
+           fmt: str = ".0f", width: str = "640px") -> w.FloatSlider:
+    s = w.FloatSlider(value=value, min=lo, max=hi, step=step, description=f"{description} ({unit})",
+                      continuous_update=False, readout_format=fmt, style={"description_width": "230px"},
+                      layout=w.Layout(width=width))
+    if css:
+        s.add_class(css)
+    return s
+
+
+def table(headers, rows) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f'<table class="pb-table"><tr>{head}</tr>{body}</table>'

@@ -1,0 +1,114 @@
+"""The four teaching notebooks render in Voila (no error output, Bokeh draws) and react to one
+interaction each. Fixtures and helpers: tests/browser/conftest.py and harness.py."""
+
+from pathlib import Path
+
+import pytest
+from harness import artifacts_dir, error_outputs, open_app, snap
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+# Values of every ColumnDataSource column named `y`, read from BokehJS in the page (the data is a Map
+# or a plain object, depending on how the source was serialised).
+BOKEH_Y = """() => {
+  const out = [];
+  for (const doc of (window.Bokeh ? Bokeh.documents : []))
+    for (const m of doc.all_models) {
+      const d = m.data;
+      if (d === undefined || d === null) continue;
+      const y = d instanceof Map ? d.get('y') : d.y;
+      if (y !== undefined) out.push(Array.from(y, v => (Number.isFinite(v) ? Number(v.toFixed(6)) : null)));
+    }
+  return out;
+}"""
+
+
+def _canvas_drawn(page):
+    """At least one Bokeh canvas is visible and has a non-zero size."""
+    canvas = page.locator("canvas").first
+    expect(canvas).to_be_visible(timeout=30_000)
+    box = canvas.bounding_box()
+    assert box is not None and box["width"] > 50 and box["height"] > 50
+
+
+def test_why_multistep(voila, page):
+    open_app(page, voila(NOTEBOOKS / "why_multistep.ipynb"))
+    assert error_outputs(page) == []
+    # the observation is hidden until a prediction is locked in
+    expect(page.locator(".pb-voids-observe")).to_be_hidden()
+    snap(page, "why-start", full_page=False)
+
+    page.locator(".pb-voids-predict-choices .widget-radio-box label").nth(1).click()
+    page.locator(".pb-voids-predict-button").click()
+    expect(page.locator(".pb-voids-observe")).to_be_visible()
+    _canvas_drawn(page)
+    expect(page.locator(".pb-voids-readout")).to_contain_text("porosity")
+
+    # press: one step of the pressure slider updates the readout
+    before = page.locator(".pb-voids-readout").inner_text()
+    handle = page.locator(".pb-voids-pressure .noUi-handle").first
+    handle.focus()
+    handle.press("ArrowRight")
+    expect(page.locator(".pb-voids-readout")).not_to_have_text(before)
+
+    page.locator(".pb-voids-explain-button").click()
+    explanation = page.locator(".pb-voids-explanation")
+    expect(explanation).to_contain_text("Your prediction")
+    expect(explanation).to_contain_text("mS/cm")
+    # the check question gives feedback
+    page.locator(".pb-voids-check-choices .widget-radio-box label").first.click()
+    page.locator(".pb-voids-check-button").click()
+    expect(page.locator(".pb-voids-check-feedback")).to_contain_text("Ω")
+    page.locator(".pb-part-voids").screenshot(path=str(artifacts_dir() / "why-part1.png"))
+    snap(page, "why-after")
+    assert error_outputs(page) == []
+
+
+def test_compaction_explorer(voila, page):
+    open_app(page, voila(NOTEBOOKS / "compaction_explorer.ipynb"))
+    assert error_outputs(page) == []
+    _canvas_drawn(page)
+    snap(page, "explorer-start")
+    page.evaluate(f"() => {{ window.__y0 = JSON.stringify(({BOKEH_Y})()); }}")
+    # hot pressing: move the temperature slider, the hot curve's readout follows
+    before = page.locator(".pb-hot-readout").inner_text()
+    handle = page.locator(".pb-hot-temperature .noUi-handle").first
+    handle.focus()
+    for _ in range(5):
+        handle.press("ArrowRight")
+    expect(page.locator(".pb-hot-readout")).not_to_have_text(before)
+    # ... and the Bokeh data in the browser (a source's data replaced in place)
+    page.wait_for_function(f"() => JSON.stringify(({BOKEH_Y})()) !== window.__y0")
+    snap(page, "explorer-after")
+    assert error_outputs(page) == []
+
+
+def test_interfaces_impedance(voila, page):
+    open_app(page, voila(NOTEBOOKS / "interfaces_impedance.ipynb"))
+    assert error_outputs(page) == []
+    _canvas_drawn(page)
+    table = page.locator(".pb-imp-elements")
+    expect(table).to_contain_text("R0")
+    before = page.locator(".pb-imp-readout").inner_text()
+    # toggle an element off: the readout of the selected sum changes
+    page.locator(".pb-imp-toggle-R1 input").click()
+    expect(page.locator(".pb-imp-readout")).not_to_have_text(before)
+    snap(page, "impedance-after")
+    assert error_outputs(page) == []
+
+
+def test_choose_goal(voila, page):
+    open_app(page, voila(NOTEBOOKS / "choose_goal.ipynb"))
+    assert error_outputs(page) == []
+    _canvas_drawn(page)
+    rec = page.locator(".pb-goal-recommendation")
+    expect(rec).to_contain_text("Recommended")
+    first = rec.inner_text()
+    page.locator(".pb-goal-choice .widget-radio-box label").nth(1).click()
+    expect(rec).not_to_have_text(first)
+    expect(rec).to_contain_text("trades away")
+    snap(page, "goal-after")
+    assert error_outputs(page) == []
