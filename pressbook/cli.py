@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import PressbookError
+from .errors import DesignFileError, PressbookError
 
 
 def _simulate(args) -> int:
@@ -45,9 +45,13 @@ def _app(args) -> int:
     import subprocess
     from pathlib import Path
 
-    nb = Path(__file__).resolve().parent.parent / "notebooks" / "designer.ipynb"
+    root = Path(__file__).resolve().parent.parent
+    nb = root / "notebooks" / "designer.ipynb"
+    if not nb.exists():
+        raise DesignFileError(f"app: {nb} not found; allowed: a source checkout of pressbook (notebooks/ beside the package)")
     print(f"Open http://127.0.0.1:{args.port}/ in your browser")
-    cmd = [sys.executable, "-m", "voila", str(nb), "--no-browser", f"--port={args.port}", "--Voila.ip=127.0.0.1"]
+    cmd = [sys.executable, "-m", "voila", str(nb), "--no-browser", f"--port={args.port}", "--Voila.ip=127.0.0.1",
+           f"--Voila.config_file_paths={root / 'etc' / 'voila' / 'app'}"]
     return subprocess.call(cmd, env=os.environ.copy())
 
 

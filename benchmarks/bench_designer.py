@@ -1,0 +1,212 @@
+"""Designer update latency: after a change, how long until every view is updated (issue 3: < 100 ms).
+
+    .venv/bin/python benchmarks/bench_designer.py            # server side + browser, writes results/designer.json
+    .venv/bin/python benchmarks/bench_designer.py --quick    # fewer changes
+    .venv/bin/python benchmarks/bench_designer.py --no-browser
+
+Server side (in this process, no kernel): a step's pressure is set (1) on the state and (2) on the
+pressure input widget; timed until simulate has run and every view (Bokeh sources, with their
+document patches serialised, summary, risks, compare, share link) has been updated.
+Browser: a real Voila server and Debian's Chromium; in the page, the pressure input gets a new value
+and a change event; timed (performance.now) until both the summary table and the BokehJS
+ColumnDataSource 'pb-points' show the new result (the tables are sent first, the figures' data next,
+so this covers all views); 300 ms between changes, as a user's pace. Also the page's time to interactive.
+Also a plug-in of benchmarks/run_all.py (``run(quick)`` returns rows).
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _timing import ROOT, machine, row  # noqa: E402
+
+NOTEBOOK = ROOT / "notebooks" / "designer.ipynb"
+CHROMIUM = os.environ.get("PRESSBOOK_CHROMIUM") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
+TARGET_MS = 100.0
+
+
+def pressures(n: int) -> list[float]:
+    """n distinct cathode-bonding pressures (MPa), alternating so that every change is a change."""
+    return [380.0 + (37 * k) % 120 + 0.5 * (k % 2) for k in range(n)]
+
+
+# ------------------------------------------------------------------ server side
+def server_side(n: int) -> list[dict]:
+    from pressbook.app import build_designer
+
+    app = build_designer("preset=three-step")
+    state = app.state
+    t_state = []
+    for p in pressures(n + 2)[2:]:
+        t0 = time.perf_counter()
+        state.set_field("steps.2.pressure", p)
+        t_state.append(1e3 * (time.perf_counter() - t0))
+        assert state.outcome.design.steps[1].pressure == p and not state.errors
+    box = _find(app, "pb-step-2")[0]
+    pressure = _find(box, "pb-step-pressure")[0]
+    t_widget = []
+    for p in pressures(n + 3)[3:]:
+        t0 = time.perf_counter()
+        pressure.value = p
+        t_widget.append(1e3 * (time.perf_counter() - t0))
+        assert state.outcome.design.steps[1].pressure == p
+    t_sim = []
+    from pressbook import simulate
+
+    for p in pressures(n):
+        d = state.design.copy()
+        d.steps[1].pressure = p
+        t0 = time.perf_counter()
+        simulate(d)
+        t_sim.append(1e3 * (time.perf_counter() - t0))
+    ok = lambda v: sorted(v)[len(v) // 2] < TARGET_MS  # noqa: E731
+    return [
+        row("state change -> all views updated (server)", t_state, "ms", target="< 100 ms", ok=ok(t_state),
+            group="designer", note=f"{n} changes of steps.2.pressure on the state"),
+        row("pressure widget -> all views updated (server)", t_widget, "ms", target="< 100 ms", ok=ok(t_widget),
+            group="designer", note=f"{n} changes of the pressure input's value"),
+        row("of which simulate(design)", t_sim, "ms", group="designer", note="validation + simulate"),
+    ]
+
+
+def _find(widget, css):
+    found, stack = [], [widget]
+    while stack:
+        w = stack.pop()
+        if css in getattr(w, "_dom_classes", ()):
+            found.append(w)
+        stack.extend(getattr(w, "children", ()))
+    return found
+
+
+# ------------------------------------------------------------------ browser
+CHANGE_JS = """async (value) => {
+  const findSource = (name) => {
+    for (const doc of Bokeh.documents) for (const m of doc.all_models)
+      if (m.type === 'ColumnDataSource' && m.name === name) return m;
+  };
+  const src = findSource('pb-points');
+  const col = (k) => src.data instanceof Map ? src.data.get(k) : src.data[k];
+  const cell = () => document.querySelector('.pb-summary td[data-key="total_resistance"]');
+  const before = cell().textContent;
+  const input = document.querySelector('.pb-step-2 .pb-step-pressure input');
+  const t0 = performance.now();
+  input.value = String(value);
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  input.dispatchEvent(new Event('change', {bubbles: true}));
+  return await new Promise((resolve, reject) => {
+    const check = () => {
+      const P = Math.max(...Array.from(col('pressure')));
+      if (Math.abs(P - value) < 0.02 * value && cell() && cell().textContent !== before)
+        resolve(performance.now() - t0);
+      else if (performance.now() - t0 > 10000) reject(new Error('no update within 10 s'));
+      else setTimeout(check, 0);
+    };
+    check();
+  });
+}"""
+
+READY_JS = """() => !document.getElementById('loading')
+  && document.querySelectorAll('script[type="application/vnd.voila.cell-output+json"]').length === 0
+  && document.querySelector('.pb-step-2 .pb-step-pressure input') !== null
+  && window.Bokeh !== undefined && Bokeh.documents.length >= 4"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def browser(n: int) -> list[dict]:
+    if not os.access(CHROMIUM, os.X_OK):
+        return [row("browser benchmark skipped", [0], "", group="designer", note=f"no Chromium at {CHROMIUM}")]
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    tmp = tempfile.mkdtemp(prefix="pb-bench-")
+    log = open(Path(tmp) / "voila.log", "w")
+    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", JUPYTER_CONFIG_DIR=str(Path(tmp) / "jupyter"))
+    proc = subprocess.Popen([sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
+                             "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
+                             f"--Voila.config_file_paths={ROOT / 'etc' / 'voila' / 'app'}"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = b.new_page(viewport={"width": 1280, "height": 900})
+            t0 = time.perf_counter()
+            page.goto(f"http://127.0.0.1:{port}/?preset=three-step", timeout=120_000)
+            page.wait_for_function(READY_JS, timeout=120_000, polling=50)
+            page.wait_for_function("() => { for (const d of Bokeh.documents) for (const m of d.all_models) "
+                                   "if (m.name === 'pb-points') return true; return false; }", timeout=60_000)
+            tti = time.perf_counter() - t0
+            page.wait_for_timeout(500)
+            lat = []
+            for p_ in pressures(n + 4)[4:]:
+                page.wait_for_timeout(300)  # a user's pace: the previous update has been drawn
+                lat.append(page.evaluate(CHANGE_JS, p_))
+            page.close(run_before_unload=True)
+            b.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(proc.pid, 9)
+        except (ProcessLookupError, PermissionError):
+            pass
+        log.close()
+    ok = sorted(lat)[len(lat) // 2] < TARGET_MS
+    return [
+        row("pressure input -> summary + Bokeh data updated (browser)", lat, "ms", target="< 100 ms", ok=ok,
+            group="designer", note=f"{n} changes in Chromium through Voila (round trip to the kernel)"),
+        row("designer page: time to interactive (browser)", [tti], "s", group="designer",
+            note="goto until every widget and BokehJS document is live (one page, app config)"),
+    ]
+
+
+def run(quick: bool = False, with_browser: bool = True) -> list[dict]:
+    n = 15 if quick else 50
+    rows = server_side(n)
+    if with_browser:
+        rows += browser(n)
+    return rows
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    rows = run(quick="--quick" in argv, with_browser="--no-browser" not in argv)
+    out = HERE / "results" / "designer.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+    print(f"{'benchmark':58} {'median':>9} {'min':>9} {'max':>9}  unit  n   target")
+    for r in rows:
+        print(f"{r['name']:58} {r['median']:9.2f} {r['min']:9.2f} {r['max']:9.2f}  {r['unit']:4}  {r['n']:<3} "
+              f"{r['target']} {'' if r['ok'] is None else ('ok' if r['ok'] else 'MISSED')}")
+    print(f"written: {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The sequence designer: editors + Bokeh views + compare + save/share, on one DesignerState.
+
+In a notebook (or Voila)::
+
+    from pressbook.app import build_designer, load_bokehjs, request_query
+    load_bokehjs()
+    build_designer(request_query())
+
+``request_query()`` waits for the page request in Voila's preheat mode (``voila.utils.wait_for_request``)
+and returns the URL query (``QUERY_STRING``; '' in JupyterLab). The design is read from the query
+*before* the Bokeh figures are wrapped, so the first render already shows it.
+"""
+from __future__ import annotations
+
+import os
+
+import ipywidgets as w
+
+from .query import DEFAULT_PRESET, design_from_query, parse_query
+from .state import Controller, DesignerState, log
+from .views.tables import STYLE
+
+_BOKEHJS_LOADED = False
+
+
+def load_bokehjs() -> None:
+    """Load BokehJS into the page, inline (no CDN), once per kernel, before the first figure is shown."""
+    global _BOKEHJS_LOADED
+    if _BOKEHJS_LOADED:
+        return
+    from bokeh.io import output_notebook
+    from bokeh.resources import Resources
+
+    output_notebook(resources=Resources(mode="inline", components=["bokeh"]), hide_banner=True)
+    _BOKEHJS_LOADED = True
+
+
+def request_query() -> str:
+    """The page's URL query in Voila (waiting for the request when the kernel was preheated), else ''."""
+    if os.environ.get("VOILA_PREHEAT", "False") != "False":  # import only then: voila.utils is slow to import
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+    return os.environ.get("QUERY_STRING", "")
+
+
+def page_url() -> str:
+    """The page's address without the query, from the request Voila put in the environment ('' elsewhere).
+    The scheme is not passed on by Voila: https is assumed on port 443, else http."""
+    host, path = os.environ.get("SERVER_NAME", ""), os.environ.get("SCRIPT_NAME", "")
+    if not host:
+        return ""
+    port = os.environ.get("SERVER_PORT", "")
+    scheme = "https" if port == "443" else "http"
+    netloc = host if port in ("", "80", "443") else f"{host}:{port}"
+    return f"{scheme}://{netloc}{path}"
+
+
+class Designer(w.VBox):
+    """The assembled app. Attributes: state, controller, figures (DesignerFigures), panels."""
+
+    def __init__(self, state: DesignerState, controller: Controller, figures, children, **kw):
+        super().__init__(children, **kw)
+        self.state, self.controller, self.figures = state, controller, figures
+
+
+def build_designer(query: dict | str | None = None, library=None) -> Designer:
+    """Build the designer on the design a URL query describes (see pressbook.query); bad values in the
+    query are reported in the page and skipped."""
+    from jupyter_bokeh import BokehModel
+
+    from .views.figures import DesignerFigures
+    from .widgets.editors import DieEditor, LayersEditor, StepsEditor
+    from .widgets.panels import ComparePanel, PresetBar, RiskPanel, SharePanel, SummaryPanel
+
+    design, problems = design_from_query(query)
+    params = parse_query(query) if not problems else {}
+    name = params.get("preset", DEFAULT_PRESET if "design" not in params else "")
+    state = DesignerState()
+    state.preset = name if not any(k not in ("preset",) for k in params) else ""
+    state.notice = " ".join(problems)
+    if problems:
+        log.info("designer link problems: %s", problems)
+
+    figures = DesignerFigures(library)
+    summary, risks = SummaryPanel(), RiskPanel()
+    compare, share = ComparePanel(state), SharePanel(state, base_url=page_url())
+    # the tables first: what a user reads first reaches the page first
+    controller = Controller(state, [summary, risks, lambda s: figures.update(s.outcome, s.pinned_outcome), compare,
+                                    share], library=library)
+    state.set_design(design, preset=state.preset)  # runs simulate once and fills every view
+    # Wrap the figures only now: BokehModel serialises the documents with the data already in them.
+    models = {k: BokehModel(f) for k, f in figures.figures.items()}
+    for k, m in models.items():
+        m.add_class(f"pb-fig-{k}")
+
+    bar = PresetBar(state)
+    editors = w.VBox([DieEditor(state), LayersEditor(state), StepsEditor(state)],
+                     layout=w.Layout(width="490px", min_width="490px"))
+    editors.add_class("pb-editors")
+    summary_box = w.VBox([summary], layout=w.Layout(width="380px", overflow="auto"))
+    views = w.VBox([
+        w.HBox([models["compaction"], models["cross_section"]]),
+        models["impedance"],
+        w.HBox([models["history"], summary_box]),
+    ])
+    views.add_class("pb-views")
+    header = w.HTML(STYLE + "<h2 class='pb-h'>pressbook · sequence designer</h2>"
+                    "<span class='pb-hint'>Change the layers and the pressing steps; every plot and table follows. "
+                    "Numbers apply on Enter or when you leave the field.</span>")
+    app = Designer(state, controller, figures, [
+        header, bar, w.HBox([editors, views]), w.HBox([risks, compare]), share])
+    risks.layout = w.Layout(width="640px")
+    compare.layout = w.Layout(width="620px")
+    app.add_class("pb-designer")
+    app.models = models
+    return app

@@ -1,0 +1,157 @@
+"""The designer's Bokeh figures: built once, updated by replacing ``ColumnDataSource.data``.
+
+``DesignerFigures.update(outcome, pinned)`` pushes an Outcome (and the pinned design A's outcome,
+or None) into every source. Figures never compute physics: columns come from ``views.columns``.
+"""
+from __future__ import annotations
+
+from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d, SingleIntervalTicker
+from bokeh.layouts import row
+from bokeh.plotting import figure
+
+from . import columns as col
+
+A_COLOUR = "#666666"
+W, H = 370, 300  # px; toolbar above
+
+
+def _src(name: str, data: dict) -> ColumnDataSource:
+    return ColumnDataSource(data=data, name=name)
+
+
+def _assign(source: ColumnDataSource, data: dict) -> None:
+    """Replace a source's data, only when it changed (each assignment is a message to the browser)."""
+    if dict(source.data) != data:
+        source.data = data
+
+
+class DesignerFigures:
+    """Compaction, cross-section, history and impedance (Nyquist + Bode) with named sources ('pb-...')."""
+
+    def __init__(self, library=None):
+        self.library = library
+        s = self.sources = {}
+        points = ("pressure", "density", "step", "layer", "colour")
+        lines = ("xs", "ys", "name", "label", "colour", "dash")
+        spectrum = ("freq", "z_real", "minus_z_imag", "magnitude", "minus_phase")
+        for name, keys in {
+            "curves": ("xs", "ys", "name", "colour"), "points": points, "points_a": points,
+            "xs_layers": ("left", "right", "bottom", "top", "colour", "alpha", "name", "porosity", "thickness",
+                          "label_x", "label_y", "text"),
+            "xs_faces": ("x0", "x1", "y", "colour", "contact", "quality", "name", "zone_bottom", "zone_top", "depth"),
+            "hist_lines": lines, "hist_lines_a": lines, "hist_marks": ("step", "value", "name", "kind", "colour"),
+            "imp": spectrum, "imp_a": spectrum,
+        }.items():
+            s[name] = _src(f"pb-{name}", {k: [] for k in keys})
+        self.figures = {
+            "compaction": self._compaction(), "cross_section": self._cross_section(), "history": self._history(),
+            # one document for both: they share the spectrum source (a source lives in one document)
+            "impedance": row(self._nyquist(), self._bode(), name="pb-fig-impedance"),
+        }
+
+    # ------------------------------------------------------------------ figures
+    @staticmethod
+    def _fig(name, title, x_label, y_label, **kw):
+        f = figure(width=W, height=H, title=title, name=f"pb-fig-{name}", x_axis_label=x_label, y_axis_label=y_label,
+                   tools="pan,wheel_zoom,box_zoom,reset,save", toolbar_location="above", **kw)
+        f.toolbar.logo = None
+        return f
+
+    def _compaction(self):
+        s = self.sources
+        f = self._fig("compaction", "Compaction (curves: loose fill; ◆ steps, ○ A)", "pressure (MPa)",
+                      "relative density (under load)", y_range=(0.4, 1.0))
+        f.multi_line("xs", "ys", source=s["curves"], line_color="colour", line_width=2, legend_field="name")
+        f.scatter("pressure", "density", source=s["points_a"], size=9, marker="circle", fill_color=None,
+                  line_color=A_COLOUR, line_width=2)
+        r = f.scatter("pressure", "density", source=s["points"], size=9, marker="diamond", fill_color="colour",
+                      line_color="#000000", legend_label="operating points")
+        f.add_tools(HoverTool(renderers=[r], tooltips=[("", "@step: @layer"), ("pressure", "@pressure{0.0} MPa"),
+                                                       ("density", "@density{0.000}")]))
+        f.legend.location = "bottom_right"
+        f.legend.label_text_font_size = "10px"
+        return f
+
+    def _cross_section(self):
+        s = self.sources
+        f = self._fig("cross_section", "Stack to scale (A pinned: right)", "", "height (µm)",
+                      x_range=(0.0, 2.45))
+        f.xaxis.visible = False
+        f.xgrid.visible = False
+        r = f.quad(left="left", right="right", bottom="bottom", top="top", source=s["xs_layers"], fill_color="colour",
+                   fill_alpha="alpha", line_color="#000000")
+        f.quad(left="x0", right="x1", bottom="zone_bottom", top="zone_top", source=s["xs_faces"], fill_alpha=0.0,
+               hatch_pattern="/", hatch_color="#000000", hatch_alpha=0.6, line_color=None,
+               legend_label="intermixed zone")
+        f.segment(x0="x0", x1="x1", y0="y", y1="y", source=s["xs_faces"], line_color="colour", line_width=4)
+        f.text("label_x", "label_y", text="text", source=s["xs_layers"], text_font_size="10px",
+               text_baseline="middle")
+        for label, colour in (("contact good (≥0.8)", "#009E73"), ("fair (0.5-0.8)", "#E69F00"),
+                              ("poor (<0.5)", "#D55E00")):
+            f.line([-5.0, -4.0], [0.0, 0.0], line_color=colour, line_width=4, legend_label=label)  # legend only
+        f.add_tools(HoverTool(renderers=[r], tooltips=[("layer", "@name"), ("thickness", "@thickness{0.0} µm"),
+                                                       ("porosity", "@porosity{0.0} %")]))
+        f.legend.location = "top_right"
+        f.legend.label_text_font_size = "10px"
+        return f
+
+    def _history(self):
+        s = self.sources
+        f = self._fig("history", "History through the steps", "step", "relative density (solid) / contact (dashed)",
+                      y_range=(0.0, 1.02))
+        f.multi_line("xs", "ys", source=s["hist_lines_a"], line_color=A_COLOUR, line_width=1.5, line_alpha=0.7,
+                     line_dash="dash")
+        f.multi_line("xs", "ys", source=s["hist_lines"], line_color="colour", line_width=2, line_dash="dash",
+                     legend_field="label")
+        r = f.scatter("step", "value", source=s["hist_marks"], size=7, fill_color="colour", line_color="#000000")
+        f.add_tools(HoverTool(renderers=[r], tooltips=[("", "@name, step @step{0}"), ("@kind", "@value{0.000}")]))
+        f.xaxis.ticker = SingleIntervalTicker(interval=1)
+        f.legend.location = "bottom_right"
+        f.legend.label_text_font_size = "10px"
+        return f
+
+    def _nyquist(self):
+        s = self.sources
+        f = self._fig("nyquist", "Nyquist (A pinned: grey dashed)", "Z' (Ω)", "-Z'' (Ω)", match_aspect=True)
+        f.line("z_real", "minus_z_imag", source=s["imp_a"], line_color=A_COLOUR, line_width=2, line_dash="dashed")
+        r = f.line("z_real", "minus_z_imag", source=s["imp"], line_color=col.PALETTE[0], line_width=2)
+        f.scatter("z_real", "minus_z_imag", source=s["imp"], size=3, color=col.PALETTE[0])
+        f.add_tools(HoverTool(renderers=[r], tooltips=[("f", "@freq{0.00a} Hz"), ("Z'", "@z_real{0.0} Ω"),
+                                                       ("-Z''", "@minus_z_imag{0.0} Ω")]))
+        return f
+
+    def _bode(self):
+        s = self.sources
+        f = self._fig("bode", "Bode: |Z| (solid) and -phase (dotted, right axis)", "frequency (Hz)", "|Z| (Ω)",
+                      x_axis_type="log", y_axis_type="log")
+
+        f.extra_y_ranges = {"phase": Range1d(0, 90)}
+        f.add_layout(LinearAxis(y_range_name="phase", axis_label="-phase (°)"), "right")
+        f.line("freq", "magnitude", source=s["imp_a"], line_color=A_COLOUR, line_width=2, line_dash="dashed")
+        f.line("freq", "minus_phase", source=s["imp_a"], line_color=A_COLOUR, line_width=1.5, line_dash="dotted",
+               y_range_name="phase")
+        f.line("freq", "magnitude", source=s["imp"], line_color=col.PALETTE[0], line_width=2)
+        f.line("freq", "minus_phase", source=s["imp"], line_color=col.PALETTE[1], line_width=2, line_dash="dotted",
+               y_range_name="phase")
+        return f
+
+    # ------------------------------------------------------------------ update
+    def update(self, outcome, pinned=None) -> None:
+        """Replace every source's data from ``outcome`` (B) and ``pinned`` (A's outcome or None).
+        Unchanged sources are left alone: each assignment is one message to the browser."""
+        s = self.sources
+        curves, points = col.compaction_columns(outcome, self.library)
+        xs = col.cross_section_columns(outcome, 0.0, "")
+        if pinned is not None:
+            xa = col.cross_section_columns(pinned, 1.4, "A: ")
+            xs = {k: col.merge_columns(xs[k], xa[k]) for k in xs}
+        lines, marks = col.history_columns(outcome)
+        new = {"curves": curves, "points": points, "xs_layers": xs["layers"], "xs_faces": xs["interfaces"],
+               "hist_lines": lines, "hist_marks": marks, "imp": col.impedance_columns(outcome)}
+        if pinned is not None:
+            new.update(points_a=col.compaction_columns(pinned, self.library)[1],
+                       hist_lines_a=col.history_columns(pinned, "A: ")[0], imp_a=col.impedance_columns(pinned))
+        else:
+            new.update({name: col.empty_like(s[name].data) for name in ("points_a", "hist_lines_a", "imp_a")})
+        for name, data in new.items():
+            _assign(s[name], data)

@@ -1,0 +1,1 @@
+"""ipywidgets components of the designer, bound to a ``pressbook.state.DesignerState``."""

@@ -1,0 +1,290 @@
+"""Editors of the design: die and operation, layers in stack order, the pressing steps.
+
+Every editor writes into the ``DesignerState`` and re-reads it when the draft changes: values are
+set in place when the structure is unchanged (focus and typed text survive), rows are rebuilt when
+layers or steps are added, removed, reordered or replaced by a preset.
+"""
+from __future__ import annotations
+
+from html import escape
+
+import ipywidgets as w
+
+from ..design import ROLES
+from ..materials import default_library
+from ..press import load_to_pressure, pressure_to_load
+from ..query import format_material_text, parse_material_text
+from ..state import DesignerState
+from ..views.columns import typical_range_text
+from .common import ErrorMessage, guarded, number, prefix, set_quietly
+
+PRESSURE_UNITS = (("MPa", "MPa"), ("kN", "kN"), ("tonne-force", "tf"))
+AMOUNT_LABEL = {"mass": "mass (mg)", "thickness": "thickness (µm)"}
+
+
+class DieEditor(w.VBox):
+    """Die diameter and pressing mode; operating stack pressure and temperature."""
+
+    def __init__(self, state: DesignerState):
+        self.state = state
+        d = state.draft
+        self.title = w.Text(value=d["title"], description="design title", continuous_update=False,
+                            layout=w.Layout(width="480px"), style={"description_width": "130px"})
+        self.title.add_class("pb-title")
+        self.diameter = number("die diameter (mm)", d["die"]["diameter"], "pb-die-diameter", desc_width="130px",
+                               width="220px")
+        self.pressing = w.Dropdown(options=[("single-acting", "single"), ("double-acting", "double")],
+                                   value=d["die"]["pressing"], description="pressing", layout=w.Layout(width="250px"),
+                                   style={"description_width": "70px"})
+        self.pressing.add_class("pb-die-pressing")
+        self.stack = number("stack pressure in use (MPa)", d["operation"]["stack_pressure"], "pb-stack-pressure",
+                            desc_width="180px", width="262px")
+        self.op_temp = number("temperature in use (°C)", d["operation"]["temperature"], "pb-op-temperature",
+                              desc_width="180px", width="262px")
+        g = guarded(state)
+        self.title.observe(g(lambda c: state.set_field("title", c["new"])), names="value")
+        self.diameter.observe(g(lambda c: state.set_field("die.diameter", c["new"])), names="value")
+        self.pressing.observe(g(lambda c: state.set_field("die.pressing", c["new"])), names="value")
+        self.stack.observe(g(lambda c: state.set_field("operation.stack_pressure", c["new"])), names="value")
+        self.op_temp.observe(g(lambda c: state.set_field("operation.temperature", c["new"])), names="value")
+        self.error = ErrorMessage(state, prefix("die", "operation", "title"))
+        super().__init__([w.HTML("<h3 class='pb-h'>Design, die and operation</h3>"), self.title,
+                          w.HBox([self.diameter, self.pressing]), self.stack, self.op_temp, self.error])
+        self.add_class("pb-die-editor")
+        state.observe(self.sync, names="draft")
+
+    def sync(self, _change=None) -> None:
+        d = self.state.draft
+        set_quietly(self.title, d["title"])
+        set_quietly(self.diameter, d["die"]["diameter"])
+        set_quietly(self.pressing, d["die"]["pressing"])
+        set_quietly(self.stack, d["operation"]["stack_pressure"])
+        set_quietly(self.op_temp, d["operation"]["temperature"])
+
+
+class LayerRow(w.VBox):
+    """One layer: name, role, material or composition, mass or thickness."""
+
+    def __init__(self, state: DesignerState, i: int, materials: list[str]):
+        self.state, self.i = state, i
+        layer = state.draft["layers"][i - 1]
+        n = len(state.draft["layers"])
+        where = " (bottom)" if i == 1 else " (top)" if i == n and n > 1 else ""
+        g = guarded(state)
+        self.name = w.Text(value=layer["name"], description="name", continuous_update=False,
+                           layout=w.Layout(width="180px"), style={"description_width": "45px"})
+        self.name.add_class("pb-layer-name")
+        self.role = w.Dropdown(options=ROLES, value=layer["role"] if layer["role"] in ROLES else ROLES[1],
+                               description="role", layout=w.Layout(width="170px"), style={"description_width": "35px"})
+        self.role.add_class("pb-layer-role")
+        self.remove = w.Button(description="✕", tooltip=f"remove layer {i}", layout=w.Layout(width="36px"))
+        self.remove.add_class("pb-layer-remove")
+        self.material = w.Combobox(value=format_material_text(layer["material"], layer["composition"]),
+                                   options=materials, ensure_option=False, continuous_update=False,
+                                   description="material or composition",
+                                   placeholder="Li6PS5Cl  or  NCM811 0.7, Li6PS5Cl 0.3",
+                                   layout=w.Layout(width="470px"), style={"description_width": "160px"})
+        self.material.add_class("pb-layer-material")
+        kind = "mass" if layer["mass"] is not None else "thickness"
+        self.kind = w.Dropdown(options=[("mass (mg)", "mass"), ("thickness (µm)", "thickness")], value=kind,
+                               description="given as", layout=w.Layout(width="200px"),
+                               style={"description_width": "60px"})
+        self.kind.add_class("pb-layer-kind")
+        self.amount = number(AMOUNT_LABEL[kind], layer[kind] if layer[kind] is not None else 0.0, "pb-layer-amount",
+                             width="215px", desc_width="100px")
+        self.name.observe(g(lambda c: state.rename_layer(i, c["new"])), names="value")
+        self.role.observe(g(lambda c: state.set_field(f"layers.{i}.role", c["new"])), names="value")
+        self.remove.on_click(g(lambda _b: state.remove_layer(i)))
+        self.material.observe(g(self._on_material), names="value")
+        self.kind.observe(g(lambda c: state.set_layer_amount(i, self.kind.value, self.amount.value)), names="value")
+        self.amount.observe(g(lambda c: state.set_layer_amount(i, self.kind.value, c["new"])), names="value")
+        self.error = ErrorMessage(state, prefix(f"layers.{i}"))
+        super().__init__([
+            w.HBox([w.HTML(f"<b>Layer {i}</b>{escape(where)}", layout=w.Layout(width="125px")), self.name, self.role,
+                    self.remove]),
+            self.material, w.HBox([self.kind, self.amount]), self.error])
+        self.add_class("pb-layer")
+        self.add_class(f"pb-layer-{i}")
+
+    def _on_material(self, change) -> None:
+        try:
+            material, composition = parse_material_text(change["new"], f"layers.{self.i}.material")
+        except Exception:
+            material, composition = change["new"], None  # validation names the field and the allowed materials
+        self.state.set_layer_material(self.i, material, composition)
+
+    def sync(self, layer: dict) -> None:
+        set_quietly(self.name, layer["name"])
+        if layer["role"] in ROLES:
+            set_quietly(self.role, layer["role"])
+        text = format_material_text(layer["material"], layer["composition"])
+        try:  # keep what was typed when it means the same
+            same = parse_material_text(self.material.value) == (layer["material"], layer["composition"])
+        except Exception:
+            same = self.material.value == text
+        if not same:
+            self.material.value = text
+        kind = "mass" if layer["mass"] is not None else "thickness"
+        set_quietly(self.kind, kind)
+        self.amount.description = AMOUNT_LABEL[kind]
+        if layer[kind] is not None:
+            set_quietly(self.amount, float(layer[kind]))
+
+
+class LayersEditor(w.VBox):
+    """Layers in stack order (layer 1 at the bottom), with add and remove."""
+
+    def __init__(self, state: DesignerState):
+        self.state = state
+        lib = default_library()
+        self.materials = lib.ids() + ["NCM811 0.7, Li6PS5Cl 0.3"]
+        self.add = w.Button(description="+ add layer", tooltip="add a layer on top")
+        self.add.add_class("pb-layer-add")
+        self.add.on_click(guarded(state)(lambda _b: state.add_layer()))
+        self.rows_box = w.VBox()
+        self.error = ErrorMessage(state, lambda k: k in ("layers",))
+        self._shape = None
+        super().__init__([w.HTML("<h3 class='pb-h'>Layers (stack order, bottom first)</h3>"), self.rows_box,
+                          self.add, self.error])
+        self.add_class("pb-layers-editor")
+        state.observe(self.sync, names="draft")
+        self.sync()
+
+    def sync(self, _change=None) -> None:
+        layers = self.state.draft["layers"]
+        shape = (len(layers), self.state.revision)
+        if shape != self._shape:
+            for row in self.rows_box.children:
+                row.error.detach()
+            self.rows_box.children = [LayerRow(self.state, i + 1, self.materials) for i in range(len(layers))]
+            self._shape = shape
+        else:
+            for row, layer in zip(self.rows_box.children, layers):
+                row.sync(layer)
+
+
+class StepRow(w.VBox):
+    """One pressing step: which layers it adds, pressure (with unit), hold, temperature; move/remove."""
+
+    def __init__(self, state: DesignerState, k: int, unit: str):
+        self.state, self.k, self.unit = state, k, unit
+        draft = state.draft
+        step = draft["steps"][k - 1]
+        g = guarded(state)
+        self.checks = {}
+        for layer in draft["layers"]:
+            cb = w.Checkbox(value=layer["name"] in step["add"], description=layer["name"], indent=False,
+                            layout=w.Layout(width="auto"))
+            cb.add_class("pb-step-add")
+            cb.observe(g(lambda c, name=layer["name"]: state.set_step_adds(k, name, c["new"])), names="value")
+            self.checks[layer["name"]] = cb
+        self.up = w.Button(description="↑", tooltip=f"move step {k} earlier", layout=w.Layout(width="36px"))
+        self.down = w.Button(description="↓", tooltip=f"move step {k} later", layout=w.Layout(width="36px"))
+        self.remove = w.Button(description="✕", tooltip=f"remove step {k}", layout=w.Layout(width="36px"))
+        for b, css in ((self.up, "pb-step-up"), (self.down, "pb-step-down"), (self.remove, "pb-step-remove")):
+            b.add_class(css)
+        self.up.on_click(g(lambda _b: state.move_step(k, -1)))
+        self.down.on_click(g(lambda _b: state.move_step(k, +1)))
+        self.remove.on_click(g(lambda _b: state.remove_step(k)))
+        self.pressure = number(f"pressure ({unit})", self._shown(step["pressure"]), "pb-step-pressure",
+                               width="210px", desc_width="110px")
+        self.conversion = w.HTML()
+        self.conversion.add_class("pb-conversion")
+        self.hold = number("hold (s)", step["hold"], "pb-step-hold", width="210px", desc_width="110px")
+        self.temperature = number("temperature (°C)", step["temperature"], "pb-step-temperature", width="230px",
+                                  desc_width="115px")
+        self.typical = w.HTML()
+        self.typical.add_class("pb-hint")
+        self.pressure.observe(g(self._on_pressure), names="value")
+        self.hold.observe(g(lambda c: state.set_field(f"steps.{k}.hold", c["new"])), names="value")
+        self.temperature.observe(g(lambda c: state.set_field(f"steps.{k}.temperature", c["new"])), names="value")
+        self.error = ErrorMessage(state, prefix(f"steps.{k}"))
+        super().__init__([
+            w.HBox([w.HTML(f"<b>Step {k}</b> adds:", layout=w.Layout(width="95px"))] + list(self.checks.values())
+                   + [self.up, self.down, self.remove]),
+            w.HBox([self.pressure, self.conversion]), w.HBox([self.hold, self.temperature]), self.typical, self.error])
+        self.add_class("pb-step")
+        self.add_class(f"pb-step-{k}")
+        self._refresh_texts(step)
+
+    def _diameter(self) -> float:
+        return float(self.state.draft["die"]["diameter"])
+
+    def _shown(self, mpa: float) -> float:
+        """Pressure in MPa -> value in the chosen unit for this die."""
+        if self.unit == "MPa":
+            return float(mpa)
+        try:
+            return round(pressure_to_load(mpa, self._diameter(), self.unit), 6)
+        except Exception:
+            return float(mpa)
+
+    def _on_pressure(self, change) -> None:
+        value = change["new"]
+        if self.unit != "MPa":
+            try:
+                value = load_to_pressure(value, self._diameter(), self.unit)
+            except Exception as exc:  # e.g. an invalid die diameter: say so at the step
+                self.state.errors = {f"steps.{self.k}.pressure": f"steps.{self.k}.pressure: {exc}"}
+                return
+        self.state.set_field(f"steps.{self.k}.pressure", value)
+
+    def _refresh_texts(self, step: dict) -> None:
+        P = step["pressure"]
+        try:
+            D = self._diameter()
+            kn, tf = pressure_to_load(P, D, "kN"), pressure_to_load(P, D, "tf")
+            self.conversion.value = f"= {P:.4g} MPa = {kn:.4g} kN = {tf:.3g} tonne-force on the {D:g} mm die"
+        except Exception:
+            self.conversion.value = ""
+        roles = {l["name"]: l["role"] for l in self.state.draft["layers"]}
+        self.typical.value = escape(typical_range_text([roles.get(n) for n in step["add"]]))
+
+    def sync(self, step: dict) -> None:
+        for name, cb in self.checks.items():
+            set_quietly(cb, name in step["add"])
+        set_quietly(self.pressure, self._shown(step["pressure"]), tol=1e-6)
+        set_quietly(self.hold, float(step["hold"]))
+        set_quietly(self.temperature, float(step["temperature"]))
+        self._refresh_texts(step)
+
+
+class StepsEditor(w.VBox):
+    """The pressing steps in order, with add / remove / reorder and a pressure unit toggle."""
+
+    def __init__(self, state: DesignerState):
+        self.state = state
+        self.unit = w.ToggleButtons(options=PRESSURE_UNITS, value="MPa", description="pressure unit",
+                                    tooltips=["megapascal", "kilonewton load on the die", "tonne-force load on the die"],
+                                    style={"description_width": "90px", "button_width": "90px"})
+        self.unit.add_class("pb-pressure-unit")
+        self.unit.observe(guarded(state)(lambda c: self._rebuild()), names="value")
+        self.add = w.Button(description="+ add step", tooltip="add a pressing step at the end")
+        self.add.add_class("pb-step-add-button")
+        self.add.on_click(guarded(state)(lambda _b: state.add_step()))
+        self.rows_box = w.VBox()
+        self.error = ErrorMessage(state, lambda k: k in ("steps",))
+        self._shape = None
+        super().__init__([w.HTML("<h3 class='pb-h'>Pressing steps (in order)</h3>"), self.unit, self.rows_box,
+                          self.add, self.error])
+        self.add_class("pb-steps-editor")
+        state.observe(self.sync, names="draft")
+        self.sync()
+
+    def _rebuild(self) -> None:
+        for row in self.rows_box.children:
+            row.error.detach()
+        d = self.state.draft
+        self.rows_box.children = [StepRow(self.state, k + 1, self.unit.value) for k in range(len(d["steps"]))]
+        self._shape = self._signature()
+
+    def _signature(self):
+        d = self.state.draft
+        return (tuple(l["name"] for l in d["layers"]), len(d["steps"]), self.state.revision)
+
+    def sync(self, _change=None) -> None:
+        if self._signature() != self._shape:
+            self._rebuild()
+        else:
+            for row, step in zip(self.rows_box.children, self.state.draft["steps"]):
+                row.sync(step)

@@ -1,0 +1,180 @@
+"""Result panels and actions: presets and status, summary, risks, compare A/B, save and share.
+
+Panels that show results are views: callables ``panel(state)`` that the Controller calls after each
+successful run. Actions (preset, pin, upload) write into the state.
+"""
+from __future__ import annotations
+
+import base64
+import re
+from html import escape
+
+import ipywidgets as w
+
+from ..design import Design
+from ..errors import PressbookError
+from ..presets import PRESETS, preset
+from ..query import design_to_query
+from ..state import DesignerState
+from ..views.tables import diff_html, risks_html, summary_html
+from .common import ErrorMessage, guarded
+
+
+def _doc(name: str) -> str:
+    return (PRESETS[name].__doc__ or name).strip().split("\n")[0]
+
+
+class PresetBar(w.VBox):
+    """Preset chooser (replaces the whole design) and the status line (what is not applied, and why)."""
+
+    def __init__(self, state: DesignerState):
+        self.state = state
+        options = [(f"{name}: {_doc(name)[:70]}", name) for name in PRESETS]
+        self.choice = w.Dropdown(options=options, value=state.preset if state.preset in PRESETS else None,
+                                 description="preset", layout=w.Layout(width="560px"),
+                                 style={"description_width": "50px"})
+        self.choice.add_class("pb-preset")
+        self.reload = w.Button(description="reload preset", tooltip="replace the design by the chosen preset again")
+        self.reload.add_class("pb-preset-reload")
+        g = guarded(state)
+        self.choice.observe(g(lambda c: self.load(c["new"])), names="value")
+        self.reload.on_click(g(lambda _b: self.load(self.choice.value)))
+        self.status = w.HTML()
+        self.status.add_class("pb-status")
+        self.notice = w.HTML()
+        self.notice.add_class("pb-notice")
+        super().__init__([w.HBox([self.choice, self.reload]), self.status, self.notice])
+        state.observe(self._status, names=["errors", "notice"])
+        state.observe(self._show_preset, names="preset")
+        self._quiet = False
+        self._status()
+
+    def _show_preset(self, change) -> None:
+        """Show which preset the design came from (none after an upload or a link with changes)."""
+        self._quiet = True
+        try:
+            self.choice.value = change["new"] if change["new"] in PRESETS else None
+        finally:
+            self._quiet = False
+
+    def load(self, name) -> None:
+        if name in PRESETS and not self._quiet:
+            self.state.notice = ""
+            self.state.set_design(preset(name), preset=name)
+
+    def _status(self, _change=None) -> None:
+        errors = self.state.errors
+        if errors:
+            msgs = "".join(f"<li>{escape(m)}</li>" for m in errors.values())
+            self.status.value = (f"<div class='pb-error' role='alert'><b>Not updated</b>: the results below are for the "
+                                 f"last valid design. Fix:<ul>{msgs}</ul></div>")
+        else:
+            self.status.value = ""
+        self.notice.value = (f"<div class='pb-error' role='status'>{escape(self.state.notice)}</div>"
+                             if self.state.notice else "")
+
+
+class SummaryPanel(w.HTML):
+    """Summary table with units (view)."""
+
+    def __init__(self):
+        super().__init__()
+        self.add_class("pb-summary")
+
+    def __call__(self, state: DesignerState) -> None:
+        self.value = summary_html(state.outcome)
+
+
+class RiskPanel(w.HTML):
+    """Every risk with its level and reason (view)."""
+
+    def __init__(self):
+        super().__init__()
+        self.add_class("pb-risks")
+
+    def __call__(self, state: DesignerState) -> None:
+        self.value = risks_html(state.outcome)
+
+
+class ComparePanel(w.VBox):
+    """Pin the current design as A; A is overlaid in the figures and a table lists the differences (view)."""
+
+    def __init__(self, state: DesignerState):
+        self.state = state
+        g = guarded(state)
+        self.pin = w.Button(description="pin current as A", tooltip="keep the current design as A for comparison")
+        self.unpin = w.Button(description="clear A", tooltip="stop comparing")
+        self.restore = w.Button(description="go back to A", tooltip="make A the current design again")
+        for b, css in ((self.pin, "pb-pin"), (self.unpin, "pb-unpin"), (self.restore, "pb-restore")):
+            b.add_class(css)
+        self.pin.on_click(g(lambda _b: state.pin()))
+        self.unpin.on_click(g(lambda _b: state.unpin()))
+        self.restore.on_click(g(lambda _b: state.restore_pinned()))
+        self.table = w.HTML()
+        self.table.add_class("pb-diff")
+        super().__init__([w.HTML("<h3 class='pb-h'>Compare</h3><span class='pb-hint'>Pin a design as A, change it "
+                                 "(B), and see both: A in grey/dashed in the plots, beside B in the cross-section."
+                                 "</span>"), w.HBox([self.pin, self.unpin, self.restore]), self.table])
+        self.add_class("pb-compare")
+
+    def __call__(self, state: DesignerState) -> None:
+        if state.pinned_outcome is None:
+            self.table.value = "<span class='pb-hint'>No design pinned.</span>"
+        else:
+            self.table.value = diff_html(state.pinned_outcome, state.outcome)
+
+
+def _filename(title: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", title).strip("-")[:60]
+    return (stem or "design") + ".toml"
+
+
+class SharePanel(w.VBox):
+    """Download the design as TOML, upload a TOML/JSON design, and a link that opens this design (view)."""
+
+    def __init__(self, state: DesignerState, base_url: str = ""):
+        self.state = state
+        self.base_url = base_url
+        self.download = w.HTML()
+        self.download.add_class("pb-download")
+        self.upload = w.FileUpload(accept=".toml,.json", multiple=False, description="upload a design (TOML/JSON)",
+                                   layout=w.Layout(width="250px"))
+        self.upload.add_class("pb-upload")
+        self.upload.observe(guarded(state)(self._on_upload), names="value")
+        self.link = w.Text(description="link to this design", layout=w.Layout(width="100%"),
+                           style={"description_width": "130px"})
+        self.link.add_class("pb-link")
+        self.open_link = w.HTML()
+        self.open_link.add_class("pb-link-open")
+        self.error = ErrorMessage(state, lambda k: k == "file")
+        super().__init__([w.HTML("<h3 class='pb-h'>Save and share</h3>"), w.HBox([self.download, self.upload]),
+                          self.error, self.link, self.open_link])
+        self.add_class("pb-share")
+
+    def __call__(self, state: DesignerState) -> None:
+        design = state.design
+        data = base64.b64encode(design.to_toml().encode("utf-8")).decode("ascii")
+        self.download.value = (f'<a class="pb-download-link" download="{escape(_filename(design.title))}" '
+                               f'href="data:application/toml;base64,{data}">⬇ download design (TOML)</a>')
+        query = "?" + design_to_query(design)
+        self.link.value = self.base_url + query
+        self.open_link.value = f'<a class="pb-link-a" href="{escape(query)}" target="_blank">open this design in a new tab</a>'
+
+    def _on_upload(self, change) -> None:
+        files = change["new"]
+        if not files:
+            return
+        f = files[0]
+        raw = bytes(f["content"])
+        try:
+            if str(f.get("name", "")).lower().endswith(".json"):
+                design = Design.from_json(raw.decode("utf-8", errors="replace"))
+            else:
+                design = Design.from_toml(raw)
+        except PressbookError as exc:
+            self.state.errors = {"file": f"{f.get('name', 'file')}: {exc}"}
+        else:
+            self.state.notice = ""
+            self.state.set_design(design)
+        finally:
+            self.upload.value = ()
