@@ -19,20 +19,7 @@ import ipywidgets as w
 from .query import DEFAULT_PRESET, design_from_query, parse_query
 from .state import Controller, DesignerState, log
 from .views.tables import STYLE
-
-_BOKEHJS_LOADED = False
-
-
-def load_bokehjs() -> None:
-    """Load BokehJS into the page, inline (no CDN), once per kernel, before the first figure is shown."""
-    global _BOKEHJS_LOADED
-    if _BOKEHJS_LOADED:
-        return
-    from bokeh.io import output_notebook
-    from bokeh.resources import Resources
-
-    output_notebook(resources=Resources(mode="inline", components=["bokeh"]), hide_banner=True)
-    _BOKEHJS_LOADED = True
+from .widgets.common import load_bokehjs  # noqa: F401 - public name of the designer notebook (one loader for all)
 
 
 def request_query() -> str:

@@ -21,8 +21,10 @@ import ipywidgets as w
 import numpy as np
 
 from .errors import PressbookError
+from .palette import OKABE_ITO
+from .widgets import common
+from .widgets.common import bokeh as _bokeh
 
-_BOKEH_READY = False
 MAX_UPLOAD_BYTES = 2_000_000
 
 CSS = """<style>
@@ -37,25 +39,13 @@ CSS = """<style>
 
 def setup() -> w.HTML:
     """Load BokehJS inline once per kernel; return the apps' CSS as a widget (display it or ignore it)."""
-    global _BOKEH_READY
-    if not _BOKEH_READY:
-        from bokeh.io import output_notebook
-        from bokeh.resources import Resources
-
-        output_notebook(resources=Resources(mode="inline", components=["bokeh"]), hide_banner=True)
-        _BOKEH_READY = True
+    common.load_bokehjs()
     return w.HTML(CSS)
 
 
 def _lay(width: str = "390px") -> w.Layout:
     """A Layout per widget: one Layout shared by several widgets leaves them undrawn in the browser."""
     return w.Layout(width=width)
-
-
-def _bokeh(fig):
-    from jupyter_bokeh import BokehModel
-
-    return BokehModel(fig)
 
 
 def download_link(content: str | bytes, filename: str, mime: str, label: str) -> str:
@@ -66,17 +56,10 @@ def download_link(content: str | bytes, filename: str, mime: str, label: str) ->
             f'target="_blank">{html.escape(label)}</a>')
 
 
-class Message(w.HTML):
+class Message(common.Message):
     """Errors and notes for the user (hidden when empty)."""
 
-    def __init__(self, **kw):
-        super().__init__(value="", **kw)
-        self.add_class("pbo-message")
-        self.layout.display = "none"
-
-    def say(self, text: str) -> None:
-        self.value = html.escape(text)
-        self.layout.display = "" if text else "none"
+    css = "pbo-message"
 
 
 def _upload_bytes(upload: w.FileUpload, limit: int = MAX_UPLOAD_BYTES) -> tuple[str, bytes] | None:
@@ -96,6 +79,28 @@ def _upload_bytes(upload: w.FileUpload, limit: int = MAX_UPLOAD_BYTES) -> tuple[
     if len(data) > limit:
         raise PressbookError(f"upload '{name}': {len(data) / 1e6:.1f} MB; allowed: at most {limit / 1e6:g} MB")
     return name, data
+
+
+def _take_upload(upload: w.FileUpload, fail) -> tuple[str, bytes] | None:
+    """(name, content) of the last uploaded file, or None; an unusable upload is reported through ``fail``."""
+    try:
+        return _upload_bytes(upload)
+    except PressbookError as exc:
+        fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
+        fail(_unexpected(exc))
+    return None
+
+
+def _take_sample(name: str, samples: dict[str, Path], fail) -> tuple[str, bytes] | None:
+    """(name, content) of a chosen sample file, or None (none chosen, or unreadable: reported through ``fail``)."""
+    if not name or name not in samples:
+        return None
+    try:
+        return name, samples[name].read_bytes()[:MAX_UPLOAD_BYTES + 1]
+    except OSError as exc:
+        fail(f"sample '{name}': cannot read ({exc.strerror})")
+        return None
 
 
 def _samples(samples_dir, pattern: str) -> dict[str, Path]:
@@ -256,13 +261,27 @@ def protocol_card_app(samples_dir=None) -> w.VBox:
 
 
 # ====================================================================== calibration
+def _fit_figure(title: str, x_label: str, y_label: str, legend: str, data_label: str = "your data",
+                model_label: str = "library", size: int = 8, height: int = 330, **kw):
+    """A figure of measured points, their fit (solid) and the library's or predicted curve (dashed grey).
+    Returns (figure, data, fit, model): the figure is fixed, updated through its three ColumnDataSources."""
+    from bokeh.models import ColumnDataSource
+    from bokeh.plotting import figure
+
+    data, fit, model = (ColumnDataSource({"x": [], "y": []}) for _ in range(3))
+    f = figure(width=470, height=height, title=title, x_axis_label=x_label, y_axis_label=y_label,
+               tools="pan,wheel_zoom,box_zoom,reset,save", **kw)
+    f.scatter("x", "y", source=data, size=size, color=OKABE_ITO["blue"], legend_label=data_label)
+    f.line("x", "y", source=fit, line_width=2, color=OKABE_ITO["vermillion"], legend_label="fit")
+    f.line("x", "y", source=model, line_width=2, line_dash="dashed", color="#555555", legend_label=model_label)
+    f.legend.location = legend
+    return f, data, fit, model
+
+
 class CalibrateApp:
     """Upload a compaction CSV, pick the material, see the fits and download the calibrated material."""
 
     def __init__(self, samples_dir="data"):
-        from bokeh.models import ColumnDataSource
-        from bokeh.plotting import figure
-
         from .materials import default_library
         from .presets import PRESETS
 
@@ -300,24 +319,10 @@ class CalibrateApp:
         self.downloads.add_class("pbo-download")
 
         # figures (fixed; updated through their sources)
-        self.src_data = ColumnDataSource({"x": [], "y": []})
-        self.src_fit = ColumnDataSource({"x": [], "y": []})
-        self.src_lib = ColumnDataSource({"x": [], "y": []})
-        f1 = figure(width=470, height=330, title="Relative density vs pressure", x_axis_label="pressure (MPa)",
-                    y_axis_label="relative density", tools="pan,wheel_zoom,box_zoom,reset,save")
-        f1.scatter("x", "y", source=self.src_data, size=8, color="#0072B2", legend_label="your data")
-        f1.line("x", "y", source=self.src_fit, line_width=2, color="#D55E00", legend_label="fit")
-        f1.line("x", "y", source=self.src_lib, line_width=2, line_dash="dashed", color="#555555", legend_label="library")
-        f1.legend.location = "bottom_right"
-        self.src_sd = ColumnDataSource({"x": [], "y": []})
-        self.src_sfit = ColumnDataSource({"x": [], "y": []})
-        self.src_slib = ColumnDataSource({"x": [], "y": []})
-        f2 = figure(width=470, height=330, title="Conductivity vs relative density", x_axis_label="relative density",
-                    y_axis_label="conductivity (mS/cm)", tools="pan,wheel_zoom,box_zoom,reset,save")
-        f2.scatter("x", "y", source=self.src_sd, size=8, color="#0072B2", legend_label="your data")
-        f2.line("x", "y", source=self.src_sfit, line_width=2, color="#D55E00", legend_label="fit")
-        f2.line("x", "y", source=self.src_slib, line_width=2, line_dash="dashed", color="#555555", legend_label="library")
-        f2.legend.location = "top_left"
+        f1, self.src_data, self.src_fit, self.src_lib = _fit_figure(
+            "Relative density vs pressure", "pressure (MPa)", "relative density", "bottom_right")
+        f2, self.src_sd, self.src_sfit, self.src_slib = _fit_figure(
+            "Conductivity vs relative density", "relative density", "conductivity (mS/cm)", "top_left")
         self.fig_density = _bokeh(f1)
         self.fig_sigma = _bokeh(f2)
 
@@ -332,16 +337,9 @@ class CalibrateApp:
         self.eis_message = Message()
         self.eis_table = w.HTML()
         self.eis_table.add_class("pbo-eis-params")
-        self.src_zd = ColumnDataSource({"x": [], "y": []})
-        self.src_zfit = ColumnDataSource({"x": [], "y": []})
-        self.src_zpred = ColumnDataSource({"x": [], "y": []})
-        f3 = figure(width=470, height=360, title="Nyquist", x_axis_label="Z' (ohm)", y_axis_label="-Z'' (ohm)",
-                    match_aspect=True, tools="pan,wheel_zoom,box_zoom,reset,save")
-        f3.scatter("x", "y", source=self.src_zd, size=6, color="#0072B2", legend_label="measured")
-        f3.line("x", "y", source=self.src_zfit, line_width=2, color="#D55E00", legend_label="fit")
-        f3.line("x", "y", source=self.src_zpred, line_width=2, line_dash="dashed", color="#555555",
-                legend_label="predicted")
-        f3.legend.location = "top_left"
+        f3, self.src_zd, self.src_zfit, self.src_zpred = _fit_figure(
+            "Nyquist", "Z' (ohm)", "-Z'' (ohm)", "top_left", data_label="measured", model_label="predicted", size=6,
+            height=360, match_aspect=True)
         self.fig_nyquist = _bokeh(f3)
 
         for x, cls in ((self.upload, "pbo-upload"), (self.sample, "pbo-sample"), (self.material, "pbo-material"),
@@ -385,28 +383,15 @@ class CalibrateApp:
 
     # ---------------------------------------------------------------- compaction
     def _on_upload(self, _change):
-        try:
-            got = _upload_bytes(self.upload)
-        except PressbookError as exc:
-            self._fail(str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001
-            self._fail(_unexpected(exc))
-            return
+        self._take(_take_upload(self.upload, self._fail))
+
+    def _on_sample(self, _change):
+        self._take(_take_sample(self.sample.value, self.samples, self._fail))
+
+    def _take(self, got) -> None:
         if got is not None:
             self._data = got
             self.update()
-
-    def _on_sample(self, change):
-        name = self.sample.value
-        if not name or name not in self.samples:
-            return
-        try:
-            self._data = (name, self.samples[name].read_bytes()[:MAX_UPLOAD_BYTES + 1])
-        except OSError as exc:
-            self._fail(f"sample '{name}': cannot read ({exc.strerror})")
-            return
-        self.update()
 
     def _fail(self, text: str) -> None:
         """Show why; keep the previous calibration (nothing changes)."""
@@ -462,28 +447,15 @@ class CalibrateApp:
 
     # ---------------------------------------------------------------- impedance
     def _on_eis_upload(self, _change):
-        try:
-            got = _upload_bytes(self.eis_upload)
-        except PressbookError as exc:
-            self.eis_message.say(str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001
-            self.eis_message.say(_unexpected(exc))
-            return
+        self._take_eis(_take_upload(self.eis_upload, self.eis_message.say))
+
+    def _on_eis_sample(self, _change):
+        self._take_eis(_take_sample(self.eis_sample.value, self.eis_samples, self.eis_message.say))
+
+    def _take_eis(self, got) -> None:
         if got is not None:
             self._eis = got
             self.update_eis()
-
-    def _on_eis_sample(self, _change):
-        name = self.eis_sample.value
-        if not name or name not in self.eis_samples:
-            return
-        try:
-            self._eis = (name, self.eis_samples[name].read_bytes()[:MAX_UPLOAD_BYTES + 1])
-        except OSError as exc:
-            self.eis_message.say(f"sample '{name}': cannot read ({exc.strerror})")
-            return
-        self.update_eis()
 
     def update_eis(self) -> None:
         from .calibrate import fit_outcome_spectrum

@@ -13,7 +13,6 @@ is checked (a visitor can set any synced trait). ipywidgets and Bokeh are import
 """
 from __future__ import annotations
 
-import functools
 import html
 import math
 
@@ -22,13 +21,16 @@ import numpy as np
 
 from .. import presets
 from ..errors import PressbookError
+from ..palette import OKABE_ITO
+from ..widgets import common
+from ..widgets.common import bokeh as _bokeh
 
 #: Okabe-Ito colour-blind-safe colours
-BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7"
+BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE = (OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion",
+                                                                       "sky", "purple"))
 #: Presets offered (all with separate SE and cathode steps, except co-press which the optimiser may compare)
 PRESET_CHOICES = [("three-step procedure", "three-step"), ("cathode bonded below pre-compaction", "reverse-differential"),
                   ("Minnmann 2021 (100 / 380 MPa, In)", "minnmann2021"), ("Doux 2020 (370 / 370 / 25 MPa)", "doux2020")]
-_READY = False
 
 CSS = """<style>
 .pbx-msg {color:#7a3b00; background:#fff6e5; border-left:4px solid #E69F00; padding:4px 10px; max-width:980px;}
@@ -40,26 +42,13 @@ CSS = """<style>
 
 def setup() -> w.HTML:
     """Load BokehJS inline (once per kernel) and return the apps' CSS as a widget. Call before any app."""
-    global _READY
-    if not _READY:
-        from bokeh.io import output_notebook
-        from bokeh.resources import Resources
-
-        output_notebook(resources=Resources(mode="inline", components=["bokeh"]), hide_banner=True)
-        _READY = True
+    common.load_bokehjs()
     return w.HTML(CSS)
 
 
 # ----------------------------------------------------------------------------- helpers
-class _Message(w.HTML):
-    def __init__(self):
-        super().__init__(value="")
-        self.add_class("pbx-msg")
-        self.layout.display = "none"
-
-    def say(self, text: str) -> None:
-        self.value = html.escape(text)
-        self.layout.display = "" if text else "none"
+class _Message(common.Message):
+    css = "pbx-msg"
 
 
 def _friendly(exc: BaseException) -> str:
@@ -70,31 +59,12 @@ def _friendly(exc: BaseException) -> str:
 
 def _safe(message: _Message):
     """Decorator: a callback's exception becomes a message on the page (never a traceback)."""
-    def wrap(fn):
-        @functools.wraps(fn)
-        def inner(*args, **kw):
-            try:
-                out = fn(*args, **kw)
-            except Exception as exc:  # noqa: BLE001 - shown as words, never as a traceback
-                message.say(_friendly(exc))
-                return None
-            message.say("")
-            return out
-        return inner
-    return wrap
+    return common.safe_callback(message, _friendly)
 
 
 def _guard(build):
     """Wrap an app builder: if building fails, return a message widget instead of raising."""
-    @functools.wraps(build)
-    def inner(*args, **kw):
-        try:
-            return build(*args, **kw)
-        except Exception as exc:  # noqa: BLE001
-            m = _Message()
-            m.say(_friendly(exc))
-            return m
-    return inner
+    return common.guarded_builder(build, _Message, _friendly)
 
 
 def _number(value, lo, hi, default):
@@ -114,12 +84,6 @@ def _classes(app, root: str, **parts) -> None:
     app.add_class(root)
     for attr, css in parts.items():
         getattr(app, attr).add_class(css)
-
-
-def _bokeh(fig):
-    from jupyter_bokeh import BokehModel
-
-    return BokehModel(fig)
 
 
 def _preset_dropdown(value="three-step", choices=PRESET_CHOICES):

@@ -7,22 +7,20 @@ traceback (and never a kernel error message).
 """
 from __future__ import annotations
 
-import functools
 import html
 import math
 
 import ipywidgets as w
 
 from ..errors import PressbookError
+from ..palette import OKABE_ITO  # noqa: F401 - re-exported: the teaching modules take it from here
+from ..widgets import common
+from ..widgets.common import bokeh  # noqa: F401 - re-exported: the teaching modules take it from here
 
-#: Okabe-Ito colour-blind-safe palette
-OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
-             "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000"}
+#: the teaching pages' order of the Okabe-Ito colours
 PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "black", "yellow")]
 GOOD, BAD, NEUTRAL = OKABE_ITO["blue"], OKABE_ITO["vermillion"], "#555555"
 LEVEL_COLOURS = {"low": OKABE_ITO["blue"], "medium": OKABE_ITO["orange"], "high": OKABE_ITO["vermillion"]}
-
-_BOKEH_READY = False
 
 CSS = """
 <style>
@@ -47,39 +45,16 @@ def setup() -> None:
 
     Call in the notebook's first code cell, before any figure is shown.
     """
-    global _BOKEH_READY
     from IPython.display import display
 
-    if not _BOKEH_READY:
-        from bokeh.io import output_notebook
-        from bokeh.resources import Resources
-
-        output_notebook(resources=Resources(mode="inline", components=["bokeh"]), hide_banner=True)
-        _BOKEH_READY = True
+    common.load_bokehjs()
     display(w.HTML(CSS))
 
 
-def bokeh(fig):
-    """A Bokeh figure (or layout) as an ipywidget."""
-    from jupyter_bokeh import BokehModel
-
-    return BokehModel(fig)
-
-
-class Message(w.HTML):
+class Message(common.Message):
     """A place for friendly messages (hidden when empty)."""
 
-    def __init__(self, **kw):
-        super().__init__(value="", **kw)
-        self.add_class("pb-message")
-        self.layout.display = "none"
-
-    def say(self, text: str) -> None:
-        self.value = html.escape(text)
-        self.layout.display = "" if text else "none"
-
-    def clear(self) -> None:
-        self.say("")
+    css = "pb-message"
 
 
 def friendly(exc: BaseException) -> str:
@@ -91,41 +66,24 @@ def friendly(exc: BaseException) -> str:
 
 def safe(message: Message | None = None):
     """Decorator for widget callbacks: never let an exception reach the kernel's error output."""
-    def wrap(fn):
-        @functools.wraps(fn)
-        def inner(*args, **kw):
-            try:
-                out = fn(*args, **kw)
-            except Exception as exc:  # noqa: BLE001 - every error becomes a message, never a traceback
-                if message is not None:
-                    message.say(friendly(exc))
-                return None
-            if message is not None:
-                message.clear()
-            return out
-        return inner
-    return wrap
+    return common.safe_callback(message, friendly)
+
+
+def _not_built(exc: BaseException) -> str:
+    return "This part of the page could not be built. " + friendly(exc)
 
 
 def guarded(builder):
     """Decorator for the functions a notebook cell calls to build a section: if building fails, the cell shows a
     friendly message instead of an error (Voila would stop the page at a failing cell)."""
-    @functools.wraps(builder)
-    def inner(*args, **kw):
-        try:
-            return builder(*args, **kw)
-        except Exception as exc:  # noqa: BLE001 - a page never shows a traceback
-            msg = Message()
-            msg.say("This part of the page could not be built. " + friendly(exc))
-            return msg
-    return inner
+    return common.guarded_builder(builder, Message, _not_built)
 
 
 class Broken:
     """Stands in for an app object that could not be built: every section it is asked for is one message."""
 
     def __init__(self, exc: BaseException):
-        self._text = "This part of the page could not be built. " + friendly(exc)
+        self._text = _not_built(exc)
 
     def __getattr__(self, name):
         if name.startswith("_"):

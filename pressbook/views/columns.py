@@ -11,12 +11,14 @@ import math
 import numpy as np
 
 from ..models.compaction import heckel_density
+from ..palette import OKABE_ITO
 
 #: Okabe-Ito, colour-blind safe (Okabe & Ito 2008); black last.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+PALETTE = tuple(OKABE_ITO[k] for k in ("blue", "orange", "green", "purple", "sky", "vermillion", "yellow", "black"))
 #: Interface contact quality: (lower bound of contact fraction, label, colour).
-CONTACT_CLASSES = ((0.8, "good", "#009E73"), (0.5, "fair", "#E69F00"), (0.0, "poor", "#D55E00"))
-LEVEL_COLOURS = {"high": "#D55E00", "medium": "#E69F00", "low": "#009E73"}
+CONTACT_CLASSES = ((0.8, "good", OKABE_ITO["green"]), (0.5, "fair", OKABE_ITO["orange"]),
+                   (0.0, "poor", OKABE_ITO["vermillion"]))
+LEVEL_COLOURS = {"high": OKABE_ITO["vermillion"], "medium": OKABE_ITO["orange"], "low": OKABE_ITO["green"]}
 #: Typical pressures of the procedure (MPa), shown next to each step: role -> (low, high, label).
 TYPICAL_RANGES = {"separator": (250.0, 300.0, "SE pre-compaction"),
                   "cathode": (360.0, 500.0, "cathode bonding"),

@@ -86,8 +86,8 @@ class DesignerFigures:
         f.segment(x0="x0", x1="x1", y0="y", y1="y", source=s["xs_faces"], line_color="colour", line_width=4)
         f.text("label_x", "label_y", text="text", source=s["xs_layers"], text_font_size="10px",
                text_baseline="middle")
-        for label, colour in (("contact good (≥0.8)", "#009E73"), ("fair (0.5-0.8)", "#E69F00"),
-                              ("poor (<0.5)", "#D55E00")):
+        for label, (_, _, colour) in zip(("contact good (≥0.8)", "fair (0.5-0.8)", "poor (<0.5)"),
+                                         col.CONTACT_CLASSES):
             f.line([-5.0, -4.0], [0.0, 0.0], line_color=colour, line_width=4, legend_label=label)  # legend only
         f.add_tools(HoverTool(renderers=[r], tooltips=[("layer", "@name"), ("thickness", "@thickness{0.0} µm"),
                                                        ("porosity", "@porosity{0.0} %")]))

@@ -1,4 +1,6 @@
-"""Small shared pieces: guarded callbacks, numeric inputs, per-field error messages."""
+"""Small shared pieces of every app (designer, explore, onboarding, teaching): BokehJS loading, Bokeh figures
+as widgets, friendly messages and callbacks that never show a traceback; and the designer's guarded callbacks,
+numeric inputs and per-field error messages."""
 from __future__ import annotations
 
 import functools
@@ -9,6 +11,80 @@ import ipywidgets as w
 from ..state import DesignerState, log, new_error_id
 
 DESC = {"description_width": "initial"}
+
+_BOKEHJS_LOADED = False
+
+
+def load_bokehjs() -> None:
+    """Load BokehJS into the page, inline (no CDN), once per kernel, before the first figure is shown
+    (TOOLCHAIN.md). Every app's set-up calls this one function, so the kernel loads it once in all."""
+    global _BOKEHJS_LOADED
+    if _BOKEHJS_LOADED:
+        return
+    from bokeh.io import output_notebook
+    from bokeh.resources import Resources
+
+    output_notebook(resources=Resources(mode="inline", components=["bokeh"]), hide_banner=True)
+    _BOKEHJS_LOADED = True
+
+
+def bokeh(fig):
+    """A Bokeh figure (or layout) as an ipywidget (jupyter_bokeh; never show())."""
+    from jupyter_bokeh import BokehModel
+
+    return BokehModel(fig)
+
+
+class Message(w.HTML):
+    """A place for friendly messages, hidden when empty. Subclasses set ``css`` (the class the page and the
+    browser tests select on)."""
+
+    css = "pb-message"
+
+    def __init__(self, **kw):
+        super().__init__(value="", **kw)
+        self.add_class(self.css)
+        self.layout.display = "none"
+
+    def say(self, text: str) -> None:
+        self.value = escape(text)
+        self.layout.display = "" if text else "none"
+
+    def clear(self) -> None:
+        self.say("")
+
+
+def safe_callback(message: Message | None, friendly):
+    """Decorator for widget callbacks: an exception becomes ``friendly(exc)`` in ``message`` (or nothing when
+    there is no message), never a traceback nor a kernel error message; success clears the message."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kw):
+            try:
+                out = fn(*args, **kw)
+            except Exception as exc:  # noqa: BLE001 - every error becomes a message, never a traceback
+                if message is not None:
+                    message.say(friendly(exc))
+                return None
+            if message is not None:
+                message.clear()
+            return out
+        return inner
+    return wrap
+
+
+def guarded_builder(builder, message_class=Message, friendly=str):
+    """Wrap a function that builds a widget: if building fails, return a ``message_class`` saying
+    ``friendly(exc)`` instead of raising (Voila would stop the page at a failing cell)."""
+    @functools.wraps(builder)
+    def inner(*args, **kw):
+        try:
+            return builder(*args, **kw)
+        except Exception as exc:  # noqa: BLE001 - a page never shows a traceback
+            msg = message_class()
+            msg.say(friendly(exc))
+            return msg
+    return inner
 
 
 def guarded(state: DesignerState):
