@@ -12,6 +12,8 @@ and returns the URL query (``QUERY_STRING``; '' in JupyterLab). The design is re
 """
 from __future__ import annotations
 
+import copy
+
 import os
 
 import ipywidgets as w
@@ -81,6 +83,17 @@ def build_designer(query: dict | str | None = None, library=None) -> Designer:
     for k, m in models.items():
         m.add_class(f"pb-fig-{k}")
 
+    def use_materials(text: str, origin: str) -> list[str]:
+        """Add a user's materials (library TOML) and re-run: the designer then knows them by name."""
+        from .materials import default_library
+
+        lib = copy.deepcopy(controller.library or default_library())
+        added = lib.add_toml(text, origin=origin)
+        controller.library = figures.library = lib
+        controller.run()
+        return added
+
+    share.on_library = use_materials
     bar = PresetBar(state)
     editors = w.VBox([DieEditor(state), LayersEditor(state), StepsEditor(state)],
                      layout=w.Layout(width="490px", min_width="490px"))

@@ -219,6 +219,33 @@ def test_app_upload_and_download():
     assert app2.state.design.to_dict() == app.state.design.to_dict()
 
 
+def test_app_uses_uploaded_materials():
+    """A calibrated material (library TOML, as the calibration app downloads it) becomes usable by name."""
+    import datetime
+
+    from pressbook.materials import default_library
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    base = default_library().get("Li6PS5Cl")
+    lines = ['["MySE"]', 'name = "my argyrodite"', 'kind = "solid_electrolyte"']
+    for key, p in base.params.items():
+        value = 150.0 if key == "yield_pressure" else p.value
+        lines.append(f'{key} = {{ value = {value!r}, unit = "{p.unit}", estimate = "copied for the test, softer powder" }}')
+    toml = ("\n".join(lines) + "\n").encode()
+    app = app_mod.build_designer("preset=three-step")
+    before = app.state.outcome.layer("separator").relative_density
+    up = _find(app, "pb-upload-materials")[0]
+    up.value = ({"name": "mine.toml", "type": "", "size": len(toml), "content": memoryview(toml), "last_modified": now},)
+    assert "MySE" in app.state.notice and up.value == ()
+    app.state.set_layer_material(2, "MySE", None)
+    assert app.state.outcome.layer("separator").material == "MySE"
+    assert app.state.outcome.layer("separator").relative_density > before  # softer: denser at the same pressure
+    bad = b'["X"]\nkind = "solid_electrolyte"\n'
+    up.value = ({"name": "bad.toml", "type": "", "size": len(bad), "content": memoryview(bad), "last_modified": now},)
+    assert "missing parameter" in app.state.errors["file"]
+    assert app.state.outcome.layer("separator").material == "MySE"
+
+
 def test_app_compare_buttons():
     app = app_mod.build_designer(None)
     _find(app, "pb-pin")[0].click()

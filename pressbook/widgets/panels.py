@@ -12,7 +12,7 @@ from html import escape
 import ipywidgets as w
 
 from ..design import Design
-from ..errors import PressbookError
+from ..errors import MaterialDataError, PressbookError
 from ..presets import PRESETS, preset
 from ..query import design_to_query
 from ..state import DesignerState
@@ -141,13 +141,20 @@ class SharePanel(w.VBox):
                                    layout=w.Layout(width="250px"))
         self.upload.add_class("pb-upload")
         self.upload.observe(guarded(state)(self._on_upload), names="value")
+        self.materials_upload = w.FileUpload(accept=".toml", multiple=False, description="upload materials (TOML)",
+                                             layout=w.Layout(width="250px"),
+                                             tooltip="your own materials, e.g. from the calibration app")
+        self.materials_upload.add_class("pb-upload-materials")
+        self.materials_upload.observe(guarded(state)(self._on_materials), names="value")
+        self.on_library = None  # set by the app: called with the new Library
         self.link = w.Text(description="link to this design", layout=w.Layout(width="100%"),
                            style={"description_width": "130px"})
         self.link.add_class("pb-link")
         self.open_link = w.HTML()
         self.open_link.add_class("pb-link-open")
         self.error = ErrorMessage(state, lambda k: k == "file")
-        super().__init__([w.HTML("<h3 class='pb-h'>Save and share</h3>"), w.HBox([self.download, self.upload]),
+        super().__init__([w.HTML("<h3 class='pb-h'>Save and share</h3>"),
+                          w.HBox([self.download, self.upload, self.materials_upload]),
                           self.error, self.link, self.open_link])
         self.add_class("pb-share")
 
@@ -159,6 +166,29 @@ class SharePanel(w.VBox):
         query = "?" + design_to_query(design)
         self.link.value = self.base_url + query
         self.open_link.value = f'<a class="pb-link-a" href="{escape(query)}" target="_blank">open this design in a new tab</a>'
+
+    def _on_materials(self, change) -> None:
+        """Add the materials of an uploaded TOML file (the library format) to the designer's library.
+        A link cannot carry them: download the design and the materials file to share."""
+        files = change["new"]
+        if not files or self.on_library is None:
+            return
+        f = files[0]
+        try:
+            raw = bytes(f["content"])
+            if len(raw) > 1_000_000:
+                raise MaterialDataError(f"{f.get('name', 'file')}: {len(raw)} bytes; allowed: at most 1000000 bytes")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise MaterialDataError(f"{f.get('name', 'file')}: not UTF-8 text; allowed: a materials TOML file") from None
+            added = self.on_library(text, str(f.get("name", "materials file")))
+        except PressbookError as exc:
+            self.state.errors = {"file": str(exc)}
+        else:
+            self.state.notice = "materials added: " + ", ".join(added) + " (use them by name in a layer)"
+        finally:
+            self.materials_upload.value = ()
 
     def _on_upload(self, change) -> None:
         files = change["new"]
