@@ -5,6 +5,9 @@
 #   make serve-class   every notebook in notebooks/, preheated kernels, for a class
 #   make test          the whole test suite, including the browser tests
 #   make clean         remove .venv, caches and test artefacts
+#   make bench         benchmarks -> benchmarks/results/latest.md
+#   make load-test     a class of simulated students -> benchmarks/results/load.md
+#   make hub           a local JupyterHub serving the designer per user
 #
 # Variables: PORT (8866), IP (127.0.0.1; IP=0.0.0.0 lets other machines in),
 # PYTHON (python3), VOILA_ARGS (extra Voila options), PYTEST_ARGS,
@@ -23,10 +26,10 @@ STAMP := $(VENV)/.stamp
 VOILA := $(BIN)/voila --no-browser --port=$(PORT) --Voila.ip=$(IP)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv app serve-class test chromium clean
+.PHONY: help venv app serve-class test chromium clean bench load-test hub
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -42,7 +45,7 @@ $(STAMP): pyproject.toml binder/constraints.txt
 	    echo "ERROR: '$(PYTHON) -m venv' failed. On Debian/Ubuntu: apt-get install python3-venv"; \
 	    exit 1; }; \
 	fi
-	$(BIN)/python -m pip install --disable-pip-version-check -e '.[app,test]' -c binder/constraints.txt
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[app,test,hub]' -c binder/constraints.txt
 	@touch $@
 
 app: venv
@@ -93,3 +96,13 @@ chromium:
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache .hypothesis build *.egg-info
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+bench: venv   ## benchmarks -> benchmarks/results/latest.{md,json}
+	$(BIN)/python benchmarks/run_all.py
+
+load-test: venv   ## full load test (about 15 min) -> benchmarks/results/load.{json,md}
+	$(BIN)/python benchmarks/load_test.py $(LOAD_ARGS)
+
+hub: venv   ## local JupyterHub on http://127.0.0.1:8000 (needs PRESSBOOK_HUB_PASSWORD)
+	bash etc/jupyterhub/install-proxy.sh >/dev/null
+	$(BIN)/jupyterhub -f etc/jupyterhub/jupyterhub_config.py

@@ -148,7 +148,7 @@ _GUARD_JS = r"""
         if (m) { lost("kernel", "kernel " + m[1]); }
       }
     });
-    ws.addEventListener("close", function () { setTimeout(check, 500); });
+    ws.addEventListener("close", function () { setTimeout(check, 1500); });
   }
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
@@ -156,14 +156,18 @@ _GUARD_JS = r"""
     return send.call(this, data);
   };
 
-  // (b) Voila's frontend logs kernel state changes on the console
-  const LOG = /^(Kernel: (restarting|autorestarting|dead)|Connection lost)/;
+  // (b) Voila's frontend logs kernel state changes on the console.  A lost
+  // connection may come back by itself (same server, same kernel): ask the server.
+  const LOG = /^Kernel: (restarting|autorestarting|dead)/;
   ["log", "info", "debug", "warn", "error"].forEach(function (level) {
     const orig = console[level];
     console[level] = function () {
       try {
         const first = arguments[0];
-        if (typeof first === "string" && LOG.test(first)) { lost("kernel", first); }
+        if (typeof first === "string") {
+          if (LOG.test(first)) { lost("kernel", first); }
+          else if (first.indexOf("Connection lost") === 0) { setTimeout(check, 1500); }
+        }
       } catch (e) { /* ignore */ }
       return orig.apply(console, arguments);
     };

@@ -20,7 +20,11 @@ from traitlets import Any, Dict, HasTraits, Int, Unicode
 
 from .design import MAX_LAYERS, MAX_STEPS, Design
 from .errors import InvalidInputError, PressbookError
+from .serving import SimulationTimeout, time_limit
 from .simulate import simulate
+
+#: Longest a single simulate() may take in the app (s); it normally takes about 1 ms.
+SIMULATE_LIMIT_S = 5.0
 
 log = logging.getLogger("pressbook.app")
 if not log.handlers:  # the real stderr (the server's log), never the page's output area
@@ -197,7 +201,11 @@ class Controller:
         try:
             design = Design.from_dict(copy.deepcopy(state.draft), library=self.library)
             self.runs += 1
-            outcome = simulate(design, self.library, validate=False)
+            with time_limit(SIMULATE_LIMIT_S):  # an extreme design never freezes the app
+                outcome = simulate(design, self.library, validate=False)
+        except SimulationTimeout as exc:
+            state.errors = {"app": str(exc)}
+            return False
         except PressbookError as exc:
             field = exc.field if isinstance(exc, InvalidInputError) else "file"
             state.errors = {error_key(field): str(exc)}
