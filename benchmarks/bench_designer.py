@@ -129,27 +129,46 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_voila(config: str, target: Path, log_path: Path) -> tuple[subprocess.Popen, int]:
+    """A Voila server on a free loopback port with etc/voila/<config>, serving ``target``; waits for the port."""
+    port = _free_port()
+    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", JUPYTER_CONFIG_DIR=str(log_path.parent / "jupyter"))
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}",
+                             "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
+                             f"--Voila.config_file_paths={ROOT / 'etc' / 'voila' / config}"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    stop_voila(proc)
+    raise RuntimeError(f"Voila ({config}) did not listen on {port}")
+
+
+def stop_voila(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(proc.pid, 9)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def browser(n: int) -> list[dict]:
     if not os.access(CHROMIUM, os.X_OK):
         return [row("browser benchmark skipped", [0], "", group="designer", note=f"no Chromium at {CHROMIUM}")]
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    tmp = tempfile.mkdtemp(prefix="pb-bench-")
-    log = open(Path(tmp) / "voila.log", "w")
-    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", JUPYTER_CONFIG_DIR=str(Path(tmp) / "jupyter"))
-    proc = subprocess.Popen([sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
-                             "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
-                             f"--Voila.config_file_paths={ROOT / 'etc' / 'voila' / 'app'}"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    tmp = Path(tempfile.mkdtemp(prefix="pb-bench-"))
+    proc, port = start_voila("app", NOTEBOOK, tmp / "voila.log")
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = b.new_page(viewport={"width": 1280, "height": 900})
@@ -167,16 +186,7 @@ def browser(n: int) -> list[dict]:
             page.close(run_before_unload=True)
             b.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(proc.pid, 9)
-        except (ProcessLookupError, PermissionError):
-            pass
-        log.close()
+        stop_voila(proc)
     ok = sorted(lat)[len(lat) // 2] < TARGET_MS
     return [
         row("pressure input -> summary + Bokeh data updated (browser)", lat, "ms", target="< 100 ms", ok=ok,

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,28 +24,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _timing import ROOT, machine, row  # noqa: E402
-from bench_designer import CHROMIUM, CHROMIUM_ARGS, READY_JS, _free_port  # noqa: E402
+from bench_designer import CHROMIUM, CHROMIUM_ARGS, READY_JS, start_voila, stop_voila  # noqa: E402
 
 POINTS_JS = ("() => { for (const d of Bokeh.documents) for (const m of d.all_models) "
              "if (m.name === 'pb-points') return true; return false; }")
-
-
-def _start(config: str, target: Path, log_path: Path) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", JUPYTER_CONFIG_DIR=str(log_path.parent / "jupyter"))
-    log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}",
-                             "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
-                             f"--Voila.config_file_paths={ROOT / 'etc' / 'voila' / config}"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc, port
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"Voila ({config}) did not listen on {port}")
 
 
 def _wait_log(path: Path, text: str, timeout: float) -> bool:
@@ -59,19 +39,7 @@ def _wait_log(path: Path, text: str, timeout: float) -> bool:
     return False
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        pass
-    try:
-        os.killpg(proc.pid, 9)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _memory(proc: subprocess.Popen) -> tuple[dict, list[dict]]:
+def _memory(proc) -> tuple[dict, list[dict]]:
     """(server, [kernels]) each {'rss': MB, 'uss': MB}."""
     import psutil
 
@@ -90,13 +58,13 @@ def measure(config: str, opens: int) -> tuple[list[float], dict, list[dict]]:
     tmp = Path(tempfile.mkdtemp(prefix=f"pb-bench-{config}-"))
     log = tmp / "voila.log"
     if config == "class":
-        proc, port = _start(config, ROOT / "notebooks", log)
+        proc, port = start_voila(config, ROOT / "notebooks", log)
         url = f"http://127.0.0.1:{port}/voila/render/designer.ipynb?preset=three-step"
         if not _wait_log(log, "Kernel pool of designer.ipynb is filled", 240):
-            _stop(proc)
+            stop_voila(proc)
             raise RuntimeError("the preheated pool was not filled in 240 s")
     else:
-        proc, port = _start(config, ROOT / "notebooks" / "designer.ipynb", log)
+        proc, port = start_voila(config, ROOT / "notebooks" / "designer.ipynb", log)
         url = f"http://127.0.0.1:{port}/?preset=three-step"
     tti = []
     try:
@@ -114,7 +82,7 @@ def measure(config: str, opens: int) -> tuple[list[float], dict, list[dict]]:
             server, kernels = _memory(proc)
             browser.close()
     finally:
-        _stop(proc)
+        stop_voila(proc)
     return tti, server, kernels
 
 
