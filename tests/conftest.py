@@ -80,8 +80,9 @@ from pathlib import Path
 
 import pytest
 
-if str(Path(__file__).resolve().parent) not in sys.path:  # for `from harness import ...`
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+_BROWSER_DIR = Path(__file__).resolve().parent / "browser"
+if str(_BROWSER_DIR) not in sys.path:  # for `from harness import ...`
+    sys.path.insert(0, str(_BROWSER_DIR))
 
 from harness import (  # noqa: E402
     CHROMIUM,
