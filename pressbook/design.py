@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import pint
 
@@ -442,8 +442,3 @@ def validate_design(design: Design, library=None) -> None:
         raise ProtocolError("steps", "no step adding " + ", ".join(missing), "every layer added by some step")
     check_range("operation.stack_pressure", d.operation.stack_pressure, "stack_pressure")
     check_range("operation.temperature", d.operation.temperature, "temperature")
-
-
-def design_dict_for_json(design: Design) -> dict:
-    """Plain-number form (default units) used internally and by batch tools."""
-    return asdict(design)
