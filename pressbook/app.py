@@ -16,7 +16,6 @@ import copy
 import os
 
 import ipywidgets as w
-from jupyter_bokeh import BokehModel
 
 # Imported here, not in build_designer: a preheated Voila kernel has them loaded before the page
 # request arrives (about 0.8 s of the page's time to interactive).
@@ -51,36 +50,42 @@ def page_url() -> str:
 
 
 class Designer(w.VBox):
-    """The assembled app. Attributes: state, controller, figures (DesignerFigures), panels."""
+    """The assembled app. Attributes: state, controller, figures (DesignerFigures), models (figure widgets),
+    share (SharePanel)."""
 
     def __init__(self, state: DesignerState, controller: Controller, figures, children, **kw):
         super().__init__(children, **kw)
         self.state, self.controller, self.figures = state, controller, figures
+        self.models, self.share = figures.widgets, next(c for c in children if isinstance(c, SharePanel))
+
+    def apply_query(self, query: dict | str | None) -> None:
+        """Show the design a URL query describes (see pressbook.query); bad values in the query are
+        reported in the page and skipped. Figures whose data changed are serialised again: a page that
+        connects after this call reads them whole, one already connected gets the patches too."""
+        sent = {k: m.patches_sent for k, m in self.models.items()}
+        self.share.base_url = page_url()  # the request is known now (Voila's environment)
+        _show_query(self.state, query)
+        self.share(self.state)
+        for k, m in self.models.items():
+            if m.patches_sent != sent[k]:
+                m.refresh()
 
 
 def build_designer(query: dict | str | None = None, library=None) -> Designer:
-    """Build the designer on the design a URL query describes (see pressbook.query); bad values in the
-    query are reported in the page and skipped."""
-    design, problems = design_from_query(query)
-    params = parse_query(query) if not problems else {}
-    name = params.get("preset", DEFAULT_PRESET if "design" not in params else "")
-    state = DesignerState()
-    state.preset = name if not any(k not in ("preset",) for k in params) else ""
-    state.notice = " ".join(problems)
-    if problems:
-        log.info("designer link problems: %s", problems)
+    """Build the designer on the design a URL query describes (see ``Designer.apply_query``).
 
+    In Voila's preheat mode the notebook builds it with the default design before the page request
+    and applies the link's query after it: the widgets exist when the student arrives."""
+    state = DesignerState()
     figures = DesignerFigures(library)
     summary, risks = SummaryPanel(), RiskPanel()
     compare, share = ComparePanel(state), SharePanel(state, base_url=page_url())
     # the tables first: what a user reads first reaches the page first
     controller = Controller(state, [summary, risks, lambda s: figures.update(s.outcome, s.pinned_outcome), compare,
                                     share], library=library)
-    state.set_design(design, preset=state.preset)  # runs simulate once and fills every view
-    # Wrap the figures only now: BokehModel serialises the documents with the data already in them.
-    models = {k: BokehModel(f) for k, f in figures.figures.items()}
-    for k, m in models.items():
-        m.add_class(f"pb-fig-{k}")
+    _show_query(state, query)
+    # Wrap the figures only now: the widgets are serialised with the data already in them.
+    models = figures.wrap()
 
     def use_materials(text: str, origin: str) -> list[str]:
         """Add a user's materials (library TOML) and re-run: the designer then knows them by name."""
@@ -112,5 +117,15 @@ def build_designer(query: dict | str | None = None, library=None) -> Designer:
     risks.layout = w.Layout(width="640px")
     compare.layout = w.Layout(width="620px")
     app.add_class("pb-designer")
-    app.models = models
     return app
+
+
+def _show_query(state: DesignerState, query) -> None:
+    """Set the link's design on the state (simulate runs, every view follows) and its problems as a notice."""
+    design, problems = design_from_query(query)
+    params = parse_query(query) if not problems else {}
+    name = params.get("preset", DEFAULT_PRESET if "design" not in params else "")
+    if problems:
+        log.info("designer link problems: %s", problems)
+    state.notice = " ".join(problems)
+    state.set_design(design, preset=name if not any(k != "preset" for k in params) else "")

@@ -59,10 +59,12 @@ class DesignerState(HasTraits):
 
     # ------------------------------------------------------------- whole designs
     def set_design(self, design: Design, preset: str = "") -> None:
-        """Replace the whole design (preset, upload, link)."""
+        """Replace the whole design (preset, upload, link); the same design again changes nothing."""
         self.preset = preset
-        self.revision += 1
-        self.draft = asdict(design)
+        draft = asdict(design)
+        if draft != self.draft:
+            self.revision += 1
+            self.draft = draft
 
     # ------------------------------------------------------------- fields
     def set_field(self, path: str, value) -> None:

@@ -10,6 +10,7 @@ from bokeh.layouts import row
 from bokeh.plotting import figure
 
 from . import columns as col
+from .figure_widget import FigureWidget, hold
 
 A_COLOUR = "#666666"
 W, H = 370, 300  # px; toolbar above
@@ -20,7 +21,7 @@ def _src(name: str, data: dict) -> ColumnDataSource:
 
 
 def _assign(source: ColumnDataSource, data: dict) -> None:
-    """Replace a source's data, only when it changed (each assignment is a message to the browser)."""
+    """Replace a source's data, only when it changed (each change is sent to the browser)."""
     if dict(source.data) != data:
         source.data = data
 
@@ -48,6 +49,14 @@ class DesignerFigures:
             # one document for both: they share the spectrum source (a source lives in one document)
             "impedance": row(self._nyquist(), self._bode(), name="pb-fig-impedance"),
         }
+        self.widgets: dict[str, FigureWidget] = {}  # filled by wrap()
+
+    def wrap(self) -> dict[str, FigureWidget]:
+        """The figures as widgets (class ``pb-fig-<name>``), serialised with the data they hold now."""
+        self.widgets = {k: FigureWidget(f) for k, f in self.figures.items()}
+        for k, fw in self.widgets.items():
+            fw.add_class(f"pb-fig-{k}")
+        return self.widgets
 
     # ------------------------------------------------------------------ figures
     @staticmethod
@@ -138,7 +147,7 @@ class DesignerFigures:
     # ------------------------------------------------------------------ update
     def update(self, outcome, pinned=None) -> None:
         """Replace every source's data from ``outcome`` (B) and ``pinned`` (A's outcome or None).
-        Unchanged sources are left alone: each assignment is one message to the browser."""
+        Unchanged sources are left alone; the changes reach the browser as one patch per figure."""
         s = self.sources
         curves, points = col.compaction_columns(outcome, self.library)
         xs = col.cross_section_columns(outcome, 0.0, "")
@@ -153,5 +162,6 @@ class DesignerFigures:
                        hist_lines_a=col.history_columns(pinned, "A: ")[0], imp_a=col.impedance_columns(pinned))
         else:
             new.update({name: col.empty_like(s[name].data) for name in ("points_a", "hist_lines_a", "imp_a")})
-        for name, data in new.items():
-            _assign(s[name], data)
+        with hold(self.widgets.values()):
+            for name, data in new.items():
+                _assign(s[name], data)

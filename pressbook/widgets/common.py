@@ -17,22 +17,36 @@ _BOKEHJS_LOADED = False
 
 def load_bokehjs() -> None:
     """Load BokehJS into the page, inline (no CDN), once per kernel, before the first figure is shown
-    (TOOLCHAIN.md). Every app's set-up calls this one function, so the kernel loads it once in all."""
+    (TOOLCHAIN.md). Every app's set-up calls this one function, so the kernel loads it once in all.
+
+    Bokeh's ``output_notebook`` publishes the 1.3 MB library twice (one copy per MIME type, for the
+    classic notebook and for JupyterLab); only ``application/javascript`` is published here, which
+    Voila, JupyterLab and the classic notebook all run: half the page to send and parse."""
     global _BOKEHJS_LOADED
     if _BOKEHJS_LOADED:
         return
-    from bokeh.io import output_notebook
     from bokeh.resources import Resources
 
-    output_notebook(resources=Resources(mode="inline", components=["bokeh"]), hide_banner=True)
+    resources = Resources(mode="inline", components=["bokeh"])
+    try:  # bokeh's own loader script (a private function, pinned bokeh version in binder/constraints.txt)
+        from bokeh.embed.bundle import bundle_for_objs_and_resources
+        from bokeh.io.notebook import JS_MIME_TYPE, _loading_js
+        from IPython.display import publish_display_data
+
+        js = _loading_js(bundle_for_objs_and_resources(None, resources), None, register_mime=False)
+        publish_display_data({JS_MIME_TYPE: js})
+    except ImportError:  # another bokeh: the public way, both copies
+        from bokeh.io import output_notebook
+
+        output_notebook(resources=resources, hide_banner=True)
     _BOKEHJS_LOADED = True
 
 
 def bokeh(fig):
-    """A Bokeh figure (or layout) as an ipywidget (jupyter_bokeh; never show())."""
-    from jupyter_bokeh import BokehModel
+    """A Bokeh figure (or layout) as an ipywidget (views.figure_widget.FigureWidget; never show())."""
+    from ..views.figure_widget import FigureWidget
 
-    return BokehModel(fig)
+    return FigureWidget(fig)
 
 
 class Message(w.HTML):
@@ -141,6 +155,21 @@ class ErrorMessage(w.HTML):
 
     def detach(self) -> None:
         self._state.unobserve(self._refresh, names="errors")
+
+
+def discard_rows(rows) -> None:
+    """Retire editor rows being replaced: stop their error messages observing the state and close every
+    widget in them (children, layouts, styles), so neither the kernel nor a page connecting later keeps
+    their models."""
+    stack = list(rows)
+    for row in rows:
+        row.error.detach()
+    while stack:
+        widget = stack.pop()
+        stack.extend(getattr(widget, "children", ()))
+        stack.extend(x for x in (getattr(widget, "layout", None), getattr(widget, "style", None))
+                     if isinstance(x, w.Widget))
+        widget.close()
 
 
 def prefix(*prefixes):

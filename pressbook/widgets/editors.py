@@ -16,7 +16,7 @@ from ..press import load_to_pressure, pressure_to_load
 from ..query import format_material_text, parse_material_text
 from ..state import DesignerState
 from ..views.columns import typical_range_text
-from .common import ErrorMessage, guarded, number, prefix, set_quietly
+from .common import ErrorMessage, discard_rows, guarded, number, prefix, set_quietly
 
 PRESSURE_UNITS = (("MPa", "MPa"), ("kN", "kN"), ("tonne-force", "tf"))
 AMOUNT_LABEL = {"mass": "mass (mg)", "thickness": "thickness (µm)"}
@@ -154,10 +154,10 @@ class LayersEditor(w.VBox):
         layers = self.state.draft["layers"]
         shape = (len(layers), self.state.revision)
         if shape != self._shape:
-            for row in self.rows_box.children:
-                row.error.detach()
+            old = self.rows_box.children
             self.rows_box.children = [LayerRow(self.state, i + 1, self.materials) for i in range(len(layers))]
             self._shape = shape
+            discard_rows(old)
         else:
             for row, layer in zip(self.rows_box.children, layers):
                 row.sync(layer)
@@ -272,11 +272,10 @@ class StepsEditor(w.VBox):
         self.sync()
 
     def _rebuild(self) -> None:
-        for row in self.rows_box.children:
-            row.error.detach()
-        d = self.state.draft
+        old, d = self.rows_box.children, self.state.draft
         self.rows_box.children = [StepRow(self.state, k + 1, self.unit.value) for k in range(len(d["steps"]))]
         self._shape = self._signature()
+        discard_rows(old)
 
     def _signature(self):
         d = self.state.draft

@@ -1,0 +1,75 @@
+"""Bokeh figures as ipywidgets: jupyter_bokeh's ``BokehModel`` with fewer, larger messages.
+
+``FigureWidget(fig)`` differs from ``BokehModel`` in three ways (each measured in the designer,
+benchmarks/bench_designer.py):
+
+* ``hold(widgets)``: every change made to the figures' documents inside the block is sent as one
+  PATCH-DOC message per document when the block ends (BokehModel sends one per change), so the
+  browser applies and draws one patch per figure instead of one per data source.
+* Events from the browser are not applied to the kernel's documents. The figures are views of the
+  kernel's results: nothing in pressbook reads a figure's state back. BokehJS reports auto-ranges and
+  sizes, and jupyter_bokeh's view (1.x) sends every patch it has applied back to the kernel; applying
+  those would cost the kernel a deserialisation per message and, worse, store browser-computed
+  ``DataRange1d`` start/end values that would pin the ranges if the document were serialised again.
+* ``refresh()``: serialise the document again into ``render_bundle``. A page that connects after a
+  change (Voila renders the widgets first, the page connects later) never received the patch;
+  it reads ``render_bundle``, so that must hold the current data.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Iterable
+
+from bokeh.protocol import Protocol
+from jupyter_bokeh import BokehModel
+
+
+class FigureWidget(BokehModel):
+    """A Bokeh figure (or layout) as an ipywidget. ``patches_sent`` counts PATCH-DOC messages."""
+
+    def __init__(self, model, **kwargs):
+        self._held: list | None = None
+        self.patches_sent = 0
+        super().__init__(model, **kwargs)
+
+    def _document_patched(self, event) -> None:
+        if event.setter is self:
+            return
+        if self._held is not None:
+            self._held.append(event)
+        else:
+            self._send_patch([event])
+
+    def _send_patch(self, events: list) -> None:
+        """One PATCH-DOC message (the framing of BokehModel._document_patched, with a list of events)."""
+        msg = Protocol().create("PATCH-DOC", events)
+        self.send({"msg": "patch", "payload": msg.header_json})
+        self.send({"msg": "patch", "payload": msg.metadata_json})
+        self.send({"msg": "patch", "payload": msg.content_json})
+        for buffer in msg.buffers:
+            self.send({"msg": "patch", "payload": json.dumps(buffer.ref)})
+            self.send({"msg": "patch"}, [buffer.to_bytes()])
+        self.patches_sent += 1
+
+    def _sync_model(self, _model, content, _buffers) -> None:
+        """Browser events are not applied (see the module docstring)."""
+
+    def refresh(self) -> None:
+        """Put the document as it is now into ``render_bundle`` (what a page reads when it connects)."""
+        self.render_bundle = self._model_to_traits(self._model)
+
+
+@contextlib.contextmanager
+def hold(widgets: Iterable[FigureWidget]):
+    """Collect the documents' changes inside the block; send one PATCH-DOC per document at its end."""
+    widgets = list(widgets)
+    for fw in widgets:
+        fw._held = []
+    try:
+        yield
+    finally:
+        for fw in widgets:
+            events, fw._held = fw._held, None
+            if events:
+                fw._send_patch(events)
