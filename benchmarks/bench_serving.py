@@ -11,6 +11,11 @@ designer is live (the same signal as bench_designer.py). Memory: psutil RSS and 
 process of the server (the designer's kernels, pool included) and of the Voila server itself, read
 after the last page has loaded. Targets of issue 5: time to interactive < 1.5 s with preheated kernels,
 one designer kernel < 150 MB RSS. A plug-in of run_all.py.
+
+Where the time goes: the server's part (navigation ``responseEnd``: the page's HTML has arrived) and
+Voila's own start in the browser, measured on benchmarks/notebooks/one_widget.ipynb (one input box, no
+pressbook, no BokehJS): its time from ``responseEnd`` to the input being live is the floor below which
+no Voila page of this stack gets on this machine.
 """
 from __future__ import annotations
 
@@ -26,6 +31,10 @@ sys.path.insert(0, str(HERE))
 from _timing import ROOT, machine, row  # noqa: E402
 from bench_designer import CHROMIUM, CHROMIUM_ARGS, READY_JS, start_voila, stop_voila  # noqa: E402
 
+ONE_WIDGET = HERE / "notebooks" / "one_widget.ipynb"
+ONE_WIDGET_READY_JS = """() => !document.getElementById('loading')
+  && document.querySelector('.pb-step-2 .pb-step-pressure input') !== null"""
+RESPONSE_END_JS = "() => performance.getEntriesByType('navigation')[0].responseEnd / 1000"
 POINTS_JS = ("() => { for (const d of Bokeh.documents) for (const m of d.all_models) "
              "if (m.name === 'pb-points') return true; return false; }")
 
@@ -52,12 +61,17 @@ def _memory(proc) -> tuple[dict, list[dict]]:
     return mem(server), kernels
 
 
-def measure(config: str, opens: int) -> tuple[list[float], dict, list[dict]]:
+def measure(config: str, opens: int, notebook: Path | None = None) -> tuple[list[float], list[float], dict, list[dict]]:
+    """(time to interactive [s], response end [s], server memory, kernel memories) of ``opens`` page opens.
+    ``notebook``: another notebook than the designer (app config), ready when its input box is live."""
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix=f"pb-bench-{config}-"))
     log = tmp / "voila.log"
-    if config == "class":
+    if notebook is not None:
+        proc, port = start_voila(config, notebook, log)
+        url = f"http://127.0.0.1:{port}/"
+    elif config == "class":
         proc, port = start_voila(config, ROOT / "notebooks", log)
         url = f"http://127.0.0.1:{port}/voila/render/designer.ipynb?preset=three-step"
         if not _wait_log(log, "Kernel pool of designer.ipynb is filled", 240):
@@ -66,7 +80,7 @@ def measure(config: str, opens: int) -> tuple[list[float], dict, list[dict]]:
     else:
         proc, port = start_voila(config, ROOT / "notebooks" / "designer.ipynb", log)
         url = f"http://127.0.0.1:{port}/?preset=three-step"
-    tti = []
+    tti, response = [], []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -75,15 +89,19 @@ def measure(config: str, opens: int) -> tuple[list[float], dict, list[dict]]:
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 t0 = time.perf_counter()
                 page.goto(url, timeout=120_000)
-                page.wait_for_function(READY_JS, timeout=120_000, polling=20)
-                page.wait_for_function(POINTS_JS, timeout=60_000, polling=20)
+                if notebook is not None:
+                    page.wait_for_function(ONE_WIDGET_READY_JS, timeout=120_000, polling=20)
+                else:
+                    page.wait_for_function(READY_JS, timeout=120_000, polling=20)
+                    page.wait_for_function(POINTS_JS, timeout=60_000, polling=20)
                 tti.append(time.perf_counter() - t0)
+                response.append(page.evaluate(RESPONSE_END_JS))
                 page.close(run_before_unload=True)
             server, kernels = _memory(proc)
             browser.close()
     finally:
         stop_voila(proc)
-    return tti, server, kernels
+    return tti, response, server, kernels
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -91,13 +109,19 @@ def run(quick: bool = False) -> list[dict]:
         return [row("serving benchmark skipped", [0], "", group="serving", note=f"no Chromium at {CHROMIUM}")]
     opens = 3 if quick else 5
     rows = []
-    cold, server, kernels = measure("app", opens)
+    cold, _, server, kernels = measure("app", opens)
     rows.append(row("designer time to interactive, cold kernel (app config)", cold, "s", group="serving",
                     note=f"{opens} page opens, 8 s apart; a kernel is started and runs the notebook per page"))
-    hot, server_c, kernels_c = measure("class", opens)
+    hot, hot_response, server_c, kernels_c = measure("class", opens)
     med = sorted(hot)[len(hot) // 2]
     rows.append(row("designer time to interactive, preheated kernel (class config)", hot, "s", target="< 1.5 s",
                     ok=med < 1.5, group="serving", note=f"{opens} page opens, 8 s apart, pool of 2 refilling"))
+    rows.append(row("of which the server's response (preheated)", hot_response, "s", group="serving",
+                    note="navigation responseEnd: the whole page has arrived; the rest is the browser"))
+    floor, floor_response, _, _ = measure("app", opens, notebook=ONE_WIDGET)
+    rows.append(row("Voila's own start: one-widget page, response end -> input live",
+                    [t - r for t, r in zip(floor, floor_response)], "s", group="serving",
+                    note="benchmarks/notebooks/one_widget.ipynb: the browser-side floor of any page of this stack"))
     rss = [k["rss"] for k in kernels + kernels_c]
     uss = [k["uss"] for k in kernels + kernels_c]
     rows.append(row("one designer kernel, RSS", rss, "MB", target="< 150 MB", ok=sorted(rss)[len(rss) // 2] < 150,
