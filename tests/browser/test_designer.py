@@ -200,13 +200,17 @@ def test_save_and_reload_round_trip(voila, page, tmp_path):
 
 
 def test_preheated_class_server_reads_the_query(voila, page):
-    """`make serve-class` (preheated kernels): the link's design still reaches the page."""
+    """`make serve-class` (preheated kernels: the designer is built before the request, the link's query
+    applied after it): the link's design reaches the page, its figures included."""
     base = voila(NB.parent, config="class", wait_for="Kernel pool of designer.ipynb is filled",
                  timeout=240)
     open_designer(page, base + "voila/render/designer.ipynb?preset=co-press&steps.1.pressure=420MPa")
     expect(page.locator(".pb-step")).to_have_count(1)
     assert float(number_input(page, 1).input_value()) == 420
     wait_source(page, "pb-points", "Math.max(...d.pressure) > 410 && Math.max(...d.pressure) <= 420")
+    # the app was built before the request; the share link still knows the page's address
+    link = page.locator(".pb-link input").input_value()
+    assert link.startswith(base + "voila/render/designer.ipynb?") and "420" in link
     set_number(number_input(page, 1), 300)
     wait_source(page, "pb-points", "Math.max(...d.pressure) <= 300")
     assert error_outputs(page) == []
