@@ -4,7 +4,7 @@ Import them in a test module under tests/browser/:
 
     from harness import open_app, error_outputs, kernel_errors, snap
 
-(tests/browser/conftest.py puts this folder on sys.path, so that works whatever
+(tests/conftest.py puts this folder on sys.path, so that works whatever
 pytest's import mode).  The fixtures themselves (voila, browser, page) live in
 conftest.py, whose docstring is the guide.
 """

@@ -1,5 +1,5 @@
 """The four design-space apps render in Voila (no error output, Bokeh draws) and react to one
-interaction each. Fixtures and helpers: tests/browser/conftest.py and harness.py."""
+interaction each. Fixtures and helpers: tests/conftest.py and harness.py."""
 
 from pathlib import Path
 
