@@ -1,14 +1,17 @@
 """The sequence designer: editors + Bokeh views + compare + save/share, on one DesignerState.
 
-In a notebook (or Voila)::
+In a notebook (or Voila), as notebooks/designer.ipynb does::
 
     from pressbook.app import build_designer, load_bokehjs, request_query
     load_bokehjs()
-    build_designer(request_query())
+    designer = build_designer()             # the default design, before the page request
+    display(designer)
+    designer.apply_query(request_query())   # the link's design
 
 ``request_query()`` waits for the page request in Voila's preheat mode (``voila.utils.wait_for_request``)
-and returns the URL query (``QUERY_STRING``; '' in JupyterLab). The design is read from the query
-*before* the Bokeh figures are wrapped, so the first render already shows it.
+and returns the URL query (``QUERY_STRING``; '' in JupyterLab). A preheated kernel has thus built the
+whole app before a student arrives. ``build_designer(query)`` also builds on a query directly (the
+figures are then serialised with its design in them).
 """
 from __future__ import annotations
 
@@ -17,8 +20,8 @@ import os
 
 import ipywidgets as w
 
-# Imported here, not in build_designer: a preheated Voila kernel has them loaded before the page
-# request arrives (about 0.8 s of the page's time to interactive).
+# Imported at the top: the designer notebook builds the app before the page request, so a preheated
+# Voila kernel has done all of this when a student arrives.
 from .query import DEFAULT_PRESET, design_from_query, parse_query
 from .state import Controller, DesignerState, log
 from .views.figures import DesignerFigures
@@ -53,10 +56,10 @@ class Designer(w.VBox):
     """The assembled app. Attributes: state, controller, figures (DesignerFigures), models (figure widgets),
     share (SharePanel)."""
 
-    def __init__(self, state: DesignerState, controller: Controller, figures, children, **kw):
+    def __init__(self, state: DesignerState, controller: Controller, figures, share, children, **kw):
         super().__init__(children, **kw)
-        self.state, self.controller, self.figures = state, controller, figures
-        self.models, self.share = figures.widgets, next(c for c in children if isinstance(c, SharePanel))
+        self.state, self.controller, self.figures, self.share = state, controller, figures, share
+        self.models = figures.widgets
 
     def apply_query(self, query: dict | str | None) -> None:
         """Show the design a URL query describes (see pressbook.query); bad values in the query are
@@ -112,7 +115,7 @@ def build_designer(query: dict | str | None = None, library=None) -> Designer:
     header = w.HTML(STYLE + "<h2 class='pb-h'>pressbook · sequence designer</h2>"
                     "<span class='pb-hint'>Change the layers and the pressing steps; every plot and table follows. "
                     "Numbers apply on Enter or when you leave the field.</span>")
-    app = Designer(state, controller, figures, [
+    app = Designer(state, controller, figures, share, [
         header, bar, w.HBox([editors, views]), w.HBox([risks, compare]), share])
     risks.layout = w.Layout(width="640px")
     compare.layout = w.Layout(width="620px")

@@ -8,7 +8,7 @@ benchmarks/bench_designer.py):
   browser applies and draws one patch per figure instead of one per data source.
 * Events from the browser are not applied to the kernel's documents. The figures are views of the
   kernel's results: nothing in pressbook reads a figure's state back. BokehJS reports auto-ranges and
-  sizes, and jupyter_bokeh's view (1.x) sends every patch it has applied back to the kernel; applying
+  sizes, and jupyter_bokeh 4.1's view sends every patch it has applied back to the kernel; applying
   those would cost the kernel a deserialisation per message and, worse, store browser-computed
   ``DataRange1d`` start/end values that would pin the ranges if the document were serialised again.
 * ``refresh()``: serialise the document again into ``render_bundle``. A page that connects after a
