@@ -45,6 +45,7 @@ def pressures(n: int) -> list[float]:
 # ------------------------------------------------------------------ server side
 def server_side(n: int) -> list[dict]:
     from pressbook.app import build_designer
+    from pressbook.widgets.common import find_widgets as _find
 
     app = build_designer("preset=three-step")
     state = app.state
@@ -79,16 +80,6 @@ def server_side(n: int) -> list[dict]:
             group="designer", note=f"{n} changes of the pressure input's value"),
         row("of which simulate(design)", t_sim, "ms", group="designer", note="validation + simulate"),
     ]
-
-
-def _find(widget, css):
-    found, stack = [], [widget]
-    while stack:
-        w = stack.pop()
-        if css in getattr(w, "_dom_classes", ()):
-            found.append(w)
-        stack.extend(getattr(w, "children", ()))
-    return found
 
 
 # ------------------------------------------------------------------ browser

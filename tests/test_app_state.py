@@ -137,18 +137,7 @@ def test_import_pressbook_does_not_import_the_app_stack():
 
 # ---------------------------------------------------------------- the assembled app
 app_mod = pytest.importorskip("pressbook.app")
-
-
-def _find(widget, css):
-    """Widgets below ``widget`` with CSS class ``css``."""
-    found = []
-    stack = [widget]
-    while stack:
-        w = stack.pop()
-        if css in getattr(w, "_dom_classes", ()):
-            found.append(w)
-        stack.extend(getattr(w, "children", ()))
-    return found
+from pressbook.widgets.common import find_widgets as _find  # noqa: E402
 
 
 def test_app_widgets_write_into_state():

@@ -10,6 +10,7 @@ from bokeh.plotting import figure
 
 import pressbook.app as app_mod
 from pressbook.views.figure_widget import FigureWidget, hold
+from pressbook.widgets.common import find_widgets
 
 
 def _figure():
@@ -119,7 +120,7 @@ def test_replaced_editor_rows_are_closed():
     from ipywidgets.widgets.widget import _instances  # every open widget of the kernel
 
     app = app_mod.build_designer("preset=three-step")
-    rows = app.children[2].children[0].children[2].rows_box.children  # the steps editor's rows
+    rows = find_widgets(app, "pb-steps-editor")[0].rows_box.children
     old = [rows[0], rows[0].layout, rows[0].children[0]]
     assert all(x.comm is not None for x in old)
     live = len(_instances)

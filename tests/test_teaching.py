@@ -381,16 +381,6 @@ def test_unknown_goal_is_refused(scored):
 
 
 # ====================================================================== widgets (headless)
-def _find(widget, css):
-    if css in getattr(widget, "_dom_classes", ()):
-        return widget
-    for child in getattr(widget, "children", ()):
-        hit = _find(child, css)
-        if hit is not None:
-            return hit
-    return None
-
-
 def test_safe_turns_exceptions_into_a_message():
     from pressbook.teaching.ui import Message, safe
 
@@ -407,6 +397,7 @@ def test_safe_turns_exceptions_into_a_message():
 def test_poe_part_flow_without_a_browser():
     pytest.importorskip("ipywidgets")
     from pressbook.teaching import why_app
+    from pressbook.widgets.common import find_widgets
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -416,8 +407,8 @@ def test_poe_part_flow_without_a_browser():
     part.predict.choices.value = key
     part.predict.button.click()
     assert part.observe_box.layout.display == ""
-    slider = _find(part, "pb-voids-pressure")
-    readout = _find(part, "pb-voids-readout")
+    slider = find_widgets(part, "pb-voids-pressure")[0]
+    readout = find_widgets(part, "pb-voids-readout")[0]
     slider.value = 420.0
     assert "420 MPa" in readout.value
     part.explain_button.click()

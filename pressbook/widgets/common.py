@@ -172,6 +172,18 @@ def discard_rows(rows) -> None:
         widget.close()
 
 
+def find_widgets(root, css: str) -> list:
+    """The widgets in ``root``'s tree (``root`` included) that carry the CSS class ``css`` (the ``pb-...``
+    classes the page and the browser tests select on)."""
+    found, stack = [], [root]
+    while stack:
+        widget = stack.pop()
+        if css in getattr(widget, "_dom_classes", ()):
+            found.append(widget)
+        stack.extend(getattr(widget, "children", ()))
+    return found
+
+
 def prefix(*prefixes):
     """Match keys equal to one of the prefixes or starting with prefix + '.'."""
     return lambda key: any(key == p or key.startswith(p + ".") for p in prefixes)

@@ -172,6 +172,16 @@ def artifacts_dir() -> Path:
     return path
 
 
+def canvas_drawn(page) -> None:
+    """At least one Bokeh canvas is visible and has a non-zero size (more than 50 x 50 px)."""
+    from playwright.sync_api import expect
+
+    canvas = page.locator("canvas").first
+    expect(canvas).to_be_visible(timeout=30_000)
+    box = canvas.bounding_box()
+    assert box is not None and box["width"] > 50 and box["height"] > 50
+
+
 def snap(page, name: str, full_page: bool = True) -> Path:
     """Save a screenshot to test-artifacts/<current test>/<name>.png; return its path."""
     path = artifacts_dir() / f"{name}.png"

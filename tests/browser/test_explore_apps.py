@@ -4,7 +4,7 @@ interaction each. Fixtures and helpers: tests/conftest.py and harness.py."""
 from pathlib import Path
 
 import pytest
-from harness import error_outputs, open_app, record_of, snap
+from harness import canvas_drawn, error_outputs, open_app, record_of, snap
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -13,10 +13,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def _drawn(page):
-    canvas = page.locator("canvas").first
-    expect(canvas).to_be_visible(timeout=30_000)
-    box = canvas.bounding_box()
-    assert box is not None and box["width"] > 50 and box["height"] > 50
+    canvas_drawn(page)
     # a figure whose first data came only after its BokehModel was made stays blank (no axes, no glyphs)
     page.wait_for_timeout(500)
     assert not [c for c in record_of(page).console if "could not set initial ranges" in c]

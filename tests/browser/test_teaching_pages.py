@@ -4,7 +4,7 @@ interaction each. Fixtures and helpers: tests/conftest.py and harness.py."""
 from pathlib import Path
 
 import pytest
-from harness import artifacts_dir, error_outputs, open_app, snap
+from harness import artifacts_dir, canvas_drawn, error_outputs, open_app, snap
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -26,14 +26,6 @@ BOKEH_Y = """() => {
 }"""
 
 
-def _canvas_drawn(page):
-    """At least one Bokeh canvas is visible and has a non-zero size."""
-    canvas = page.locator("canvas").first
-    expect(canvas).to_be_visible(timeout=30_000)
-    box = canvas.bounding_box()
-    assert box is not None and box["width"] > 50 and box["height"] > 50
-
-
 def test_why_multistep(voila, page):
     open_app(page, voila(NOTEBOOKS / "why_multistep.ipynb"))
     assert error_outputs(page) == []
@@ -44,7 +36,7 @@ def test_why_multistep(voila, page):
     page.locator(".pb-voids-predict-choices .widget-radio-box label").nth(1).click()
     page.locator(".pb-voids-predict-button").click()
     expect(page.locator(".pb-voids-observe")).to_be_visible()
-    _canvas_drawn(page)
+    canvas_drawn(page)
     expect(page.locator(".pb-voids-readout")).to_contain_text("porosity")
 
     # press: one step of the pressure slider updates the readout
@@ -70,7 +62,7 @@ def test_why_multistep(voila, page):
 def test_compaction_explorer(voila, page):
     open_app(page, voila(NOTEBOOKS / "compaction_explorer.ipynb"))
     assert error_outputs(page) == []
-    _canvas_drawn(page)
+    canvas_drawn(page)
     snap(page, "explorer-start")
     page.evaluate(f"() => {{ window.__y0 = JSON.stringify(({BOKEH_Y})()); }}")
     # hot pressing: move the temperature slider, the hot curve's readout follows
@@ -89,7 +81,7 @@ def test_compaction_explorer(voila, page):
 def test_interfaces_impedance(voila, page):
     open_app(page, voila(NOTEBOOKS / "interfaces_impedance.ipynb"))
     assert error_outputs(page) == []
-    _canvas_drawn(page)
+    canvas_drawn(page)
     table = page.locator(".pb-imp-elements")
     expect(table).to_contain_text("R0")
     before = page.locator(".pb-imp-readout").inner_text()
@@ -103,7 +95,7 @@ def test_interfaces_impedance(voila, page):
 def test_choose_goal(voila, page):
     open_app(page, voila(NOTEBOOKS / "choose_goal.ipynb"))
     assert error_outputs(page) == []
-    _canvas_drawn(page)
+    canvas_drawn(page)
     rec = page.locator(".pb-goal-recommendation")
     expect(rec).to_contain_text("Recommended")
     first = rec.inner_text()
