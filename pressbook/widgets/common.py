@@ -21,24 +21,28 @@ def load_bokehjs() -> None:
 
     Bokeh's ``output_notebook`` publishes the 1.3 MB library twice (one copy per MIME type, for the
     classic notebook and for JupyterLab); only ``application/javascript`` is published here, which
-    Voila, JupyterLab and the classic notebook all run: half the page to send and parse."""
+    Voila, JupyterLab and the classic notebook all run: half the page to send and parse. It is followed
+    by ``views.figure_widget.SYNC_FILTER_JS``: the kernel's figure patches are not sent back to it."""
     global _BOKEHJS_LOADED
     if _BOKEHJS_LOADED:
         return
     from bokeh.resources import Resources
+    from IPython.display import publish_display_data
+
+    from ..views.figure_widget import SYNC_FILTER_JS
 
     resources = Resources(mode="inline", components=["bokeh"])
     try:  # bokeh's own loader script (a private function, pinned bokeh version in binder/constraints.txt)
         from bokeh.embed.bundle import bundle_for_objs_and_resources
-        from bokeh.io.notebook import JS_MIME_TYPE, _loading_js
-        from IPython.display import publish_display_data
+        from bokeh.io.notebook import _loading_js
 
         js = _loading_js(bundle_for_objs_and_resources(None, resources), None, register_mime=False)
-        publish_display_data({JS_MIME_TYPE: js})
+        publish_display_data({"application/javascript": js + SYNC_FILTER_JS})
     except ImportError:  # another bokeh: the public way, both copies
         from bokeh.io import output_notebook
 
         output_notebook(resources=resources, hide_banner=True)
+        publish_display_data({"application/javascript": SYNC_FILTER_JS})
     _BOKEHJS_LOADED = True
 
 

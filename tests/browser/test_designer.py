@@ -214,3 +214,28 @@ def test_preheated_class_server_reads_the_query(voila, page):
     set_number(number_input(page, 1), 300)
     wait_source(page, "pb-points", "Math.max(...d.pressure) <= 300")
     assert error_outputs(page) == []
+
+
+def test_figure_patches_are_not_sent_back(voila, page):
+    """The kernel's figure patches are applied by BokehJS with ``sync: false``; jupyter_bokeh 4.1 would send
+    each one back to the kernel (the filter in pressbook.views.figure_widget.SYNC_FILTER_JS stops it).
+    Changes made in the browser itself (the auto-ranges here) still pass."""
+    sent = []
+
+    def on_websocket(ws):
+        if "/api/kernels/" in ws.url:
+            ws.on("framesent", lambda payload: sent.append(bytes(payload) if not isinstance(payload, str)
+                                                            else payload.encode()))
+
+    page.on("websocket", on_websocket)
+    open_designer(page, voila(NB) + "?preset=three-step")
+    sent.clear()
+    set_number(number_input(page, 2), 390)
+    wait_source(page, "pb-points", "Math.max(...d.pressure) < 395 && Math.max(...d.pressure) > 385")
+    wait_source(page, "pb-imp", "d.z_real.length > 0")
+    page.wait_for_timeout(1000)  # anything the patches caused has been sent by now
+    events = [m for m in sent if b'"jsevent"' in m]
+    assert not [m for m in events if b'"attr":"data"' in m], "a figure's new data went back to the kernel"
+    assert any(b'"attr":"start"' in m or b'"attr":"end"' in m for m in events), \
+        "no browser change reached the kernel: the filter dropped changes it should pass"
+    assert error_outputs(page) == []
