@@ -3,24 +3,26 @@
     .venv/bin/python benchmarks/bench_serving.py            # 5 page opens per configuration
     .venv/bin/python benchmarks/bench_serving.py --quick    # 3
 
-For each configuration a real Voila server is started (etc/voila/app: a kernel is started per page;
-etc/voila/class: a pool of preheated designer kernels, serving notebooks/), then Debian's Chromium opens
-the designer page several times, one at a time, 8 s apart (so the preheated pool refills, as when students
-arrive one by one). Time to interactive: from `goto` until every widget and BokehJS document of the
-designer is live (the same signal as bench_designer.py). Memory: psutil RSS and USS of every kernel
-process of the server (the designer's kernels, pool included) and of the Voila server itself, read
-after the last page has loaded. Targets of issue 5: time to interactive < 1.5 s with preheated kernels,
-one designer kernel < 150 MB RSS. A plug-in of run_all.py.
+Cold: a real Voila server with etc/voila/app (a kernel is started per page); Debian's Chromium opens the
+designer several times, one at a time, 8 s apart. Preheated: etc/voila/class (a pool of preheated
+kernels), and the designer is opened in turn with two floor pages, each from its own server (so all three
+see the same machine state; ratios between them are of one run). Each open is a fresh browser context, as
+a student's first visit. Time to interactive: from `goto` until every widget and BokehJS document of the
+page is live (the same signal as bench_designer.py); the main thread is then free again. Memory: psutil
+RSS and USS of every kernel process of the server (the designer's kernels, pool included) and of the
+Voila server itself, read after the last page has loaded. Targets of issue 5: time to interactive
+< 1.5 s with preheated kernels, one designer kernel < 150 MB RSS. A plug-in of run_all.py.
 
-Where the time goes: the server's part (navigation ``responseEnd``: the page's HTML has arrived) and
-Voila's own start in the browser, measured on benchmarks/notebooks/one_widget.ipynb (one input box, no
-pressbook, no BokehJS): its time from ``responseEnd`` to the input being live is the floor below which
-no Voila page of this stack gets on this machine.
+Where the time goes: the server's part (navigation ``responseEnd``: the page's HTML has arrived) and the
+browser's. The floors: benchmarks/notebooks/one_widget.ipynb (one input box: Voila alone) and
+one_figure.ipynb (one input box and one small Bokeh figure, loaded as every pressbook app loads them);
+no Voila page of this stack, and no page with a Bokeh figure, is interactive sooner on this machine.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -32,6 +34,7 @@ from _timing import ROOT, machine, row  # noqa: E402
 from bench_designer import CHROMIUM, CHROMIUM_ARGS, READY_JS, start_voila, stop_voila  # noqa: E402
 
 ONE_WIDGET = HERE / "notebooks" / "one_widget.ipynb"
+ONE_FIGURE = HERE / "notebooks" / "one_figure.ipynb"
 ONE_WIDGET_READY_JS = """() => !document.getElementById('loading')
   && document.querySelector('.pb-step-2 .pb-step-pressure input') !== null"""
 RESPONSE_END_JS = "() => performance.getEntriesByType('navigation')[0].responseEnd / 1000"
@@ -61,46 +64,85 @@ def _memory(proc) -> tuple[dict, list[dict]]:
     return mem(server), kernels
 
 
-def measure(config: str, opens: int, notebook: Path | None = None) -> tuple[list[float], list[float], dict, list[dict]]:
-    """(time to interactive [s], response end [s], server memory, kernel memories) of ``opens`` page opens.
-    ``notebook``: another notebook than the designer (app config), ready when its input box is live."""
+def _open(browser, url: str, ready: tuple[str, ...]) -> tuple[float, float]:
+    """(time to interactive [s], response end [s]) of one page open in a fresh browser context."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    t0 = time.perf_counter()
+    page.goto(url, timeout=120_000)
+    for js in ready:
+        page.wait_for_function(js, timeout=120_000, polling=20)
+    tti = time.perf_counter() - t0
+    response = page.evaluate(RESPONSE_END_JS)
+    page.close(run_before_unload=True)
+    return tti, response
+
+
+def measure_cold(opens: int) -> tuple[list[float], dict, list[dict]]:
+    """(time to interactive [s], server memory, kernel memories) of the designer, app config."""
     from playwright.sync_api import sync_playwright
 
-    tmp = Path(tempfile.mkdtemp(prefix=f"pb-bench-{config}-"))
-    log = tmp / "voila.log"
-    if notebook is not None:
-        proc, port = start_voila(config, notebook, log)
-        url = f"http://127.0.0.1:{port}/"
-    elif config == "class":
-        proc, port = start_voila(config, ROOT / "notebooks", log)
-        url = f"http://127.0.0.1:{port}/voila/render/designer.ipynb?preset=three-step"
-        if not _wait_log(log, "Kernel pool of designer.ipynb is filled", 240):
-            stop_voila(proc)
-            raise RuntimeError("the preheated pool was not filled in 240 s")
-    else:
-        proc, port = start_voila(config, ROOT / "notebooks" / "designer.ipynb", log)
-        url = f"http://127.0.0.1:{port}/?preset=three-step"
-    tti, response = [], []
+    tmp = Path(tempfile.mkdtemp(prefix="pb-bench-app-"))
+    proc, port = start_voila("app", ROOT / "notebooks" / "designer.ipynb", tmp / "voila.log")
+    tti = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             for _ in range(opens):
                 time.sleep(8.0)
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                t0 = time.perf_counter()
-                page.goto(url, timeout=120_000)
-                if notebook is not None:
-                    page.wait_for_function(ONE_WIDGET_READY_JS, timeout=120_000, polling=20)
-                else:
-                    page.wait_for_function(READY_JS, timeout=120_000, polling=20)
-                    page.wait_for_function(POINTS_JS, timeout=60_000, polling=20)
-                tti.append(time.perf_counter() - t0)
-                response.append(page.evaluate(RESPONSE_END_JS))
-                page.close(run_before_unload=True)
+                tti.append(_open(browser, f"http://127.0.0.1:{port}/?preset=three-step", (READY_JS, POINTS_JS))[0])
             server, kernels = _memory(proc)
             browser.close()
     finally:
         stop_voila(proc)
+    return tti, server, kernels
+
+
+# Pages opened with preheated kernels, in turn: the designer and the two floors. (what the page is, the
+# directory served, the page's path, what "interactive" means for it)
+PREHEATED = {
+    "designer": (ROOT / "notebooks", "designer.ipynb?preset=three-step", (READY_JS, POINTS_JS)),
+    "one input": (ONE_WIDGET, "designer.ipynb", (ONE_WIDGET_READY_JS,)),
+    "one input + one figure": (ONE_FIGURE, "designer.ipynb", (ONE_WIDGET_READY_JS, POINTS_JS)),
+}
+
+
+def measure_preheated(opens: int) -> tuple[dict[str, list[float]], list[float], dict, list[dict]]:
+    """({page: time to interactive [s]}, the designer's response end [s], server memory, kernel memories).
+
+    One class-config server per page of PREHEATED, pages opened in turn (so the floors and the designer
+    share the machine's state). The class config preheats notebooks named designer.ipynb, so each floor
+    notebook is served under that name from a directory of its own."""
+    from playwright.sync_api import sync_playwright
+
+    servers = {}
+    try:
+        for name, (source, path, _ready) in PREHEATED.items():
+            tmp = Path(tempfile.mkdtemp(prefix="pb-bench-class-"))
+            root = source
+            if source.is_file():
+                root = tmp / "notebooks"
+                root.mkdir()
+                shutil.copy(source, root / "designer.ipynb")
+            proc, port = start_voila("class", root, tmp / "voila.log")
+            servers[name] = (proc, f"http://127.0.0.1:{port}/voila/render/{path}")
+            if not _wait_log(tmp / "voila.log", "Kernel pool of designer.ipynb is filled", 240):
+                raise RuntimeError(f"the preheated pool of '{name}' was not filled in 240 s")
+        tti = {name: [] for name in PREHEATED}
+        response = []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            for _ in range(opens):
+                for name, (_source, _path, ready) in PREHEATED.items():
+                    time.sleep(4.0)  # every server's pool refills between its pages (>= 12 s)
+                    t, r = _open(browser, servers[name][1], ready)
+                    tti[name].append(t)
+                    if name == "designer":
+                        response.append(r)
+            server, kernels = _memory(servers["designer"][0])
+            browser.close()
+    finally:
+        for proc, _url in servers.values():
+            stop_voila(proc)
     return tti, response, server, kernels
 
 
@@ -109,22 +151,24 @@ def run(quick: bool = False) -> list[dict]:
         return [row("serving benchmark skipped", [0], "", group="serving", note=f"no Chromium at {CHROMIUM}")]
     opens = 3 if quick else 5
     rows = []
-    cold, _, server, kernels = measure("app", opens)
+    cold, server, kernels = measure_cold(opens)
     rows.append(row("designer time to interactive, cold kernel (app config)", cold, "s", group="serving",
                     note=f"{opens} page opens, 8 s apart; a kernel is started and runs the notebook per page"))
-    hot, hot_response, server_c, kernels_c = measure("class", opens)
-    med = sorted(hot)[len(hot) // 2]
-    rows.append(row("designer time to interactive, preheated kernel (class config)", hot, "s", target="< 1.5 s",
-                    ok=med < 1.5, group="serving", note=f"{opens} page opens, 8 s apart, pool of 2 refilling"))
+    hot, hot_response, server_c, kernels_c = measure_preheated(opens)
+    med = lambda v: sorted(v)[len(v) // 2]  # noqa: E731
+    rows.append(row("designer time to interactive, preheated kernel (class config)", hot["designer"], "s",
+                    target="< 1.5 s", ok=med(hot["designer"]) < 1.5, group="serving",
+                    note=f"{opens} page opens, in turn with the two floor pages below, pool of 2 refilling"))
     rows.append(row("of which the server's response (preheated)", hot_response, "s", group="serving",
                     note="navigation responseEnd: the whole page has arrived; the rest is the browser"))
-    floor, floor_response, _, _ = measure("app", opens, notebook=ONE_WIDGET)
-    rows.append(row("Voila's own start: one-widget page, response end -> input live",
-                    [t - r for t, r in zip(floor, floor_response)], "s", group="serving",
-                    note="benchmarks/notebooks/one_widget.ipynb: the browser-side floor of any page of this stack"))
+    rows.append(row("floor: one input, preheated (Voila alone)", hot["one input"], "s", group="serving",
+                    note="benchmarks/notebooks/one_widget.ipynb, same run and server settings"))
+    rows.append(row("floor: one input + one Bokeh figure, preheated", hot["one input + one figure"], "s",
+                    group="serving", note="benchmarks/notebooks/one_figure.ipynb: BokehJS and one figure as "
+                                          "every pressbook app loads them"))
     rss = [k["rss"] for k in kernels + kernels_c]
     uss = [k["uss"] for k in kernels + kernels_c]
-    rows.append(row("one designer kernel, RSS", rss, "MB", target="< 150 MB", ok=sorted(rss)[len(rss) // 2] < 150,
+    rows.append(row("one designer kernel, RSS", rss, "MB", target="< 150 MB", ok=med(rss) < 150,
                     group="serving", note=f"{len(rss)} kernels with the designer loaded (psutil)"))
     rows.append(row("one designer kernel, USS", uss, "MB", group="serving", note="memory unique to the kernel"))
     rows.append(row("Voila server, RSS (app / class)", [server["rss"], server_c["rss"]], "MB", group="serving",

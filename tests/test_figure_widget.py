@@ -9,7 +9,7 @@ from bokeh.models import ColumnDataSource, Range1d
 from bokeh.plotting import figure
 
 import pressbook.app as app_mod
-from pressbook.views.figure_widget import FigureWidget, hold
+from pressbook.views.figure_widget import SYNC_FILTER_JS, FigureWidget, hold
 from pressbook.widgets.common import find_widgets
 
 
@@ -143,3 +143,5 @@ def test_load_bokehjs_publishes_one_copy(monkeypatch):
     assert len(published) == 1 and list(published[0]) == ["application/javascript"]
     js = published[0]["application/javascript"]
     assert len(js) > 1_000_000 and "Bokeh" in js
+    # the echo filter runs after BokehJS, in the same script (Bokeh is defined by then)
+    assert js.endswith(SYNC_FILTER_JS) and len(js) - len(SYNC_FILTER_JS) > 1_000_000

@@ -14,6 +14,8 @@ benchmarks/bench_designer.py):
 * ``refresh()``: serialise the document again into ``render_bundle``. A page that connects after a
   change (Voila renders the widgets first, the page connects later) never received the patch;
   it reads ``render_bundle``, so that must hold the current data.
+
+In the browser, ``SYNC_FILTER_JS`` (published with BokehJS) stops the patches from coming back.
 """
 from __future__ import annotations
 
@@ -29,9 +31,8 @@ from jupyter_bokeh import BokehModel
 # jupyter_bokeh 4.1's view passes every change of its document to the kernel, so each figure update
 # came back to the kernel whole: as many messages again, and the browser spent its time serialising
 # the new data a second time. This passes only `sync` changes to a document's change callbacks;
-# changes made in the browser (pan, zoom, auto-ranges) still reach the kernel.
-# Measured in one page (20 pressure changes each, benchmarks/bench_designer.py's change): every
-# view's data 63 -> 29 ms median, every figure drawn 90 -> 60 ms.
+# changes made in the browser (pan, zoom, auto-ranges) still reach the kernel. The gain is measured in
+# the README (Performance) and tested in tests/browser/test_designer.py.
 SYNC_FILTER_JS = """
 (function () {
   const Bokeh = window.Bokeh;
