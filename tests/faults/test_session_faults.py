@@ -80,6 +80,19 @@ def change_pressure_and_wait_for_url(page, step: int, value: float) -> None:
     )
 
 
+def reload_restores(page, step: int, value: float) -> None:
+    """Click the banner's Reload; the new page shows the design from the address, without the banner."""
+    page.locator(".pb-session-reload").click()
+    page.wait_for_load_state()
+    page.wait_for_function(
+        f"() => !document.getElementById('loading') && document.querySelector('.pb-step-{step} .pb-step-pressure input')",
+        timeout=90_000,
+    )
+    page.locator(".pb-fig-compaction canvas").first.wait_for()
+    expect(step_pressure(page, step)).to_have_value(f"{value:g}", timeout=30_000)
+    assert page.locator(".pb-session-lost").count() == 0
+
+
 def wait_port(port: int, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -115,15 +128,7 @@ def test_url_follows_design_and_kernel_death_offers_reload(voila, page, tmp_path
     assert (download.get_attribute("href") or "").startswith("data:application/toml;base64,")
     snap(page, "kernel-killed")
 
-    page.locator(".pb-session-reload").click()
-    page.wait_for_load_state()
-    page.wait_for_function(
-        "() => !document.getElementById('loading') && document.querySelector('.pb-step-2 .pb-step-pressure input')",
-        timeout=90_000,
-    )
-    page.locator(".pb-fig-compaction canvas").first.wait_for()
-    expect(step_pressure(page, 2)).to_have_value("377", timeout=30_000)
-    assert page.locator(".pb-session-lost").count() == 0
+    reload_restores(page, 2, 377)
     # the new page has a live kernel again: a change still updates the address
     change_pressure_and_wait_for_url(page, 2, 366)
 
@@ -157,14 +162,7 @@ def test_server_restart_offers_reload(browser, tmp_path, monkeypatch):
         monkeypatch.setattr(sys.modules[VoilaServer.__module__], "_free_port", lambda: port)
         second = VoilaServer(nb, "app", [], tmp_path / "again" / "voila.log")
         wait_port(port)
-        page.locator(".pb-session-reload").click()
-        page.wait_for_function(
-            "() => !document.getElementById('loading') && document.querySelector('.pb-step-1 .pb-step-pressure input')",
-            timeout=90_000,
-        )
-        page.locator(".pb-fig-compaction canvas").first.wait_for()
-        expect(step_pressure(page, 1)).to_have_value("333", timeout=30_000)
-        assert page.locator(".pb-session-lost").count() == 0
+        reload_restores(page, 1, 333)
     finally:
         page.close(run_before_unload=True)
         context.close()
