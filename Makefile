@@ -3,7 +3,7 @@
 #   make venv          .venv with pressbook (editable) + app and test extras, pinned
 #   make app           the sequence designer at http://127.0.0.1:8866/ (PORT=...)
 #   make serve-class   every notebook in notebooks/, preheated kernels, for a class
-#   make test          the whole test suite, including the browser tests
+#   make test          the import contracts and the whole test suite, including the browser tests
 #   make clean         remove .venv, caches and test artefacts
 #   make bench         benchmarks -> benchmarks/results/latest.md
 #   make load-test     a class of simulated students -> benchmarks/results/load.md
@@ -63,6 +63,7 @@ serve-class: venv
 	$(VOILA) --Voila.config_file_paths=etc/voila/class $(VOILA_ARGS) notebooks
 
 test: venv chromium
+	$(BIN)/lint-imports --config pyproject.toml
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
 
 # The browser tests need Debian's Chromium (never `playwright install`: no

@@ -44,8 +44,8 @@ def pressures(n: int) -> list[float]:
 
 # ------------------------------------------------------------------ server side
 def server_side(n: int) -> list[dict]:
-    from pressbook.app import build_designer
-    from pressbook.widgets.common import find_widgets as _find
+    from pressbook.apps.designer.app import build_designer
+    from pressbook.apps.common import find_widgets as _find
 
     app = build_designer("preset=three-step")
     state = app.state

@@ -30,7 +30,7 @@ def _presets(args) -> int:
 
 
 def _load(args) -> int:
-    from .press import gauge_reading, pressure_to_load
+    from .lab.press import gauge_reading, pressure_to_load
 
     for unit in ("kN", "tf", "tonf", "lbf"):
         print(f"{pressure_to_load(args.pressure, args.diameter, unit):10.3f} {unit}")

@@ -111,7 +111,7 @@ def to_magnitude(value, unit: str, field: str, *, allow_none: bool = False) -> f
         given = _kind_of(q)
         hint = ""
         if unit == "MPa" and given.startswith("a force"):
-            hint = "a press load becomes a pressure only with the die area: use pressbook.press.load_to_pressure"
+            hint = "a press load becomes a pressure only with the die area: use pressbook.lab.press.load_to_pressure"
         raise InvalidInputError(field, value if isinstance(value, str) else str(value),
                                 f"{kind} such as {example}, not {given}", hint) from None
     except Exception:  # pint raises many kinds on garbage text

@@ -4,10 +4,10 @@ import sys
 
 import pytest
 
-import pressbook.state as st
+import pressbook.apps.designer.state as st
 from pressbook import presets
-from pressbook.query import design_from_query
-from pressbook.state import Controller, DesignerState, error_key
+from pressbook.apps.designer.query import design_from_query
+from pressbook.apps.designer.state import Controller, DesignerState, error_key
 
 
 @pytest.fixture
@@ -130,14 +130,14 @@ def test_structural_edits(setup):
 
 
 def test_import_pressbook_does_not_import_the_app_stack():
-    code = "import sys, pressbook, pressbook.query; print(sorted(m for m in ('ipywidgets', 'bokeh', 'traitlets') if m in sys.modules))"
+    code = "import sys, pressbook, pressbook.apps.designer.query; print(sorted(m for m in ('ipywidgets', 'bokeh', 'traitlets') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
 # ---------------------------------------------------------------- the assembled app
-app_mod = pytest.importorskip("pressbook.app")
-from pressbook.widgets.common import find_widgets as _find  # noqa: E402
+app_mod = pytest.importorskip("pressbook.apps.designer.app")
+from pressbook.apps.common import find_widgets as _find  # noqa: E402
 
 
 def test_app_widgets_write_into_state():

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from pressbook import Design, presets, simulate
-from pressbook.calibrate import (CalibrationDataError, calibrate_compaction, circuit_impedance, fit_kawakita,
-                                 fit_outcome_spectrum, fit_spectrum, kawakita_density, parameter_names, read_csv,
-                                 read_spectrum)
 from pressbook.errors import PressbookError, UnknownMaterialError
+from pressbook.lab.calibrate import calibrate_compaction, fit_kawakita, kawakita_density
+from pressbook.lab.measurements import CalibrationDataError, read_csv
+from pressbook.lab.spectrum import circuit_impedance, fit_outcome_spectrum, fit_spectrum, parameter_names, read_spectrum
 from pressbook.materials import default_library, load_user_materials
 from pressbook.models import compaction as cp
 from pressbook.models import transport as tr

@@ -10,8 +10,8 @@ from pressbook.explore.optimise import optimise
 from pressbook.explore.process_map import process_map
 from pressbook.explore.sensitivity import tornado
 from pressbook.explore.uncertainty import band, compare_presses, monte_carlo
+from pressbook.lab.press import pressure_to_load
 from pressbook.materials import default_library
-from pressbook.press import pressure_to_load
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""pressbook.views.figure_widget: one PATCH-DOC per figure inside hold(), browser events not applied,
+"""pressbook.apps.figure_widget: one PATCH-DOC per figure inside hold(), browser events not applied,
 refresh() for pages that connect later; and the designer's use of them (Designer.apply_query)."""
 import json
 import os
@@ -8,9 +8,9 @@ from bokeh.document import Document
 from bokeh.models import ColumnDataSource, Range1d
 from bokeh.plotting import figure
 
-import pressbook.app as app_mod
-from pressbook.views.figure_widget import SYNC_FILTER_JS, FigureWidget, hold
-from pressbook.widgets.common import find_widgets
+import pressbook.apps.designer.app as app_mod
+from pressbook.apps.common import find_widgets
+from pressbook.apps.figure_widget import SYNC_FILTER_JS, FigureWidget, hold
 
 
 def _figure():
@@ -133,7 +133,7 @@ def test_replaced_editor_rows_are_closed():
 def test_load_bokehjs_publishes_one_copy(monkeypatch):
     import IPython.display
 
-    from pressbook.widgets import common
+    from pressbook.apps import common
 
     published = []
     monkeypatch.setattr(common, "_BOKEHJS_LOADED", False)

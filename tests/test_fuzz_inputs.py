@@ -17,9 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pressbook import simulate
-from pressbook.calibrate import calibrate_compaction, parse_circuit, read_csv, read_spectrum
+from pressbook.apps.designer.query import design_from_query
 from pressbook.errors import PressbookError
-from pressbook.query import design_from_query
+from pressbook.lab.calibrate import calibrate_compaction
+from pressbook.lab.measurements import read_csv
+from pressbook.lab.spectrum import parse_circuit, read_spectrum
 
 N = int(os.environ.get("PRESSBOOK_FUZZ_EXAMPLES", "250"))
 SETTINGS = settings(max_examples=N, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("ipywidgets")
 pytest.importorskip("jupyter_bokeh")
 
-from pressbook.explore import ui  # noqa: E402
+from pressbook.apps import explore as ui  # noqa: E402
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 APPS = {"process_map": "ProcessMapApp", "optimiser": "OptimiserApp", "sensitivity": "SensitivityApp",
@@ -86,7 +86,7 @@ def test_notebook_executes(name):
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert len(code) <= 3, "notebooks stay thin: the app lives in pressbook.explore.ui"
+    assert len(code) <= 3, "notebooks stay thin: the app lives in pressbook.apps.explore"
     nbclient.NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("ipywidgets")
 pytest.importorskip("jupyter_bokeh")
 
-from pressbook.onboarding_ui import CalibrateApp, ProtocolCardApp, download_link  # noqa: E402
+from pressbook.apps.onboarding import CalibrateApp, ProtocolCardApp, download_link  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "notebooks" / "data"
 

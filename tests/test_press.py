@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from pressbook.errors import InvalidInputError
-from pressbook.press import die_area_mm2, gauge_reading, load_to_pressure, pressure_to_load
+from pressbook.lab.press import die_area_mm2, gauge_reading, load_to_pressure, pressure_to_load
 from pressbook.units import Q_
 
 G = 9.80665                       # standard gravity, m/s2 (tonne-force = 1000 kg * g)

@@ -7,7 +7,7 @@ import pytest
 
 from pressbook import presets, simulate
 from pressbook.errors import InvalidInputError, PressbookError
-from pressbook.protocol_card import Press, check_press_and_die, protocol_card
+from pressbook.lab.protocol_card import Press, check_press_and_die, protocol_card
 
 
 def card(design=None, press=None, **kw):

@@ -1,11 +1,19 @@
-"""URL queries <-> designs (pressbook.query): parsing, messages for bad values, round trips."""
+"""URL queries <-> designs (pressbook.apps.designer.query): parsing, messages for bad values, round trips."""
 import pytest
 
 from pressbook import presets
+from pressbook.apps.designer.query import (
+    decode_design,
+    design_from_query,
+    design_to_query,
+    encode_design,
+    format_material_text,
+    parse_material_text,
+    parse_query,
+    quantity_from_text,
+)
 from pressbook.errors import InvalidInputError, PressbookError
 from pressbook.presets import PRESETS, preset
-from pressbook.query import (decode_design, design_from_query, design_to_query, encode_design,
-                             format_material_text, parse_material_text, parse_query, quantity_from_text)
 
 
 def test_preset_with_overrides():

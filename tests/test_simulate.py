@@ -157,7 +157,7 @@ def test_simulate_validates_first():
 
 
 def test_import_pressbook_does_not_import_the_ui_stack():
-    code = ("import sys, pressbook, pressbook.simulate, pressbook.cli, pressbook.press; "
+    code = ("import sys, pressbook, pressbook.simulate, pressbook.cli, pressbook.lab.press; "
             "from pressbook import simulate, presets; simulate(presets.three_step()); "
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
             "('ipywidgets', 'bokeh', 'jupyter_bokeh', 'voila', 'traitlets', 'IPython', 'matplotlib')); "

@@ -382,7 +382,7 @@ def test_unknown_goal_is_refused(scored):
 
 # ====================================================================== widgets (headless)
 def test_safe_turns_exceptions_into_a_message():
-    from pressbook.teaching.ui import Message, safe
+    from pressbook.apps.teaching.ui import Message, safe
 
     msg = Message()
 
@@ -396,8 +396,8 @@ def test_safe_turns_exceptions_into_a_message():
 
 def test_poe_part_flow_without_a_browser():
     pytest.importorskip("ipywidgets")
-    from pressbook.teaching import why_app
-    from pressbook.widgets.common import find_widgets
+    from pressbook.apps.common import find_widgets
+    from pressbook.apps.teaching import why as why_app
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -420,7 +420,7 @@ def test_poe_part_flow_without_a_browser():
 
 
 def test_poe_refuses_a_forged_choice_with_a_message():
-    from pressbook.teaching import why_app
+    from pressbook.apps.teaching import why as why_app
 
     part = why_app.part_anode()
     part.predict.choices.value = part.predict.question.keys()[0]
@@ -433,7 +433,7 @@ def test_poe_refuses_a_forged_choice_with_a_message():
 
 @pytest.mark.parametrize("builder", ["part_voids", "part_substrate", "part_bonding", "part_anode", "part_failures"])
 def test_why_parts_build_without_warnings(builder):
-    from pressbook.teaching import why_app
+    from pressbook.apps.teaching import why as why_app
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -441,7 +441,9 @@ def test_why_parts_build_without_warnings(builder):
 
 
 def test_explorer_impedance_goal_apps_build_and_react():
-    from pressbook.teaching import explorer_app, goal_app, impedance_app
+    from pressbook.apps.teaching import explorer as explorer_app
+    from pressbook.apps.teaching import goal as goal_app
+    from pressbook.apps.teaching import impedance as impedance_app
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -464,7 +466,9 @@ def test_explorer_impedance_goal_apps_build_and_react():
 
 
 def test_failing_builders_show_a_message_not_a_traceback(monkeypatch):
-    from pressbook.teaching import explorer_app, goal_app, ui
+    from pressbook.apps.teaching import explorer as explorer_app
+    from pressbook.apps.teaching import goal as goal_app
+    from pressbook.apps.teaching import ui
 
     def boom(*_a, **_k):
         raise RuntimeError("secret internals")

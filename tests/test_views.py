@@ -126,7 +126,7 @@ def test_helpers():
 
 def test_figures_update_in_place(three, co):
     pytest.importorskip("bokeh")
-    from pressbook.views.figures import DesignerFigures
+    from pressbook.apps.designer.figures import DesignerFigures
 
     figs = DesignerFigures()
     sources = dict(figs.sources)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from pressbook import presets, simulate
-from pressbook.calibrate import circuit_impedance
+from pressbook.lab.spectrum import circuit_impedance
 from pressbook.materials import default_library
 from pressbook.models import compaction as cp
 from pressbook.models import transport as tr

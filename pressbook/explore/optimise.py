@@ -20,7 +20,7 @@ import numpy as np
 from ..batch import apply_variant, sample, simulate_many
 from ..design import Design, Step
 from ..errors import InvalidInputError
-from ..press import load_to_pressure
+from ..lab.press import load_to_pressure
 
 #: Default search box. Foil-only steps (lithium, indium) are pressed gently; powder steps up to 1 GPa.
 FOIL_STEP_PRESSURE = (1.0, 60.0)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..models.compaction import heckel_density
-from ..palette import OKABE_ITO
+from .palette import OKABE_ITO
 
 #: Okabe-Ito, colour-blind safe (Okabe & Ito 2008); black last.
 PALETTE = tuple(OKABE_ITO[k] for k in ("blue", "orange", "green", "purple", "sky", "vermillion", "yellow", "black"))

@@ -1,7 +1,7 @@
 """The sequence designer (notebooks/designer.ipynb) in a real browser through Voila.
 
 Data is read from BokehJS in the page (``SOURCE``: a ColumnDataSource by name, e.g. 'pb-points');
-widgets are found by their CSS classes (``pb-...``, see pressbook/widgets).
+widgets are found by their CSS classes (``pb-...``, see pressbook/apps/designer).
 """
 import re
 
@@ -10,7 +10,7 @@ from harness import ROOT, error_outputs, open_app, snap
 from playwright.sync_api import expect
 
 from pressbook import Design, presets
-from pressbook.query import design_to_query
+from pressbook.apps.designer.query import design_to_query
 
 pytestmark = pytest.mark.browser
 
@@ -218,7 +218,7 @@ def test_preheated_class_server_reads_the_query(voila, page):
 
 def test_figure_patches_are_not_sent_back(voila, page):
     """The kernel's figure patches are applied by BokehJS with ``sync: false``; jupyter_bokeh 4.1 would send
-    each one back to the kernel (the filter in pressbook.views.figure_widget.SYNC_FILTER_JS stops it).
+    each one back to the kernel (the filter in pressbook.apps.figure_widget.SYNC_FILTER_JS stops it).
     Changes made in the browser itself (the auto-ranges here) still pass."""
     sent = []
 

@@ -1,6 +1,6 @@
 """The designer notebook run cell by cell in JupyterLab (README: "or run all cells in JupyterLab").
 
-BokehJS is published as ``application/javascript`` only (pressbook.widgets.common.load_bokehjs), which
+BokehJS is published as ``application/javascript`` only (pressbook.apps.common.load_bokehjs), which
 JupyterLab must run for the figures to appear; the figures are FigureWidgets (jupyter_bokeh models).
 """
 import os
@@ -54,7 +54,7 @@ def lab(tmp_path):
 
 
 def test_designer_runs_in_jupyterlab(lab, browser):
-    from pressbook.app import build_designer
+    from pressbook.apps.designer.app import build_designer
 
     app = build_designer()  # the same design in this process: what the page must show
     before = max(app.figures.sources["points"].data["pressure"])

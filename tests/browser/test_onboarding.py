@@ -38,7 +38,7 @@ def test_protocol_card_in_voila(voila, page, tmp_path):
     assert href.startswith("data:text/html;base64,")
     assert page.locator("a.pbo-dl").nth(1).get_attribute("download").endswith(".csv")
     # no code shown (Voila strips sources)
-    expect(page.locator("body")).not_to_contain_text("onboarding_ui")
+    expect(page.locator("body")).not_to_contain_text("apps.onboarding")
 
     # a press that cannot do it: a message, no card, no traceback
     _set_number(page, ".pbo-capacity", 2)
@@ -67,7 +67,7 @@ def test_protocol_card_in_voila(voila, page, tmp_path):
 def test_calibrate_in_voila(voila, page, tmp_path):
     open_app(page, voila(CALIBRATE))
     assert error_outputs(page) == []
-    expect(page.locator("body")).not_to_contain_text("onboarding_ui")
+    expect(page.locator("body")).not_to_contain_text("apps.onboarding")
     page.locator(".pbo-sample select").select_option("compaction_thickness.csv")
     expect(page.locator(".pbo-status")).to_contain_text("Fitted compaction_thickness.csv", timeout=60_000)
     table = page.locator(".pbo-params table")

@@ -7,7 +7,7 @@
 - the URL always encodes the current design (the address bar follows every change);
 - a slow computation in a widget callback is stopped by a time limit with a message.
 
-The page guard is `pressbook.serving.page_guard()`; the designer notebook is
+The page guard is `pressbook.apps.serving.page_guard()`; the designer notebook is
 notebooks/designer.ipynb with one cell appended that displays the guard (until the
 designer shows it itself).
 """
@@ -28,12 +28,12 @@ import pytest
 from harness import ROOT, open_app, snap, watch
 from playwright.sync_api import expect
 
-from pressbook.serving import SimulationTimeout, page_guard_js, time_limit
+from pressbook.apps.serving import SimulationTimeout, page_guard_js, time_limit
 
 pytestmark = pytest.mark.browser
 
 DESIGNER = ROOT / "notebooks" / "designer.ipynb"
-GUARD_CELL = "from IPython.display import display\nfrom pressbook.serving import page_guard\ndisplay(page_guard())"
+GUARD_CELL = "from IPython.display import display\nfrom pressbook.apps.serving import page_guard\ndisplay(page_guard())"
 
 
 def guarded_designer(tmp_path: Path) -> Path:
@@ -211,7 +211,7 @@ def test_time_limit_in_a_widget_callback(voila, page, tmp_path):
 
     nb = new_notebook(cells=[new_code_cell(
         "import time, ipywidgets as w\n"
-        "from pressbook.serving import time_limit, SimulationTimeout\n"
+        "from pressbook.apps.serving import time_limit, SimulationTimeout\n"
         "s = w.IntSlider(description='n'); out = w.Label('ready'); out.add_class('tl-out')\n"
         "def slow(change):\n"
         "    try:\n"

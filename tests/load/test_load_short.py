@@ -4,7 +4,7 @@
   clients that send what the page sends) and change pressures: no error, every
   update answered, then the students leave and culling (shortened to 15 s here;
   shipped: 600 s) frees their kernels: the kernel count returns to the baseline.
-- With the kernel limit reached (pressbook.serving.LimitedKernelManager, as in
+- With the kernel limit reached (pressbook.apps.serving.LimitedKernelManager, as in
   etc/voila/*), a new student gets HTTP 503 and a page saying the server is
   busy and to try again, at once, instead of a hang.
 

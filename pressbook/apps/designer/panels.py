@@ -11,13 +11,13 @@ from html import escape
 
 import ipywidgets as w
 
-from ..design import Design
-from ..errors import MaterialDataError, PressbookError
-from ..presets import PRESETS, preset
-from ..query import design_to_query
-from ..state import DesignerState
-from ..views.tables import diff_html, risks_html, summary_html
-from .common import ErrorMessage, guarded
+from ...design import Design
+from ...errors import MaterialDataError, PressbookError
+from ...presets import PRESETS, preset
+from ...views.tables import diff_html, risks_html, summary_html
+from ..common import ErrorMessage, guarded
+from .query import design_to_query
+from .state import DesignerState
 
 
 def _doc(name: str) -> str:

@@ -14,7 +14,7 @@ from typing import Callable
 
 import ipywidgets as w
 
-from .questions import Question
+from ...teaching.questions import Question
 from .ui import Message, feedback_html, safe
 
 

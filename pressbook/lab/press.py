@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from .errors import InvalidInputError
-from .units import Q_, to_magnitude, ureg
+from ..errors import InvalidInputError
+from ..units import Q_, to_magnitude, ureg
 
 LOAD_UNITS = {"kN": "kilonewton", "tf": "metric_ton_force", "tonf": "ton_force", "lbf": "pound_force", "N": "newton"}
 GAUGE_UNITS = {"MPa": "megapascal", "bar": "bar", "psi": "psi", "kPa": "kilopascal"}

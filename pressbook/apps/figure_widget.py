@@ -26,7 +26,7 @@ from typing import Iterable
 from bokeh.protocol import Protocol
 from jupyter_bokeh import BokehModel
 
-# Published once with BokehJS (widgets.common.load_bokehjs). BokehJS applies a kernel patch with
+# Published once with BokehJS (apps.common.load_bokehjs). BokehJS applies a kernel patch with
 # `sync: false` ("do not send this back"; Bokeh's own server client drops such changes), but
 # jupyter_bokeh 4.1's view passes every change of its document to the kernel, so each figure update
 # came back to the kernel whole: as many messages again, and the browser spent its time serialising

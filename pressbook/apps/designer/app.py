@@ -2,7 +2,7 @@
 
 In a notebook (or Voila), as notebooks/designer.ipynb does::
 
-    from pressbook.app import build_designer, load_bokehjs, request_query
+    from pressbook.apps.designer.app import build_designer, load_bokehjs, request_query
     load_bokehjs()
     designer = build_designer()             # the default design, before the page request
     display(designer)
@@ -20,15 +20,16 @@ import os
 
 import ipywidgets as w
 
+from ...views.tables import STYLE
+from ..common import load_bokehjs  # noqa: F401 - public name of the designer notebook (one loader for all)
+from .editors import DieEditor, LayersEditor, StepsEditor
+from .figures import DesignerFigures
+from .panels import ComparePanel, PresetBar, RiskPanel, SharePanel, SummaryPanel
+
 # Imported at the top: the designer notebook builds the app before the page request, so a preheated
 # Voila kernel has done all of this when a student arrives.
 from .query import DEFAULT_PRESET, design_from_query, parse_query
 from .state import Controller, DesignerState, log
-from .views.figures import DesignerFigures
-from .views.tables import STYLE
-from .widgets.editors import DieEditor, LayersEditor, StepsEditor
-from .widgets.panels import ComparePanel, PresetBar, RiskPanel, SharePanel, SummaryPanel
-from .widgets.common import load_bokehjs  # noqa: F401 - public name of the designer notebook (one loader for all)
 
 
 def request_query() -> str:
@@ -62,7 +63,7 @@ class Designer(w.VBox):
         self.models = figures.widgets
 
     def apply_query(self, query: dict | str | None) -> None:
-        """Show the design a URL query describes (see pressbook.query); bad values in the query are
+        """Show the design a URL query describes (see pressbook.apps.designer.query); bad values in the query are
         reported in the page and skipped. Figures whose data changed are serialised again: a page that
         connects after this call reads them whole, one already connected gets the patches too."""
         sent = {k: m.patches_sent for k, m in self.models.items()}
@@ -92,7 +93,7 @@ def build_designer(query: dict | str | None = None, library=None) -> Designer:
 
     def use_materials(text: str, origin: str) -> list[str]:
         """Add a user's materials (library TOML) and re-run: the designer then knows them by name."""
-        from .materials import default_library
+        from ...materials import default_library
 
         lib = copy.deepcopy(controller.library or default_library())
         added = lib.add_toml(text, origin=origin)

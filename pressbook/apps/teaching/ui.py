@@ -12,10 +12,10 @@ import math
 
 import ipywidgets as w
 
-from ..errors import PressbookError
-from ..palette import OKABE_ITO  # noqa: F401 - re-exported: the teaching modules take it from here
-from ..widgets import common
-from ..widgets.common import bokeh  # noqa: F401 - re-exported: the teaching modules take it from here
+from ...errors import PressbookError
+from ...views.palette import OKABE_ITO  # noqa: F401 - re-exported: the teaching modules take it from here
+from .. import common
+from ..common import bokeh  # noqa: F401 - re-exported: the teaching modules take it from here
 
 #: the teaching pages' order of the Okabe-Ito colours
 PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "black", "yellow")]

@@ -6,11 +6,11 @@ import math
 
 import ipywidgets as w
 
-from . import goals as G
+from ...models import mechanics as mech
+from ...teaching import goals as G
+from ...teaching.text import num, pct
 from .plots import Chart
-from .text import num, pct
 from .ui import OKABE_ITO, Message, guarded, level_html, safe, table
-from ..models import mechanics as mech
 
 
 def label_offsets(xs, ys, dx_rel: float = 0.03, dy_abs: float = 0.06) -> list[float]:

@@ -25,9 +25,9 @@ from dataclasses import asdict
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote
 
-from .design import Design, check_range
-from .errors import InvalidInputError, PressbookError
-from .units import to_magnitude
+from ...design import Design, check_range
+from ...errors import InvalidInputError, PressbookError
+from ...units import to_magnitude
 
 DEFAULT_PRESET = "three-step"
 MAX_QUERY_CHARS = 8000
@@ -129,7 +129,7 @@ def design_from_query(query, *, strict: bool = False) -> tuple[Design, list[str]
     A bad ``preset``/``design`` falls back to the default preset; a bad override is skipped; if the
     overrides together make an invalid design, none is applied. ``strict=True`` raises the first problem.
     """
-    from .presets import PRESETS, preset
+    from ...presets import PRESETS, preset
 
     problems: list[str] = []
 
@@ -228,8 +228,8 @@ def quantity_from_text(text, unit: str, field: str, diameter: float | None = Non
     if not unit_text:
         return float(number)
     if unit == "MPa" and diameter is not None:
-        from .press import load_to_pressure
-        from .units import Q_
+        from ...lab.press import load_to_pressure
+        from ...units import Q_
 
         try:
             load = Q_(float(number), unit_text)
@@ -245,7 +245,7 @@ def quantity_from_text(text, unit: str, field: str, diameter: float | None = Non
 # ----------------------------------------------------------------- design -> query
 @lru_cache(maxsize=None)
 def _preset_flat(name: str) -> tuple:
-    from .presets import preset
+    from ...presets import preset
 
     return tuple(_flatten(preset(name)).items())
 
@@ -280,7 +280,7 @@ def _format_value(key: str, value) -> str:
 def design_to_query(design: Design, max_overrides: int = 6) -> str:
     """A query string (without '?') that opens ``design``: 'preset=NAME&key=value...' when the design
     is a preset with at most ``max_overrides`` changed fields, else 'design=<encoded>'."""
-    from .presets import PRESETS
+    from ...presets import PRESETS
 
     flat = _flatten(design)
     best = None

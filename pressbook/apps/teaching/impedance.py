@@ -6,9 +6,9 @@ import html
 import ipywidgets as w
 import numpy as np
 
-from . import spectra as S
+from ...teaching import spectra as S
+from ...teaching.text import freq, num
 from .plots import Chart
-from .text import freq, num
 from .ui import OKABE_ITO, Message, clamp, guarded, safe, slider, table
 
 ELEMENT_COLOURS = {"R0": OKABE_ITO["green"], "R1": OKABE_ITO["orange"], "R2": OKABE_ITO["purple"],

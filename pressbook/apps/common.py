@@ -8,7 +8,7 @@ from html import escape
 
 import ipywidgets as w
 
-from ..state import DesignerState, log, new_error_id
+from .designer.state import DesignerState, log, new_error_id
 
 DESC = {"description_width": "initial"}
 
@@ -29,7 +29,7 @@ def load_bokehjs() -> None:
     from bokeh.resources import Resources
     from IPython.display import publish_display_data
 
-    from ..views.figure_widget import SYNC_FILTER_JS
+    from .figure_widget import SYNC_FILTER_JS
 
     resources = Resources(mode="inline", components=["bokeh"])
     try:  # bokeh's own loader script (a private function, pinned bokeh version in binder/constraints.txt)
@@ -48,7 +48,7 @@ def load_bokehjs() -> None:
 
 def bokeh(fig):
     """A Bokeh figure (or layout) as an ipywidget (views.figure_widget.FigureWidget; never show())."""
-    from ..views.figure_widget import FigureWidget
+    from .figure_widget import FigureWidget
 
     return FigureWidget(fig)
 

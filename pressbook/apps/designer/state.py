@@ -18,15 +18,15 @@ from dataclasses import asdict
 
 from traitlets import Any, Dict, HasTraits, Int, Unicode
 
-from .design import MAX_LAYERS, MAX_STEPS, Design
-from .errors import InvalidInputError, PressbookError
-from .serving import SimulationTimeout, time_limit
-from .simulate import simulate
+from ...design import MAX_LAYERS, MAX_STEPS, Design
+from ...errors import InvalidInputError, PressbookError
+from ...simulate import simulate
+from ..serving import SimulationTimeout, time_limit
 
 #: Longest a single simulate() may take in the app (s); it normally takes about 1 ms.
 SIMULATE_LIMIT_S = 5.0
 
-log = logging.getLogger("pressbook.app")
+log = logging.getLogger("pressbook.apps.designer.app")
 if not log.handlers:  # the real stderr (the server's log), never the page's output area
     _h = logging.StreamHandler(sys.__stderr__)
     _h.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))

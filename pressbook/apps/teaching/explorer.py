@@ -6,10 +6,10 @@ import html
 import ipywidgets as w
 import numpy as np
 
-from ..models import compaction as cp
-from . import compaction as C
+from ...models import compaction as cp
+from ...teaching import compaction as C
+from ...teaching.text import num, pct
 from .plots import Chart
-from .text import num, pct
 from .ui import OKABE_ITO, PALETTE, Broken, Message, clamp, guarded, safe, slider, table
 
 P_GRID = np.linspace(5.0, 600.0, 120)

@@ -7,7 +7,7 @@ module level):
     A small script for the page (an IPython ``Javascript`` output; Voila runs it
     as a trusted output).  Display it once, after the app::
 
-        from pressbook.serving import page_guard
+        from pressbook.apps.serving import page_guard
         display(page_guard())
 
     It (1) keeps the browser's address bar equal to the current design: whenever
@@ -45,7 +45,7 @@ import json
 import signal
 import threading
 
-from .errors import PressbookError
+from ..errors import PressbookError
 
 __all__ = [
     "BUSY_REASON",

@@ -8,11 +8,11 @@ import html
 import ipywidgets as w
 import numpy as np
 
-from ..simulate import simulate
-from . import lessons as L
+from ...simulate import simulate
+from ...teaching import lessons as L
+from ...teaching.text import num, pct
 from .plots import Bars, Chart, CrossSection
 from .poe import PredictObserveExplain
-from .text import num, pct
 from .ui import OKABE_ITO, Message, clamp, guarded, level_html, safe, slider, table
 
 SE_MATERIALS = ["Li6PS5Cl", "Li5.5PS4.5Cl1.5", "Li3PS4", "Li3InCl6", "LLZO"]

@@ -10,13 +10,13 @@ from html import escape
 
 import ipywidgets as w
 
-from ..design import ROLES
-from ..materials import default_library
-from ..press import load_to_pressure, pressure_to_load
-from ..query import format_material_text, parse_material_text
-from ..state import DesignerState
-from ..views.columns import typical_range_text
-from .common import ErrorMessage, discard_rows, guarded, number, prefix, set_quietly
+from ...design import ROLES
+from ...lab.press import load_to_pressure, pressure_to_load
+from ...materials import default_library
+from ...views.columns import typical_range_text
+from ..common import ErrorMessage, discard_rows, guarded, number, prefix, set_quietly
+from .query import format_material_text, parse_material_text
+from .state import DesignerState
 
 PRESSURE_UNITS = (("MPa", "MPa"), ("kN", "kN"), ("tonne-force", "tf"))
 AMOUNT_LABEL = {"mass": "mass (mg)", "thickness": "thickness (µm)"}

@@ -23,11 +23,11 @@ import io
 import math
 from dataclasses import dataclass, field
 
-from .design import Design
-from .errors import InvalidInputError
-from .materials import Library, default_library
+from ..design import Design
+from ..errors import InvalidInputError
+from ..materials import Library, default_library
+from ..units import Q_, to_magnitude
 from .press import GAUGE_UNITS, LOAD_UNITS, die_area_mm2, load_to_pressure, pressure_to_load
-from .units import Q_, to_magnitude
 
 #: Units a press capacity may be given in, and the gauge scales the card can read.
 CAPACITY_UNITS = ("kN", "tf", "tonf")
@@ -319,7 +319,7 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
                   library: Library | None = None) -> ProtocolCard:
     """The bench sheet of ``design`` on ``press`` with a die of ``die_diameter`` (mm; default the design's)
     rated ``die_rating`` (MPa; default the design's). Raises InvalidInputError when they cannot do it."""
-    from .simulate import simulate
+    from ..simulate import simulate
 
     press = press or Press()
     lib = library or default_library()

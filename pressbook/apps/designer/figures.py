@@ -5,12 +5,12 @@ or None) into every source. Figures never compute physics: columns come from ``v
 """
 from __future__ import annotations
 
-from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d, SingleIntervalTicker
 from bokeh.layouts import row
+from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d, SingleIntervalTicker
 from bokeh.plotting import figure
 
-from . import columns as col
-from .figure_widget import FigureWidget, hold
+from ...views import columns as col
+from ..figure_widget import FigureWidget, hold
 
 A_COLOUR = "#666666"
 W, H = 370, 300  # px; toolbar above

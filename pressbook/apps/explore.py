@@ -1,7 +1,7 @@
 """Small apps of the design-space tools for notebooks and Voila: process map, optimiser, sensitivity,
 uncertainty. Each ``*_app()`` returns one ipywidget; the notebooks in notebooks/ are two cells::
 
-    from pressbook.explore.ui import setup, process_map_app
+    from pressbook.apps.explore import setup, process_map_app
     setup()              # BokehJS inline, once, before the first figure (TOOLCHAIN.md)
     process_map_app()
 
@@ -21,9 +21,9 @@ import numpy as np
 
 from .. import presets
 from ..errors import PressbookError
-from ..palette import OKABE_ITO
-from ..widgets import common
-from ..widgets.common import bokeh as _bokeh
+from ..views.palette import OKABE_ITO
+from . import common
+from .common import bokeh as _bokeh
 
 #: Okabe-Ito colour-blind-safe colours
 BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE = (OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion",
@@ -172,7 +172,7 @@ class ProcessMapApp(w.VBox):
         _classes(self, "pbx-process-map", level="pbx-level", text="pbx-text-out", message="pbx-message")
 
     def recompute(self):
-        from .process_map import process_map
+        from ..explore.process_map import process_map
 
         m = process_map(_design(self.preset.value), n=self.n, level=self.level.value)
         self._map = m
@@ -273,8 +273,8 @@ class OptimiserApp(w.VBox):
                  message="pbx-message")
 
     def optimise(self):
-        from .optimise import optimise
-        from ..press import pressure_to_load
+        from ..explore.optimise import optimise
+        from ..lab.press import pressure_to_load
 
         d = _design(self.preset.value)
         level = _number(self.level.value, 0.0, 1.0, 0.33)
@@ -340,7 +340,7 @@ class SensitivityApp(w.VBox):
         _classes(self, "pbx-sensitivity", text="pbx-text-out", message="pbx-message")
 
     def recompute(self):
-        from .sensitivity import tornado
+        from ..explore.sensitivity import tornado
 
         t = tornado(_design(self.preset.value), rel=_number(self.rel.value, 1.0, 50.0, 10.0) / 100.0)
         self.tornado = t
@@ -412,12 +412,12 @@ class UncertaintyApp(w.VBox):
         _classes(self, "pbx-uncertainty", press="pbx-press", text="pbx-text-out", message="pbx-message")
 
     def _groups(self):
-        from .uncertainty import GROUPS
+        from ..explore.uncertainty import GROUPS
 
         return GROUPS if self.materials.value else ("pressure", "hold", "mass")
 
     def recompute(self):
-        from .uncertainty import monte_carlo
+        from ..explore.uncertainty import monte_carlo
 
         press = _choice(self.press.value, ("manual", "automatic"), "manual")
         self.mc = monte_carlo(_design(self.preset.value), press=press, groups=self._groups(), n=self.n, seed=0)
@@ -430,8 +430,8 @@ class UncertaintyApp(w.VBox):
         self.redraw()
 
     def redraw(self):
-        from .process_map import step_of
-        from .uncertainty import band
+        from ..explore.process_map import step_of
+        from ..explore.uncertainty import band
 
         mc = self.mc
         out = _choice(self.output.value, list(self.output.options), "total_asr")

@@ -2,7 +2,7 @@
 
 The notebooks are thin::
 
-    from pressbook.onboarding_ui import setup, protocol_card_app
+    from pressbook.apps.onboarding import setup, protocol_card_app
     setup()                 # BokehJS inline, once, before any figure (see TOOLCHAIN)
     protocol_card_app()
 
@@ -20,10 +20,10 @@ from pathlib import Path
 import ipywidgets as w
 import numpy as np
 
-from .errors import PressbookError
-from .palette import OKABE_ITO
-from .widgets import common
-from .widgets.common import bokeh as _bokeh
+from ..errors import PressbookError
+from ..views.palette import OKABE_ITO
+from . import common
+from .common import bokeh as _bokeh
 
 MAX_UPLOAD_BYTES = 2_000_000
 
@@ -119,8 +119,8 @@ class ProtocolCardApp:
     """Choose a preset or upload a design; set the press and die; see and download the bench card."""
 
     def __init__(self, samples_dir=None):
-        from .presets import PRESETS
-        from .protocol_card import CAPACITY_UNITS, GAUGE_CHOICES
+        from ..lab.protocol_card import CAPACITY_UNITS, GAUGE_CHOICES
+        from ..presets import PRESETS
 
         style = {"description_width": "200px"}
         self._uploaded = None  # (name, Design)
@@ -171,14 +171,14 @@ class ProtocolCardApp:
 
     # ---------------------------------------------------------------- inputs
     def design(self):
-        from .presets import preset
+        from ..presets import preset
 
         if self.source.value == "__upload__" and self._uploaded is not None:
             return self._uploaded[1].copy()
         return preset(self.source.value)
 
     def press(self):
-        from .protocol_card import Press
+        from ..lab.protocol_card import Press
 
         pressure_gauge = self.gauge_unit.value in ("bar", "psi", "MPa")
         return Press(capacity=float(self.capacity.value), capacity_unit=self.capacity_unit.value,
@@ -188,7 +188,7 @@ class ProtocolCardApp:
                      gauge_accuracy=float(self.accuracy.value) / 100.0)
 
     def _on_upload(self, _change):
-        from .design import Design
+        from ..design import Design
 
         try:
             got = _upload_bytes(self.upload, 1_000_000)
@@ -232,7 +232,7 @@ class ProtocolCardApp:
     def update(self) -> None:
         if getattr(self, "_quiet", False):
             return
-        from .protocol_card import protocol_card
+        from ..lab.protocol_card import protocol_card
 
         self.ram_diameter.layout.display = "" if self.gauge_unit.value in ("bar", "psi", "MPa") else "none"
         try:
@@ -282,8 +282,8 @@ class CalibrateApp:
     """Upload a compaction CSV, pick the material, see the fits and download the calibrated material."""
 
     def __init__(self, samples_dir="data"):
-        from .materials import default_library
-        from .presets import PRESETS
+        from ..materials import default_library
+        from ..presets import PRESETS
 
         lib = default_library()
         style = {"description_width": "210px"}
@@ -398,7 +398,7 @@ class CalibrateApp:
         self.message.say(text)
 
     def update(self) -> None:
-        from .calibrate import calibrate_compaction
+        from ..lab.calibrate import calibrate_compaction
 
         if self._data is None:
             return
@@ -458,9 +458,9 @@ class CalibrateApp:
             self.update_eis()
 
     def update_eis(self) -> None:
-        from .calibrate import fit_outcome_spectrum
-        from .presets import preset
-        from .simulate import simulate
+        from ..lab.spectrum import fit_outcome_spectrum
+        from ..presets import preset
+        from ..simulate import simulate
 
         if self._eis is None:
             return
@@ -485,7 +485,7 @@ class CalibrateApp:
         s = fit.spectrum
         self.src_zd.data = {"x": s.z_real.tolist(), "y": (-s.z_imag).tolist()}
         self.src_zfit.data = {"x": fit.z_fit.real.tolist(), "y": (-fit.z_fit.imag).tolist()}
-        from .calibrate import circuit_impedance
+        from ..lab.spectrum import circuit_impedance
 
         zp = circuit_impedance(outcome.impedance.circuit, outcome.impedance.parameters, s.frequency)
         self.src_zpred.data = {"x": zp.real.tolist(), "y": (-zp.imag).tolist()}

@@ -1,1 +1,0 @@
-"""ipywidgets components of the designer, bound to a ``pressbook.state.DesignerState``."""
