@@ -40,6 +40,13 @@ PARAMETERS = {
     "interface_asr": ("ohm*cm^2", 0.01, 10000.0, "intrinsic interfacial ASR vs a sulfide SE"),
     "interface_capacitance": ("uF/cm^2", 0.001, 1e5, "areal interface capacitance"),
     "relative_permittivity": ("", 1.0, 10000.0, "relative permittivity"),
+    # issue 12 (optional; defaults in pressbook.simulate.OPTIONAL_DEFAULTS): grain contacts and metal contact
+    "contact_exponent": ("", 0.05, 3.0, "exponent m of the grain-contact factor min(1, (P_eff/P_sat)^m)"),
+    "contact_saturation": ("MPa", 1.0, 5000.0, "pressure P_sat at which grain contacts are closed"),
+    "residual_contact": ("", 0.0, 1.0, "fraction r of the forming pressure kept as contact pressure after release"),
+    "contact_hardness": ("MPa", 0.01, 10000.0, "foils: effective contact hardness on a rough SE (60 s, 25 degC)"),
+    "creep_exponent": ("", 1.0, 20.0, "foils: power-law creep stress exponent n"),
+    "creep_activation_energy": ("eV", 0.01, 5.0, "foils: creep activation energy Q"),
 }
 POWDER = ("density", "heckel_intercept", "yield_pressure", "creep_coefficient", "softening_temperature",
           "compact_modulus", "particle_size", "crumble_pressure", "crack_pressure")
