@@ -56,7 +56,7 @@ def layer_resistance_ohm(thickness_um, sigma_mS_cm, area_cm2):
 
 # ====================================================================== grain contacts under stack pressure (issue 12)
 #: Defaults for a user SE without its own values: the argyrodite fit (materials.toml Li5.5PS4.5Cl1.5).
-GRAIN_CONTACT_DEFAULTS = {"contact_exponent": 0.62, "contact_saturation": 100.0, "residual_contact": 0.05}
+GRAIN_CONTACT_DEFAULTS = {"contact_exponent": 0.627, "contact_saturation": 107.4, "residual_contact": 0.052}
 
 
 def grain_contact_factor(P_stack, P_form, m, P_sat, r):
