@@ -151,6 +151,7 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
     Pform = [zero for _ in range(n)]
     f_metal = [zero for _ in range(n_if)]
     bond = [zero - np.inf for _ in range(n_if)]
+    bond_dP = [zero - np.inf for _ in range(n_if)]  # MPa, the same as a pressure difference (reported)
     history = []
     for k, (lo, hi) in enumerate(plan.in_die):
         P_app, hold, T = x["pressure"][k], x["hold"][k], x["temperature"][k]
@@ -200,6 +201,7 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
                     f_metal[j] = np.maximum(f_metal[j], itf.metal_contact_step(P_int, H_c))
             elif not plan.foil[a]:
                 bond[j] = np.maximum(bond[j], itf.bond_drive(P_int, Pmax[a], Ha, Pmax[b], Hb))
+                bond_dP[j] = np.maximum(bond_dP[j], P_int - np.maximum(Pmax[a], Pmax[b]))
         # --- issue 12: room-temperature-equivalent forming pressure (grain contacts)
         for i in order:
             if not plan.foil[i]:
@@ -226,6 +228,8 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
     # ------------------------------------------------------------- in the cell (operation)
     Ps, Top = x["stack_pressure"], x["op_temperature"]
     D_op, t_op, sigma = [], [], []
+    g_c = [tr.grain_contact_factor(Ps, Pform[i], lay[i]["contact_exponent"], lay[i]["contact_saturation"],
+                                   lay[i]["residual_contact"]) if plan.ionic[i] else zero + math.nan for i in range(n)]
     for i in range(n):
         p = lay[i]
         if plan.foil[i]:
@@ -304,9 +308,15 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
         "sigma": sigma, "Phi": Phi, "contact": f_cell, "asr_interface": asr_if, "interface_kind": kind_if,
         "intermixing": [a + b for a, b in into], "into": into, "formed": formed, "R0": R0, "R_layer": R_layer, "arcs": arcs,
         "blocking_ends": ends_blocking, "R_total": R_total, "ASR_total": R_total * area,
-        "risks": _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond),
-        "bond_drive": bond, "forming_equivalent": Pform,
+        "risks": _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond, bond_dP),
+        "bond_drive": bond, "bond_differential": bond_dP, "forming_equivalent": Pform, "grain_contact": g_c,
     }
+
+
+def _bond_differential(plan, x, r, j):
+    """MPa: best (bonding pressure - the larger earlier pressure of the two sides) of a powder|powder interface."""
+    d = float(r["bond_differential"][j])
+    return d if math.isfinite(d) else None
 
 
 def _metal_if(plan, j):
@@ -323,7 +333,7 @@ def _anode_side(plan, a, b):
     return None
 
 
-def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond=None):
+def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond=None, bond_dP=None):
     """Each risk: (name, subject, score, details dict) with float or array values."""
     out = []
     n = len(plan.names)
@@ -383,9 +393,7 @@ def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond=None):
         se = [s for s in (a, b) if plan.ionic[s] and plan.cam_fraction[s] == 0]
         if cath and se:
             out.append(("weak cathode bond", f"{plan.names[a]}|{plan.names[b]}", itf.weak_bond_score(bond[j]),
-                        {"drive": bond[j], "P_cathode": Pmax[cath[0]], "P_se": Pmax[se[0]],
-                         "H": cp.yield_pressure_at(lay[se[0]]["yield_pressure"], lay[se[0]]["softening_temperature"],
-                                                   25.0)}))
+                        {"drive": bond[j], "dP": bond_dP[j], "P_cathode": Pmax[cath[0]], "P_se": Pmax[se[0]]}))
     return out
 
 
@@ -434,12 +442,16 @@ def _reason(name, subject, score, d) -> tuple[str, str]:
     if name == "no separator":
         return ("the cathode touches the anode: a short circuit", "any contact")
     if name == "weak cathode bond":
-        dP = f(d["drive"]) * f(d["H"])
+        dP = f(d["dP"])
         how = "above" if dP > 5.0 else "at about" if dP > -5.0 else "below"
-        return (f"the cathode was bonded {how} the pressure its substrate had already seen (best differential "
-                f"{dP:+.0f} MPa): the pre-compacted surface {'yields again' if dP > 5.0 else 'does not yield again'}, "
-                f"so the particles interlock {'well' if score < 0.33 else 'only over its roughness'}; a weak bond "
-                f"adheres poorly and can delaminate in use", "bonding above the pre-compaction pressure")
+        head = (f"the cathode was bonded {how} the largest pressure either side had seen before (best differential "
+                f"{dP:+.0f} MPa): ")
+        if score < 0.33:
+            return (head + "both surfaces yield into each other and the particles interlock; the bond is sound",
+                    "bonding above the pre-compaction pressure")
+        return (head + f"the pre-compacted surface {'yields again only a little' if dP > 5.0 else 'does not yield again'}, "
+                f"so the particles interlock only over its roughness: a weak bond adheres poorly and can delaminate "
+                f"in use", "bonding above the pre-compaction pressure")
     return (name, "")
 
 
@@ -468,14 +480,16 @@ def _assemble(design, mats, plan, x, r, lib) -> Outcome:
             if not plan.foil[i] else 1.0,
             max_pressure=float(r["Pmax"][i]),
             ionic_conductivity=None if not plan.ionic[i] else float(r["sigma"][i]),
-            resistance=float(r["R_layer"][i])))
+            resistance=float(r["R_layer"][i]),
+            grain_contact=None if not plan.ionic[i] else float(r["grain_contact"][i])))
     interfaces = []
     for j in range(n - 1):
         interfaces.append(InterfaceState(
             name=f"{plan.names[j]}|{plan.names[j + 1]}", lower=plan.names[j], upper=plan.names[j + 1],
             kind=r["interface_kind"][j], contact_fraction=float(r["contact"][j]), asr=float(r["asr_interface"][j]),
             intermixing_depth=float(r["intermixing"][j]), formed_in_step=r["formed"][j] + 1,
-            intermixing_lower=float(r["into"][j][0]), intermixing_upper=float(r["into"][j][1])))
+            intermixing_lower=float(r["into"][j][0]), intermixing_upper=float(r["into"][j][1]),
+            bond_differential=_bond_differential(plan, x, r, j)))
     risks = []
     for name, subject, score, d in r["risks"]:
         s = float(score)

@@ -187,3 +187,17 @@ def test_optimiser_bonds_the_cathode_above_the_precompaction_pressure():
     assert best.feasible
     assert best.values["steps.2.pressure"] > best.values["steps.1.pressure"] + 20.0, best.values
     assert best.outcome.risk("weak cathode bond").level == "low"
+
+
+def test_outcome_reports_grain_contact_and_bond_differential_in_json():
+    """New (additive) fields of the JSON contract: layers[].grain_contact, interfaces[].bond_differential."""
+    o = three(300.0, 450.0)
+    assert o.interface("cathode|separator").bond_differential > 100.0
+    assert o.interface("separator|anode").bond_differential is None
+    assert three(450.0, 300.0).interface("cathode|separator").bond_differential < -100.0
+    sep = o.layer("separator")
+    assert 0.0 < sep.grain_contact <= 1.0 and o.layer("anode").grain_contact is None
+    d = o.to_dict()
+    cs = [i for i in d["interfaces"] if i["name"] == "cathode|separator"][0]
+    assert cs["bond_differential"]["units"] == "MPa" and "contact_fraction" in cs
+    assert [l for l in d["layers"] if l["name"] == "separator"][0]["grain_contact"] == pytest.approx(sep.grain_contact)
