@@ -42,7 +42,9 @@ def figure_for(c):
         import numpy as np
         lo = c.data - c.tolerance if c.error == "abs" else c.data * (1 - c.tolerance)
         hi = c.data + c.tolerance if c.error == "abs" else c.data * (1 + c.tolerance)
-        if c.error in ("abs", "rel") and c.tolerance > 0:
+        if c.error == "range":  # measured range (issue 12), widened by the tolerance
+            lo, hi = c.extra["lo"] - c.tolerance, c.extra["hi"] + c.tolerance
+        if c.error in ("abs", "rel", "range") and c.tolerance > 0:
             fig.segment(x0=c.x, x1=c.x, y0=np.maximum(lo, 1e-6), y1=hi, color="#1f77b4", alpha=0.5,
                         legend_label="data +/- tolerance")
         if "curve" in c.extra:
@@ -57,7 +59,8 @@ def figure_for(c):
     fig.legend.click_policy = "hide"
     ok = cases.verdict(c)
     status = "pass" if ok else ("known disagreement" if c.expected_failure else "FAIL")
-    tol = {"abs": f"+/-{c.tolerance:g}", "rel": f"+/-{100 * c.tolerance:.0f} %"}.get(c.error, "see text")
+    tol = {"abs": f"+/-{c.tolerance:g}", "rel": f"+/-{100 * c.tolerance:.0f} %",
+           "range": f"measured range +/-{c.tolerance:g}"}.get(c.error, "see text")
     text = (f"<b>{html.escape(c.name)}</b> ({c.role}{', fitted: ' + html.escape(c.fitted) if c.fitted else ''})<br>"
             f"tolerance {tol}: {html.escape(c.why)}<br>result: <b>{status}</b>"
             + (f"<br><i>{html.escape(c.expected_failure)}</i>" if c.expected_failure else ""))

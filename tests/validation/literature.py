@@ -237,3 +237,17 @@ def contact_exponents(data_dir=None) -> dict:
         elif r["quantity"].startswith("interfacial resistance exponent vs applied"):
             out["pressure"] = number(r["value"])
     return out
+
+
+def cronau_li6ps5cl_stack_ratio(cls: str = "uC", data_dir=None) -> dict:
+    """Cronau 2021 SI (third-party digest): conductivity of Li6PS5Cl pellets at ~49 and ~68 MPa stack over their own
+    high-stack plateau, as ranges over the fabrication pressures 195-487 MPa: {"stack": [...], "lo": [...], "hi": [...]}."""
+    sel = [r for r in rows("contact_pressure", data_dir)
+           if r["quantity"].startswith("sigma at stack over own") and r["material"].startswith(f"{cls}-Li6PS5Cl")]
+    lo, hi = [], []
+    for r in sel:
+        a, b = r["value"].split("-")
+        lo.append(float(a))
+        hi.append(float(b))
+    return {"stack": np.array([number(r["pressure_MPa"]) for r in sel]), "lo": np.array(lo), "hi": np.array(hi),
+            "fabrication": np.array([194.69, 292.03, 389.30, 486.73])}

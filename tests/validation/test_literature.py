@@ -40,6 +40,8 @@ Cronau 2021 Li6PS5Br low/high stack ratio (issue 12)   calibration   +/-15 %    
                                                                                 density difference ignored by the r solve
 arXiv:2501.00600 R vs P exponent (issue 12)            validation    +/-0.15    other contact type (electrode|SE) of the same
                                                                                 SE family
+Cronau 2021 SI Li6PS5Cl sigma(49, 68 MPa)/plateau      validation    range+0.05 digitized ranges over 4 fabrication pressures
+  (issue 12)                                                                    (microcrystalline); the GC powder is shown only
 =====================================================  ============  =========  ==============================================
 
 Two comparisons are known to fail and are marked ``xfail(strict=True)`` with the reason (so they turn
@@ -67,6 +69,7 @@ CALIBRATION = ["Miss 2026 Li5.5PS4.5Cl1.5 density under load", "Miss 2026 NMC622
                "Miss 2026 grain-contact ratio under load", "Cronau 2021 Li6PS5Br low- vs high-stack conductivity"]
 VALIDATION = ["Miss 2026 Li5.5PS4.5Cl1.5 density after release", "Miss 2026 NMC622 density after release",
               "Cronau 2021 Li5.5PS4.5Cl1.5 conductivity", "arXiv:2501.00600 contact resistance pressure exponent"]
+RANGE_VALIDATION = ["Cronau 2021 SI Li6PS5Cl stack-pressure ratio"]
 KNOWN_FAILURES = ["Minnmann 2021 NCM622:Li6PS5Cl composite porosity", "Koerver 2017 NCM811 | beta-Li3PS4 | In cell"]
 
 
@@ -151,3 +154,11 @@ def test_cronau_stack_ratio_between_the_two_powders(comparisons):
     a cold-pressed argyrodite measured at ~10 MPa conducts markedly less than under high stack pressure."""
     c = comparisons["Cronau 2021 Li6PS5Br low- vs high-stack conductivity"]
     assert c.extra["uC"] < c.model[0] < c.extra["GC"], (c.model, c.extra)
+
+
+@pytest.mark.parametrize("name", RANGE_VALIDATION)
+def test_out_of_sample_ranges(comparisons, name):
+    """Issue 12: the model's ratio of conductivity at a moderate stack pressure to the high-stack plateau falls in
+    the measured range (microcrystalline Li6PS5Cl, Cronau 2021 SI) for every fabrication pressure."""
+    c = comparisons[name]
+    assert c.role == "validation" and cases.verdict(c), list(zip(c.x, c.extra["lo"], c.model.round(3), c.extra["hi"]))
