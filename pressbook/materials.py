@@ -250,6 +250,9 @@ class Library:
             P["ionic_conductivity"] = derived(sigma, "mS/cm", "Bruggeman sigma_SE v_SE^1.5")
             for key in ("activation_energy", "conductivity_exponent", "relative_permittivity"):
                 P[key] = comps[se].params[key]
+            for key in ("contact_exponent", "contact_saturation", "residual_contact"):  # issue 12: the SE's grain contacts
+                if key in comps[se].params:
+                    P[key] = comps[se].params[key]
             # the threshold sits at the same fraction of the fill density 1 - exp(-A) as in the SE alone
             fill_se = -math.expm1(-comps[se]["heckel_intercept"])
             fill = -math.expm1(-P["heckel_intercept"].value)
