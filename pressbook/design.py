@@ -334,7 +334,8 @@ def _text(value, where) -> str:
 
 
 def _fraction(value, where) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 < value <= 1:
+    # the range test first: math.isfinite of a huge int overflows (found by tests/test_fuzz.py)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1 or not math.isfinite(value):
         raise InvalidInputError(where, value, "a mass fraction above 0 and at most 1")
     return float(value)
 

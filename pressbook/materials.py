@@ -40,6 +40,13 @@ PARAMETERS = {
     "interface_asr": ("ohm*cm^2", 0.01, 10000.0, "intrinsic interfacial ASR vs a sulfide SE"),
     "interface_capacitance": ("uF/cm^2", 0.001, 1e5, "areal interface capacitance"),
     "relative_permittivity": ("", 1.0, 10000.0, "relative permittivity"),
+    # issue 12 (optional; defaults in pressbook.simulate.OPTIONAL_DEFAULTS): grain contacts and metal contact
+    "contact_exponent": ("", 0.05, 3.0, "exponent m of the grain-contact factor min(1, (P_eff/P_sat)^m)"),
+    "contact_saturation": ("MPa", 1.0, 5000.0, "pressure P_sat at which grain contacts are closed"),
+    "residual_contact": ("", 0.0, 1.0, "fraction r of the forming pressure kept as contact pressure after release"),
+    "contact_hardness": ("MPa", 0.01, 10000.0, "foils: effective contact hardness on a rough SE (60 s, 25 degC)"),
+    "creep_exponent": ("", 1.0, 20.0, "foils: power-law creep stress exponent n"),
+    "creep_activation_energy": ("eV", 0.01, 5.0, "foils: creep activation energy Q"),
 }
 POWDER = ("density", "heckel_intercept", "yield_pressure", "creep_coefficient", "softening_temperature",
           "compact_modulus", "particle_size", "crumble_pressure", "crack_pressure")
@@ -95,9 +102,10 @@ class Material:
     @property
     def contact_hardness(self) -> float:
         """MPa. Powders: the Heckel yield pressure (P_y ~ 3 sigma_y ~ H; Hersey & Rees 1971).
-        Foils: Tabor hardness 3 sigma_y."""
+        Foils: the effective contact hardness on a rough SE (``contact_hardness``, issue 12; size effect, 1 min
+        hold), else the bulk Tabor hardness 3 sigma_y."""
         if self.is_foil:
-            return 3.0 * self["yield_strength"]
+            return self.get("contact_hardness", 3.0 * self["yield_strength"])
         return self["yield_pressure"]
 
     def sources(self) -> set[str]:
@@ -242,6 +250,9 @@ class Library:
             P["ionic_conductivity"] = derived(sigma, "mS/cm", "Bruggeman sigma_SE v_SE^1.5")
             for key in ("activation_energy", "conductivity_exponent", "relative_permittivity"):
                 P[key] = comps[se].params[key]
+            for key in ("contact_exponent", "contact_saturation", "residual_contact"):  # issue 12: the SE's grain contacts
+                if key in comps[se].params:
+                    P[key] = comps[se].params[key]
             # the threshold sits at the same fraction of the fill density 1 - exp(-A) as in the SE alone
             fill_se = -math.expm1(-comps[se]["heckel_intercept"])
             fill = -math.expm1(-P["heckel_intercept"].value)

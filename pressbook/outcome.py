@@ -28,6 +28,7 @@ class LayerState:
     ionic_conductivity: float | None  # mS/cm at the operating temperature; None if not an ion conductor
     resistance: float           # ohm, ionic contribution to R0
     ejected_density: float = float("nan")  # after pushing the pellet out of the die (what calipers measure)
+    grain_contact: float | None = None  # issue 12: fraction of the closed grain-contact conductance at the stack pressure
 
 
 @dataclass
@@ -42,6 +43,8 @@ class InterfaceState:
     formed_in_step: int
     intermixing_lower: float = 0.0  # um of the zone inside the lower layer (particles of the upper pushed in)
     intermixing_upper: float = 0.0  # um of the zone inside the upper layer
+    bond_differential: float | None = None  # issue 12: MPa, best bonding pressure minus the pre-compaction of the
+    #                                         harder-pressed side (powder|powder interfaces; <= 0: weak bond)
 
 
 @dataclass
@@ -130,12 +133,14 @@ class Outcome:
                 "density_under_load": l.density_under_load,
                 "ejected_density": l.ejected_density,
                 "max_pressure": q(l.max_pressure, U_P),
+                "grain_contact": l.grain_contact,
             } for l in self.layers],
             "interfaces": [{
                 "name": i.name, "kind": i.kind, "contact_fraction": i.contact_fraction,
                 "asr": q(i.asr, U_ASR), "intermixing_depth": q(i.intermixing_depth, U_THICK),
                 "intermixing_lower": q(i.intermixing_lower, U_THICK), "intermixing_upper": q(i.intermixing_upper, U_THICK),
                 "formed_in_step": i.formed_in_step,
+                "bond_differential": None if i.bond_differential is None else q(i.bond_differential, U_P),
             } for i in self.interfaces],
             "risks": [{"name": r.name, "subject": r.subject, "score": r.score, "level": r.level,
                        "reason": r.reason, "threshold": r.threshold, "source": r.source} for r in self.risks],

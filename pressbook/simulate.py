@@ -26,7 +26,16 @@ MODEL_SOURCES = ("doux2020", "zhang2025", "koerver2017", "minnmann2021", "ohno20
 LAYER_KEYS = ("density", "heckel_intercept", "yield_pressure", "creep_coefficient", "softening_temperature",
               "compact_modulus", "particle_size", "crumble_pressure", "crack_pressure", "ionic_conductivity",
               "activation_energy", "percolation_density", "conductivity_exponent", "relative_permittivity",
-              "yield_strength", "interface_asr", "interface_capacitance")
+              "yield_strength", "interface_asr", "interface_capacitance",
+              # issue 12: grain contacts under stack pressure, metal foil contact (optional in materials files)
+              "contact_exponent", "contact_saturation", "residual_contact", "contact_hardness", "creep_exponent",
+              "creep_activation_energy")
+
+#: Values of the optional parameters for a material that does not give them (a user's materials file):
+#: the argyrodite grain-contact fit, and for foils lithium's creep law with a contact hardness scaled by the
+#: foil's yield strength (Li: 25 MPa for 0.8 MPa). Estimates; see pressbook/data/materials.toml.
+OPTIONAL_DEFAULTS = dict(tr.GRAIN_CONTACT_DEFAULTS, creep_exponent=6.56, creep_activation_energy=0.38)
+CONTACT_HARDNESS_PER_YIELD = 25.0 / 0.8
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,11 @@ def make_inputs(design: Design, mats: list[Material]) -> dict:
     layers = []
     for layer, m in zip(design.layers, mats):
         p = {k: m.get(k, math.nan) for k in LAYER_KEYS}
+        for k, v in OPTIONAL_DEFAULTS.items():  # issue 12: optional parameters
+            if math.isnan(p[k]):
+                p[k] = v
+        if m.is_foil and math.isnan(p["contact_hardness"]):
+            p["contact_hardness"] = CONTACT_HARDNESS_PER_YIELD * p["yield_strength"]
         if layer.mass is not None:
             p["mass"] = layer.mass
         else:  # thickness given: mass of that thickness at full density
@@ -132,6 +146,12 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
     Phi = [zero for _ in range(n_if)]
     into = [[zero, zero] for _ in range(n_if)]  # intermixed depth into the lower / upper layer, um
     formed = [-1] * n_if
+    # issue 12: room-temperature-equivalent forming pressure of each layer, metal-foil contact reached in
+    # pressing, and the best re-yield drive of each powder|powder interface (bond quality)
+    Pform = [zero for _ in range(n)]
+    f_metal = [zero for _ in range(n_if)]
+    bond = [zero - np.inf for _ in range(n_if)]
+    bond_dP = [zero - np.inf for _ in range(n_if)]  # MPa, the same as a pressure difference (reported)
     history = []
     for k, (lo, hi) in enumerate(plan.in_die):
         P_app, hold, T = x["pressure"][k], x["hold"][k], x["temperature"][k]
@@ -171,6 +191,21 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
                 if plan.ionic[other]:
                     into[j][side] = np.maximum(into[j][side], itf.lithium_creep_depth(
                         P_int, Ha if metal == a else Hb, lay[other]["particle_size"], 1.0 - D_load[other]))
+            # --- issue 12: metal foil contact (creep-softened contact hardness) and powder bond drive
+            if plan.foil[a] != plan.foil[b]:
+                metal = a if plan.foil[a] else b
+                if plan.ionic[b if metal == a else a]:
+                    pm = lay[metal]
+                    H_c = itf.metal_contact_hardness(pm["contact_hardness"], hold, T, pm["creep_exponent"],
+                                                     pm["creep_activation_energy"])
+                    f_metal[j] = np.maximum(f_metal[j], itf.metal_contact_step(P_int, H_c))
+            elif not plan.foil[a]:
+                bond[j] = np.maximum(bond[j], itf.bond_drive(P_int, Pmax[a], Ha, Pmax[b], Hb))
+                bond_dP[j] = np.maximum(bond_dP[j], P_int - np.maximum(Pmax[a], Pmax[b]))
+        # --- issue 12: room-temperature-equivalent forming pressure (grain contacts)
+        for i in order:
+            if not plan.foil[i]:
+                Pform[i] = np.maximum(Pform[i], tr.forming_equivalent_pressure(P_loc[i], T, lay[i]["softening_temperature"]))
         for i in order:
             y[i], Pmax[i] = y_new[i], Pmax_new[i]
         if not record_history:
@@ -184,7 +219,8 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
             "thickness_under_load": [t_load.get(i, math.nan) for i in range(n)],
             "thickness_released": [cp.thickness_um(lay[i]["mass"], lay[i]["density"], area, D_rel[i]) if lo <= i <= hi
                                    else math.nan for i in range(n)],
-            "contact": [(-np.expm1(-Phi[j]) if formed[j] >= 0 else math.nan) for j in range(n_if)],
+            "contact": [(math.nan if formed[j] < 0 else f_metal[j] if _metal_if(plan, j) else -np.expm1(-Phi[j]))
+                        for j in range(n_if)],
             "intermixing": [(into[j][0] + into[j][1] if formed[j] >= 0 else math.nan) for j in range(n_if)],
             "in_die": (lo, hi),
         })
@@ -192,6 +228,8 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
     # ------------------------------------------------------------- in the cell (operation)
     Ps, Top = x["stack_pressure"], x["op_temperature"]
     D_op, t_op, sigma = [], [], []
+    g_c = [tr.grain_contact_factor(Ps, Pform[i], lay[i]["contact_exponent"], lay[i]["contact_saturation"],
+                                   lay[i]["residual_contact"]) if plan.ionic[i] else zero + math.nan for i in range(n)]
     for i in range(n):
         p = lay[i]
         if plan.foil[i]:
@@ -199,18 +237,35 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
         else:
             D_op.append(cp.density_at(y[i], Pmax[i], p["compact_modulus"], Ps))
         t_op.append(cp.thickness_um(p["mass"], p["density"], area, D_op[i]))
-        if plan.ionic[i]:
+        if plan.ionic[i] and plan.cam_fraction[i] == 0:  # issue 12: SE under the stack pressure (grain contacts)
+            sigma.append(tr.se_conductivity(p["ionic_conductivity"], D_op[i], Ps, Pform[i], p["percolation_density"],
+                                            p["conductivity_exponent"], p["contact_exponent"], p["contact_saturation"],
+                                            p["residual_contact"], p["activation_energy"], Top))
+        elif plan.ionic[i]:  # composite: its own law (issue 13) times the SE network's grain-contact factor
             sigma.append(tr.ionic_conductivity(D_op[i], p["ionic_conductivity"], p["percolation_density"],
-                                               p["conductivity_exponent"], p["activation_energy"], Top))
+                                               p["conductivity_exponent"], p["activation_energy"], Top)
+                         * tr.grain_contact_factor(Ps, Pform[i], p["contact_exponent"], p["contact_saturation"],
+                                                   p["residual_contact"]))
         else:
             sigma.append(zero + math.nan)
     H_op = [_hardness(plan, lay, i, 25.0) for i in range(n)]
     f_cell, asr_if, kind_if = [], [], []
     for j in range(n_if):
         a, b = j, j + 1
+        anode_side = _anode_side(plan, a, b)
+        if _metal_if(plan, j):  # issue 12: metal foil on an SE: creep contact with hysteresis + constriction
+            metal, other = (a, b) if plan.foil[a] else (b, a)
+            pm = lay[metal]
+            H_c_op = itf.metal_contact_hardness(pm["contact_hardness"], itf.T_OPERATION_S, Top, pm["creep_exponent"],
+                                                pm["creep_activation_energy"])
+            f = itf.metal_contact_fraction(f_metal[j], Ps, H_c_op)
+            f_cell.append(f)
+            kind_if.append("electrode" if anode_side is not None else "contact")
+            asr0 = pm["interface_asr"] if anode_side is not None else itf.ASR_SE_SE
+            asr_if.append(itf.interfacial_asr(asr0, f) + itf.constriction_asr(f, sigma[other]))
+            continue
         f = itf.contact_fraction(Phi[j], Ps, np.minimum(H_op[a], H_op[b]))
         f_cell.append(f)
-        anode_side = _anode_side(plan, a, b)
         if anode_side is not None:
             kind_if.append("electrode")
             asr_if.append(itf.interfacial_asr(lay[anode_side]["interface_asr"], f))
@@ -229,7 +284,8 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
             loading = lay[i]["mass"] * plan.cam_fraction[i] / area
             f_int = itf.contact_fraction(Pmax[i] / lay[i]["yield_pressure"], Ps, lay[i]["yield_pressure"])
             asr_ct = itf.cathode_charge_transfer_asr(lay[i]["interface_asr"], loading, f_int)
-            C = lay[i]["interface_capacitance"] * 1e-6 * area * loading / itf.LOADING_REF_MG_CM2
+            # issue 12: double-layer capacitance on the real active-material|SE contact area (C_dl ~ f)
+            C = lay[i]["interface_capacitance"] * 1e-6 * area * loading / itf.LOADING_REF_MG_CM2 * f_int
             arcs.append((plan.names[i], asr_ct / area, C))
         elif plan.ionic[i]:
             R_layer.append(tr.layer_resistance_ohm(t_op[i], sigma[i], area))
@@ -241,7 +297,7 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
             R0 = R0 + asr_if[j] / area
         else:
             side = _anode_side(plan, j, j + 1)
-            C = lay[side]["interface_capacitance"] * 1e-6 * area
+            C = lay[side]["interface_capacitance"] * 1e-6 * area * f_cell[j]  # issue 12: C_dl ~ real contact
             arcs.append((f"{plan.names[j]}|{plan.names[j + 1]}", asr_if[j] / area, C))
     ends_blocking = int(not plan.electrode[0]) + int(not plan.electrode[-1]) if n > 1 else 2
     if n == 1 and plan.electrode[0]:
@@ -252,8 +308,21 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
         "sigma": sigma, "Phi": Phi, "contact": f_cell, "asr_interface": asr_if, "interface_kind": kind_if,
         "intermixing": [a + b for a, b in into], "into": into, "formed": formed, "R0": R0, "R_layer": R_layer, "arcs": arcs,
         "blocking_ends": ends_blocking, "R_total": R_total, "ASR_total": R_total * area,
-        "risks": _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into),
+        "risks": _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond, bond_dP),
+        "bond_drive": bond, "bond_differential": bond_dP, "forming_equivalent": Pform, "grain_contact": g_c,
     }
+
+
+def _bond_differential(plan, x, r, j):
+    """MPa: best (bonding pressure - the larger earlier pressure of the two sides) of a powder|powder interface."""
+    d = float(r["bond_differential"][j])
+    return d if math.isfinite(d) else None
+
+
+def _metal_if(plan, j):
+    """True for a metal foil against an ion conductor (issue 12 contact model)."""
+    a, b = j, j + 1
+    return plan.foil[a] != plan.foil[b] and plan.ionic[b if plan.foil[a] else a]
 
 
 def _anode_side(plan, a, b):
@@ -264,7 +333,7 @@ def _anode_side(plan, a, b):
     return None
 
 
-def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into):
+def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond=None, bond_dP=None):
     """Each risk: (name, subject, score, details dict) with float or array values."""
     out = []
     n = len(plan.names)
@@ -315,6 +384,16 @@ def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into):
         eb = cp.springback_strain(Pmax[b], lay[b]["compact_modulus"])
         out.append(("delamination", f"{plan.names[a]}|{plan.names[b]}", mech.delamination_score(ea, eb),
                     {"strain_a": ea, "strain_b": eb}))
+    # --- issue 12: weak bond of a cathode composite onto a compacted SE (differential pressure)
+    for j in range(n - 1):
+        a, b = j, j + 1
+        if bond is None or plan.foil[a] or plan.foil[b]:
+            continue
+        cath = [s for s in (a, b) if plan.cam_fraction[s] > 0]
+        se = [s for s in (a, b) if plan.ionic[s] and plan.cam_fraction[s] == 0]
+        if cath and se:
+            out.append(("weak cathode bond", f"{plan.names[a]}|{plan.names[b]}", itf.weak_bond_score(bond[j]),
+                        {"drive": bond[j], "dP": bond_dP[j], "P_cathode": Pmax[cath[0]], "P_se": Pmax[se[0]]}))
     return out
 
 
@@ -328,6 +407,8 @@ RISK_SOURCES = {
     "intermixing short": "estimate (intermixed depth relative to separator thickness)",
     "delamination": "estimate (springback mismatch, Miss 2026 compact moduli; onset at the 500 MPa end of the usual bonding range, high near Yan 2026's 625 MPa)",
     "no separator": "definition: cathode touching anode",
+    "weak cathode bond": "estimate (differential-pressure rule of multi-step pressing; no adhesion measurement to "
+                         "calibrate the width)",
 }
 
 
@@ -360,6 +441,17 @@ def _reason(name, subject, score, d) -> tuple[str, str]:
                 f"loads the interface", "4.5 % mismatch")
     if name == "no separator":
         return ("the cathode touches the anode: a short circuit", "any contact")
+    if name == "weak cathode bond":
+        dP = f(d["dP"])
+        how = "above" if dP > 5.0 else "at about" if dP > -5.0 else "below"
+        head = (f"the cathode was bonded {how} the largest pressure either side had seen before (best differential "
+                f"{dP:+.0f} MPa): ")
+        if score < 0.33:
+            return (head + "both surfaces yield into each other and the particles interlock; the bond is sound",
+                    "bonding above the pre-compaction pressure")
+        return (head + f"the pre-compacted surface {'yields again only a little' if dP > 5.0 else 'does not yield again'}, "
+                f"so the particles interlock only over its roughness: a weak bond adheres poorly and can delaminate "
+                f"in use", "bonding above the pre-compaction pressure")
     return (name, "")
 
 
@@ -388,14 +480,16 @@ def _assemble(design, mats, plan, x, r, lib) -> Outcome:
             if not plan.foil[i] else 1.0,
             max_pressure=float(r["Pmax"][i]),
             ionic_conductivity=None if not plan.ionic[i] else float(r["sigma"][i]),
-            resistance=float(r["R_layer"][i])))
+            resistance=float(r["R_layer"][i]),
+            grain_contact=None if not plan.ionic[i] else float(r["grain_contact"][i])))
     interfaces = []
     for j in range(n - 1):
         interfaces.append(InterfaceState(
             name=f"{plan.names[j]}|{plan.names[j + 1]}", lower=plan.names[j], upper=plan.names[j + 1],
             kind=r["interface_kind"][j], contact_fraction=float(r["contact"][j]), asr=float(r["asr_interface"][j]),
             intermixing_depth=float(r["intermixing"][j]), formed_in_step=r["formed"][j] + 1,
-            intermixing_lower=float(r["into"][j][0]), intermixing_upper=float(r["into"][j][1])))
+            intermixing_lower=float(r["into"][j][0]), intermixing_upper=float(r["into"][j][1]),
+            bond_differential=_bond_differential(plan, x, r, j)))
     risks = []
     for name, subject, score, d in r["risks"]:
         s = float(score)

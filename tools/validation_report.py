@@ -42,7 +42,9 @@ def figure_for(c):
         import numpy as np
         lo = c.data - c.tolerance if c.error == "abs" else c.data * (1 - c.tolerance)
         hi = c.data + c.tolerance if c.error == "abs" else c.data * (1 + c.tolerance)
-        if c.error in ("abs", "rel") and c.tolerance > 0:
+        if c.error == "range":  # measured range (issue 12), widened by the tolerance
+            lo, hi = c.extra["lo"] - c.tolerance, c.extra["hi"] + c.tolerance
+        if c.error in ("abs", "rel", "range") and c.tolerance > 0:
             fig.segment(x0=c.x, x1=c.x, y0=np.maximum(lo, 1e-6), y1=hi, color="#1f77b4", alpha=0.5,
                         legend_label="data +/- tolerance")
         if "curve" in c.extra:
@@ -57,11 +59,55 @@ def figure_for(c):
     fig.legend.click_policy = "hide"
     ok = cases.verdict(c)
     status = "pass" if ok else ("known disagreement" if c.expected_failure else "FAIL")
-    tol = {"abs": f"+/-{c.tolerance:g}", "rel": f"+/-{100 * c.tolerance:.0f} %"}.get(c.error, "see text")
+    tol = {"abs": f"+/-{c.tolerance:g}", "rel": f"+/-{100 * c.tolerance:.0f} %",
+           "range": f"measured range +/-{c.tolerance:g}"}.get(c.error, "see text")
     text = (f"<b>{html.escape(c.name)}</b> ({c.role}{', fitted: ' + html.escape(c.fitted) if c.fitted else ''})<br>"
             f"tolerance {tol}: {html.escape(c.why)}<br>result: <b>{status}</b>"
             + (f"<br><i>{html.escape(c.expected_failure)}</i>" if c.expected_failure else ""))
     return fig, Div(text=text, width=520)
+
+
+def behaviour_figures():
+    """Issue 12: model curves of the contact and stack-pressure behaviour (no data: the tests in
+    tests/test_contact_physics.py assert these orderings): Li|Li6PS5Cl ASR vs stack pressure (attached at the stack
+    pressure, or at 25 MPa first), and Li6PS5Cl pellet conductivity vs measurement pressure, cold vs hot pressed."""
+    import numpy as np
+    from bokeh.models import Div
+    from bokeh.plotting import figure
+
+    from pressbook.design import Design, Die, Layer, Operation, Step
+    from pressbook.simulate import simulate
+
+    def li(attach, stack):
+        d = Design(title="li", die=Die(diameter=10),
+                   layers=[Layer(name="sep", role="separator", material="Li6PS5Cl", mass=80.0),
+                           Layer(name="Li", role="anode", material="Li", thickness=50.0)],
+                   steps=[Step(add=["sep"], pressure=370.0), Step(add=["Li"], pressure=attach)],
+                   operation=Operation(stack_pressure=stack))
+        return simulate(d).interface("sep|Li").asr
+
+    def pel(stack, T):
+        d = Design(title="p", die=Die(diameter=10), layers=[Layer(name="p", role="separator", material="Li6PS5Cl", mass=100.0)],
+                   steps=[Step(add=["p"], pressure=370.0, temperature=T)], operation=Operation(stack_pressure=stack))
+        return simulate(d).layer("p").ionic_conductivity
+
+    P = np.geomspace(0.5, 50, 25)
+    f1 = figure(title="model: Li|Li6PS5Cl ASR vs stack pressure", width=520, height=340, x_axis_type="log",
+                y_axis_type="log", x_axis_label="stack pressure (MPa)", y_axis_label="ASR (ohm cm2)")
+    f1.line(P, [li(p, p) for p in P], legend_label="attached at the stack pressure", color="#d62728")
+    f1.line(P, [li(max(25.0, p), p) for p in P], legend_label="attached at 25 MPa first (hysteresis)", color="#1f77b4")
+    S = np.geomspace(0.1, 300, 25)
+    f2 = figure(title="model: Li6PS5Cl (370 MPa) conductivity vs stack pressure", width=520, height=340,
+                x_axis_type="log", x_axis_label="measurement (stack) pressure (MPa)", y_axis_label="sigma (mS/cm)")
+    f2.line(S, [pel(s, 25.0) for s in S], legend_label="cold pressed", color="#d62728")
+    f2.line(S, [pel(s, 200.0) for s in S], legend_label="hot pressed at 200 degC", color="#1f77b4")
+    for f in (f1, f2):
+        f.legend.location = "bottom_left" if f is f1 else "bottom_right"
+    note = Div(text="<b>Contact and stack pressure (issue 12)</b>: model behaviour, asserted as orderings in "
+                    "tests/test_contact_physics.py (ASR falls over 10x from 1 to 25 MPa; contact kept after a higher "
+                    "pressure; cold-pressed pellets conduct markedly less at low stack pressure, hot-pressed ones much "
+                    "less so).", width=1060)
+    return note, f1, f2
 
 
 def build(out: Path) -> str:
@@ -81,7 +127,8 @@ def build(out: Path) -> str:
     head = Div(text="<h2>pressbook validation report</h2><p>Model vs published data (tests/validation/data, "
                     "third-party transcriptions of the papers; see its README). Calibration: the data fixed a "
                     "library parameter; validation: out of sample.</p>", width=1060)
-    body = column(head, gridplot(cells, ncols=2, toolbar_location="right"),
+    note, f1, f2 = behaviour_figures()
+    body = column(head, gridplot(cells, ncols=2, toolbar_location="right"), note, gridplot([[f1, f2]]),
                   Div(text="<h3>Error table</h3><pre>" + html.escape(table) + "</pre>", width=1060),
                   Div(text="<h3>Fitted library parameters (tools/fit_library.py)</h3><pre>" + html.escape(fits)
                       + "</pre>", width=1060))

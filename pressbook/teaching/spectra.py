@@ -134,6 +134,7 @@ def stack_vs_fabrication_summary(stack_lo: float = 5.0, stack_hi: float = 50.0, 
         f"{cr.level} ({cr.score:.2f}). Pressing the separator and the cathode at {fab_hi:.2g} × instead of "
         f"{fab_lo:.2g} × the reference pressures changes it from {num(c.impedance.total_asr, '.0f')} to "
         f"{num(d.impedance.total_asr, '.0f', 'Ω·cm²')} ({change(c.impedance.total_asr, d.impedance.total_asr)}).</p>"
-        f"<p>Fabrication pressure deforms the powders plastically and the pellet remembers it. Stack pressure in use is "
-        f"far lower and acts elastically: it re-closes a little of the contact lost on release, but it cannot "
-        f"densify the layers again. Report both pressures with a measured spectrum.</p>")
+        f"<p>Fabrication pressure deforms the powders plastically and the pellet remembers it (density). Stack pressure in "
+        f"use cannot densify the layers again, but it closes the grain contacts of the cold-pressed separator and presses "
+        f"the lithium into contact, so the spectrum depends on it too. Report both pressures with a measured "
+        f"spectrum.</p>")

@@ -199,12 +199,87 @@ def cronau_li55_conductivity():
 
 def doux_li6ps5cl_conductivity():
     P, s, D = L.doux_li6ps5cl_conductivity()
-    m = pellet("Li6PS5Cl", mass=200.0, die=13, pressure=P, stack=RELEASED_STACK).ionic_conductivity
-    return Comparison("Doux 2020 Li6PS5Cl conductivity", "calibration", "conductivity of the 370 MPa pellet",
+    stack = fit_library().DOUX_MEASUREMENT_STACK  # assumed (not given): the 5 MPa of Doux's cells
+    m = pellet("Li6PS5Cl", mass=200.0, die=13, pressure=P, stack=stack).ionic_conductivity
+    return Comparison("Doux 2020 Li6PS5Cl conductivity", "calibration",
+                      f"conductivity of the 370 MPa pellet (measured at an assumed {stack:g} MPa)",
                       np.array([P]), "pressure (MPa)", np.array([s]), np.array([m]), "rel", 0.30,
                       "printed as 2-2.5 mS/cm (+/-11 %); +/-30 % as for every conductivity",
                       fitted="Li6PS5Cl ionic_conductivity", extra={"curve": curve(lambda p: pellet(
-                          "Li6PS5Cl", mass=200.0, die=13, pressure=p).ionic_conductivity)})
+                          "Li6PS5Cl", mass=200.0, die=13, pressure=p, stack=stack).ionic_conductivity)})
+
+
+# ---------------------------------------------------------------- issue 12: grain contacts under stack pressure
+def _density_law(layer, material):
+    """The density-law part of a layer's conductivity (no grain-contact factor), at the layer's density in the cell."""
+    from pressbook.models import transport as tr
+    m = default_library().get(material)
+    return float(tr.ionic_conductivity(layer.relative_density, m["ionic_conductivity"], m["percolation_density"],
+                                       m["conductivity_exponent"]))
+
+
+def miss_contact_ratio():
+    d = L.miss_contact_ratios()
+
+    def ratio(P):
+        lay = pellet("Li5.5PS4.5Cl1.5", mass=80.2, die=10, pressure=P, stack=P)
+        return lay.ionic_conductivity / _density_law(lay, "Li5.5PS4.5Cl1.5")
+    return Comparison(d.name, "calibration", "sigma / density-law prediction, measured under the forming pressure",
+                      d.x, d.x_label, d.y, _vec(ratio, d.x), "abs", 0.05,
+                      "two parameters (m, P_sat) on three ratios derived from digitized conductivities; 0.05 is the "
+                      "5-10 % of a digitized trend", fitted="argyrodite contact_exponent, contact_saturation",
+                      extra={"curve": curve(ratio, 5.0, 200.0)})
+
+
+def cronau_stack_ratio():
+    c = L.cronau_li6ps5br_stack()
+    low = pellet("Li6PS5Cl", mass=200.0, die=10, pressure=c["P_low"], stack=c["stack_low"]).ionic_conductivity
+    high = pellet("Li6PS5Cl", mass=200.0, die=10, pressure=c["P_high"], stack=200.0).ionic_conductivity
+    gm = float(np.sqrt(c["GC"] * c["uC"]))
+    return Comparison("Cronau 2021 Li6PS5Br low- vs high-stack conductivity", "calibration",
+                      "sigma (392 MPa, ~10 MPa stack) / sigma (487 MPa, high-stack plateau)", np.array([c["P_low"]]),
+                      "forming pressure of the low-stack pellet (MPa)", np.array([gm]), np.array([low / high]), "rel",
+                      0.15, "the geometric mean of two powders that differ 3x (GC 0.76, uC 0.27, digitized); the argyrodite "
+                      "family (Li6PS5Cl parameters) stands in for Li6PS5Br; 15 % allows the density difference of "
+                      "392 vs 487 MPa the r solve ignores", fitted="argyrodite residual_contact",
+                      extra={"GC": c["GC"], "uC": c["uC"]})
+
+
+def cronau_li6ps5cl_stack():
+    """Out of sample: Li6PS5Cl pellets formed at 195-487 MPa, conductivity at ~49 and ~68 MPa stack over their own
+    plateau (>= 146 MPa stack), Cronau 2021 SI Fig. S2c (microcrystalline; digitized, third-party digest)."""
+    d = L.cronau_li6ps5cl_stack_ratio("uC")
+    gc = L.cronau_li6ps5cl_stack_ratio("GC")
+    xs, lo, hi, model = [], [], [], []
+    for s_, a, b in zip(d["stack"], d["lo"], d["hi"]):
+        for P in d["fabrication"]:
+            low = pellet("Li6PS5Cl", mass=100.0, die=10, pressure=float(P), hold=120.0, stack=float(s_)).ionic_conductivity
+            plateau = pellet("Li6PS5Cl", mass=100.0, die=10, pressure=float(P), hold=120.0,
+                             stack=float(min(P, 250.0))).ionic_conductivity
+            xs.append(float(s_))
+            lo.append(a)
+            hi.append(b)
+            model.append(low / plateau)
+    lo, hi = np.array(lo), np.array(hi)
+    return Comparison("Cronau 2021 SI Li6PS5Cl stack-pressure ratio", "validation",
+                      "sigma at stack / own high-stack plateau (fabrication 195-487 MPa)", np.array(xs),
+                      "stack pressure (MPa)", 0.5 * (lo + hi), np.array(model), "range", 0.05,
+                      "ranges of digitized ratios over four fabrication pressures (microcrystalline Li6PS5Cl); the model "
+                      "must fall inside each range widened by 0.05 (two digitized values per ratio). Below 30-50 MPa the "
+                      "measurement also carries the electrode contact, so only 49 and 68 MPa are used",
+                      extra={"lo": lo, "hi": hi, "GC": gc})
+
+
+def contact_pressure_exponent():
+    """Out of sample: the pressure exponent of the grain-contact conductance (fitted to Miss 2026) against the
+    pressure exponent of electrode|Li6PS5Cl interfacial resistance (arXiv:2501.00600)."""
+    e = L.contact_exponents()
+    m = default_library().get("Li6PS5Cl")["contact_exponent"]
+    return Comparison("arXiv:2501.00600 contact resistance pressure exponent", "validation",
+                      "exponent of R vs pressure (model: -m of the grain-contact factor)", np.array([0.0]), "-",
+                      np.array([e["pressure"]]), np.array([-m]), "abs", 0.15,
+                      "a different contact (electrode|SE rather than grain|grain) of the same electrolyte family; "
+                      "0.15 covers the two-parameter fit's standard error (0.02) and the paper's power-law range")
 
 
 def sakuda_glass_conductivity():
@@ -303,7 +378,7 @@ ALL = (miss_li55_under_load, miss_li55_released, miss_nmc622_under_load, miss_nm
        doux_li6ps5cl_density, minnmann_composite_porosity, llzo_cold_pressing, miss_li55_conductivity,
        cronau_li55_conductivity, doux_li6ps5cl_conductivity, sakuda_glass_conductivity, koerver_cathode_arc,
        koerver_separator_resistance,
-       doux_short_circuit)
+       doux_short_circuit, miss_contact_ratio, cronau_stack_ratio, contact_pressure_exponent, cronau_li6ps5cl_stack)
 
 
 def order_ok(c: Comparison) -> bool:
@@ -322,6 +397,8 @@ def order_ok(c: Comparison) -> bool:
 def verdict(c: Comparison) -> bool:
     if c.error == "order":
         return order_ok(c)
+    if c.error == "range":
+        return bool(np.all((c.model >= c.extra["lo"] - c.tolerance) & (c.model <= c.extra["hi"] + c.tolerance)))
     if c.name.startswith("LLZO"):
         return bool(np.all(c.model < c.extra["bound"]))
     return c.passed
@@ -335,6 +412,9 @@ def error_table(comparisons) -> str:
         if c.error == "order":
             err, tol = "order", "-"
             mx = "-"
+        elif c.error == "range":
+            err, tol = "range", f"+{c.tolerance:.2f}"
+            mx = f"{float(np.max(np.maximum(c.extra['lo'] - c.model, c.model - c.extra['hi']).clip(0))):.3f}"
         elif c.name.startswith("LLZO"):
             err, tol, mx = "bound", "<0.70", f"{c.model.max():.3f}"
         else:

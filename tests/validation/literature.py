@@ -198,7 +198,56 @@ def koerver_cell(data_dir=None) -> dict:
     op = [r for r in prot if r["step"] == "operation"][0]
     loading = float(re.search(r"(\d+\.?\d*) mg/cm2", cathode["note"]).group(1))
     stack = float(re.search(r"(\d+) MPa\)", op["note"]).group(1))  # '5 kN = 64 MPa'
+    C_cat = float(re.search(r"C_SE/cathode stays ~(\d+\.?\d*)", r_cat["note"]).group(1))  # uF, start of charge
     return {"R_cathode_ohm": float(r_cat["value"].split("->")[0]), "R_separator_ohm": number(r_sep["value"]),
+            "C_cathode_uF": C_cat,
             "pressure": number(cathode["pressure_MPa"]), "die_mm": number(cathode["die_diameter_mm"]),
             "loading_mg_cm2": loading, "separator_mass_mg": number(sep["mass_mg"]),
             "separator_thickness_um": 400.0, "stack": stack, "cam_mass_fraction": 0.70}
+
+
+# ---------------------------------------------------------------- issue 12: contact and stack pressure
+def miss_contact_ratios(data_dir=None) -> Dataset:
+    """Miss 2026 (as stated in issue 12): in-situ conductivity over the density-law prediction at 10/50/100 MPa."""
+    x, y, _ = _series("contact_pressure", lambda r: r["quantity"].startswith("sigma over density-law"),
+                      "pressure_MPa", "value", data_dir)
+    return Dataset("Miss 2026 grain-contact ratio under load", x, y, "pressure (MPa)",
+                   "sigma / density-law prediction", "Miss 2026 doi:10.1021/acsami.6c03789 (values as in issue 12)")
+
+
+def cronau_li6ps5br_stack(data_dir=None) -> dict:
+    """Cronau 2021 Li6PS5Br: low-stack (~10 MPa) conductivity after 392 MPa over the high-stack plateau after
+    487 MPa, for the glass-ceramic (GC) and annealed (uC) powders: {"GC": ratio, "uC": ratio, "P_low": 392,
+    "P_high": 486.73, "stack_low": 10}."""
+    rs = rows("conductivity_vs_pressure", data_dir)
+
+    def val(mat, P):
+        return [number(r["conductivity_mS_cm"]) for r in rs if r["material"] == mat and abs(number(r["pressure_MPa"]) - P) < 1][0]
+    return {"GC": val("GC-Li6PS5Br (ball-milled)", 392) / val("GC-Li6PS5Br", 486.73),
+            "uC": val("uC-Li6PS5Br (550C annealed powder)", 392) / val("uC-Li6PS5Br", 486.73),
+            "P_low": 392.0, "P_high": 486.73, "stack_low": 10.0}
+
+
+def contact_exponents(data_dir=None) -> dict:
+    """arXiv:2501.00600: exponents of the interfacial resistance vs contact area (-1) and vs pressure (-0.5)."""
+    out = {}
+    for r in rows("contact_pressure", data_dir):
+        if r["quantity"].startswith("interfacial resistance exponent vs recoverable"):
+            out["area"] = number(r["value"])
+        elif r["quantity"].startswith("interfacial resistance exponent vs applied"):
+            out["pressure"] = number(r["value"])
+    return out
+
+
+def cronau_li6ps5cl_stack_ratio(cls: str = "uC", data_dir=None) -> dict:
+    """Cronau 2021 SI (third-party digest): conductivity of Li6PS5Cl pellets at ~49 and ~68 MPa stack over their own
+    high-stack plateau, as ranges over the fabrication pressures 195-487 MPa: {"stack": [...], "lo": [...], "hi": [...]}."""
+    sel = [r for r in rows("contact_pressure", data_dir)
+           if r["quantity"].startswith("sigma at stack over own") and r["material"].startswith(f"{cls}-Li6PS5Cl")]
+    lo, hi = [], []
+    for r in sel:
+        a, b = r["value"].split("-")
+        lo.append(float(a))
+        hi.append(float(b))
+    return {"stack": np.array([number(r["pressure_MPa"]) for r in sel]), "lo": np.array(lo), "hi": np.array(hi),
+            "fabrication": np.array([194.69, 292.03, 389.30, 486.73])}
