@@ -8,7 +8,7 @@ what). Each changed number is named by a dotted path and given as an array, one 
     materials.<layer>.<parameter>                the layer's (mixed) material parameter, e.g.
                                                  materials.separator.yield_pressure (MPa)
     operation.stack_pressure | temperature
-    die.diameter
+    die.diameter | die.clearance                 clearance: punch-die radial gap (um; foil extrusion)
     friction.mu | friction.K                     die-wall friction (model estimates)
 
 Units are pressbook's defaults (MPa, s, degC, mg, um, mm; material parameters in the units of
@@ -184,14 +184,14 @@ def resolve_path(design: Design, mats, path: str) -> _Target:
         key = parts[1]
         lo, hi, unit = LIMITS[key]
         return _Target(path, "operation", None, key, lo, hi, unit)
-    if head == "die" and parts[1:] == ["diameter"]:
-        lo, hi, unit = LIMITS["die.diameter"]
-        return _Target(path, "die", None, "diameter", lo, hi, unit)
+    if head == "die" and parts[1:] in (["diameter"], ["clearance"]):
+        lo, hi, unit = LIMITS[path]
+        return _Target(path, "die", None, parts[1], lo, hi, unit)
     if head == "friction" and len(parts) == 2 and parts[1] in _FRICTION:
         lo, hi, unit = _FRICTION[parts[1]]
         return _Target(path, "friction", None, parts[1], lo, hi, unit)
     raise InvalidInputError("variant path", path, "steps.<k>.pressure|hold|temperature, layers.<i>.mass|thickness, "
-                            "materials.<layer>.<parameter>, operation.stack_pressure|temperature, die.diameter, "
+                            "materials.<layer>.<parameter>, operation.stack_pressure|temperature, die.diameter|clearance, "
                             "friction.mu|K")
 
 
@@ -264,7 +264,7 @@ def _inputs(design, mats, targets, arrays, sl: slice):
         elif t.kind == "operation":
             x["stack_pressure" if t.key == "stack_pressure" else "op_temperature"] = v
         elif t.kind == "die":
-            x["diameter"] = v
+            x[t.key] = v
         elif t.kind == "friction":
             x[t.key] = v
     # layers given by thickness: the mass of that thickness at full density (as make_inputs does), with
@@ -403,7 +403,7 @@ def apply_variant(design: Design, values: dict) -> Design:
         elif parts[0] == "operation":
             setattr(d.operation, parts[1], float(v))
         elif parts[0] == "die":
-            d.die.diameter = float(v)
+            setattr(d.die, parts[1], float(v))
     return d
 
 

@@ -3,8 +3,10 @@
 A ``Design`` is plain data. It reads and writes the TOML/JSON design format (the public contract)::
 
     title = "..."
-    [die]              diameter = "10 mm"; optional rated_pressure, pressing = "single"|"double"
-    [[layers]]         name, role, material | composition (mass fractions), mass | thickness
+    [die]              diameter = "10 mm"; optional rated_pressure, pressing = "single"|"double",
+                       clearance (punch-die radial gap, e.g. "15 um"; default models.mechanics.CLEARANCE_UM)
+    [[layers]]         name, role, material | composition (mass fractions), mass | thickness;
+                       optional diameter (metal foils cut smaller than the die, e.g. "9 mm")
     [[steps]]          add = [layer names], pressure, hold, optional temperature
     [operation]        stack_pressure, temperature
 
@@ -42,6 +44,8 @@ LIMITS = {
     "mass": (0.01, 10000.0, "mg"),
     "thickness": (0.1, 20000.0, "um"),
     "stack_pressure": (0.0, 1000.0, "MPa"),
+    "die.clearance": (1.0, 500.0, "um"),
+    "layer.diameter": (0.5, 100.0, "mm"),
 }
 MAX_LAYERS = 12
 MAX_STEPS = 20
@@ -68,15 +72,18 @@ def _convert(obj, name: str, unit: str) -> None:
 
 @dataclass
 class Die:
-    """Cylindrical die. diameter in mm, rated_pressure in MPa (None = unknown)."""
+    """Cylindrical die. diameter in mm, rated_pressure in MPa (None = unknown), clearance in um: the radial
+    gap between punch and die wall (None = the model's default, an estimate)."""
 
     diameter: float = 10.0
     rated_pressure: float | None = None
     pressing: str = "single"
+    clearance: float | None = None
 
     def __post_init__(self):
         _convert(self, "diameter", "mm")
         _convert(self, "rated_pressure", "MPa")
+        _convert(self, "clearance", "um")
 
     @property
     def area_cm2(self) -> float:
@@ -93,10 +100,12 @@ class Layer:
     composition: dict[str, float] | None = None
     mass: float | None = None
     thickness: float | None = None
+    diameter: float | None = None  # mm; metal foils cut smaller than the die (None: the foil fills the die)
 
     def __post_init__(self):
         _convert(self, "mass", "mg")
         _convert(self, "thickness", "um")
+        _convert(self, "diameter", "mm")
 
 
 @dataclass
@@ -159,6 +168,8 @@ class Design:
             die["rated_pressure"] = format_quantity(self.die.rated_pressure, "MPa")
         if self.die.pressing != "single":
             die["pressing"] = self.die.pressing
+        if self.die.clearance is not None:
+            die["clearance"] = format_quantity(self.die.clearance, "um")
         layers = []
         for l in self.layers:
             d = {"name": l.name, "role": l.role}
@@ -170,6 +181,8 @@ class Design:
                 d["mass"] = format_quantity(l.mass, "mg")
             if l.thickness is not None:
                 d["thickness"] = format_quantity(l.thickness, "um")
+            if l.diameter is not None:
+                d["diameter"] = format_quantity(l.diameter, "mm")
             layers.append(d)
         steps = []
         for s in self.steps:
@@ -280,17 +293,18 @@ def _design_from_dict(data) -> Design:
         raise InvalidInputError("title", title if isinstance(title, str) else type(title).__name__, "text up to 200 characters")
 
     die_d = _expect(data.get("die", {}), None, dict, "die")
-    _known_keys(die_d, ("diameter", "rated_pressure", "pressing"), "die")
+    _known_keys(die_d, ("diameter", "rated_pressure", "pressing", "clearance"), "die")
     die = Die(
         diameter=to_magnitude(die_d.get("diameter", 10.0), "mm", "die.diameter"),
         rated_pressure=to_magnitude(die_d.get("rated_pressure"), "MPa", "die.rated_pressure", allow_none=True),
         pressing=die_d.get("pressing", "single"),
+        clearance=to_magnitude(die_d.get("clearance"), "um", "die.clearance", allow_none=True),
     )
     layers = []
     for i, ld in enumerate(_expect(data.get("layers", []), None, list, "layers")):
         where = f"layers.{i + 1}"
         _expect(ld, None, dict, where)
-        _known_keys(ld, ("name", "role", "material", "composition", "mass", "thickness"), where)
+        _known_keys(ld, ("name", "role", "material", "composition", "mass", "thickness", "diameter"), where)
         comp = ld.get("composition")
         if comp is not None:
             _expect(comp, None, dict, f"{where}.composition")
@@ -302,6 +316,7 @@ def _design_from_dict(data) -> Design:
             composition=comp,
             mass=to_magnitude(ld.get("mass"), "mg", f"{where}.mass", allow_none=True),
             thickness=to_magnitude(ld.get("thickness"), "um", f"{where}.thickness", allow_none=True),
+            diameter=to_magnitude(ld.get("diameter"), "mm", f"{where}.diameter", allow_none=True),
         ))
     steps = []
     for i, sd in enumerate(_expect(data.get("steps", []), None, list, "steps")):
@@ -352,6 +367,8 @@ def validate_design(design: Design, library=None) -> None:
         check_range("die.rated_pressure", d.die.rated_pressure, "die.rated_pressure")
     if d.die.pressing not in PRESSING_MODES:
         raise InvalidInputError("die.pressing", d.die.pressing, " or ".join(PRESSING_MODES))
+    if d.die.clearance is not None:
+        check_range("die.clearance", d.die.clearance, "die.clearance")
     if not d.layers:
         raise ProtocolError("layers", [], "at least one layer")
     if len(d.layers) > MAX_LAYERS:
@@ -392,6 +409,14 @@ def validate_design(design: Design, library=None) -> None:
                                         "mass fractions summing to 1 (within 0.005)")
         else:
             lib.get(layer.material, field=f"{where}.material")
+        if layer.diameter is not None:
+            check_range(f"{where}.diameter", layer.diameter, "layer.diameter")
+            if layer.material is None or not lib.get(layer.material).is_foil:
+                raise InvalidInputError(f"{where}.diameter", format_quantity(layer.diameter, "mm"),
+                                        "no diameter for a powder layer (it fills the die); a diameter only for metal foils")
+            if layer.diameter > d.die.diameter:
+                raise InvalidInputError(f"{where}.diameter", format_quantity(layer.diameter, "mm"),
+                                        f"at most the die diameter {format_quantity(d.die.diameter, 'mm')}")
         if (layer.mass is None) == (layer.thickness is None):
             raise InvalidInputError(f"{where}.mass", layer.mass, "exactly one of mass or thickness")
         if layer.mass is not None:

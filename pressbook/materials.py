@@ -40,11 +40,12 @@ PARAMETERS = {
     "interface_asr": ("ohm*cm^2", 0.01, 10000.0, "intrinsic interfacial ASR vs a sulfide SE"),
     "interface_capacitance": ("uF/cm^2", 0.001, 1e5, "areal interface capacitance"),
     "relative_permittivity": ("", 1.0, 10000.0, "relative permittivity"),
-    # issue 12 (optional; defaults in pressbook.simulate.OPTIONAL_DEFAULTS): grain contacts and metal contact
+    # optional (defaults in pressbook.simulate.OPTIONAL_DEFAULTS): grain contacts, contact hardness, metal creep
     "contact_exponent": ("", 0.05, 3.0, "exponent m of the grain-contact factor min(1, (P_eff/P_sat)^m)"),
     "contact_saturation": ("MPa", 1.0, 5000.0, "pressure P_sat at which grain contacts are closed"),
     "residual_contact": ("", 0.0, 1.0, "fraction r of the forming pressure kept as contact pressure after release"),
-    "contact_hardness": ("MPa", 0.01, 10000.0, "foils: effective contact hardness on a rough SE (60 s, 25 degC)"),
+    "contact_hardness": ("MPa", 0.01, 50000.0, "contact hardness: powders the particle hardness (default the Heckel "
+                         "yield pressure); foils the effective hardness on a rough SE at 60 s, 25 degC (default 3 sigma_y)"),
     "creep_exponent": ("", 1.0, 20.0, "foils: power-law creep stress exponent n"),
     "creep_activation_energy": ("eV", 0.01, 5.0, "foils: creep activation energy Q"),
 }
@@ -83,6 +84,8 @@ class Material:
     params: dict[str, Parameter]
     aliases: tuple[str, ...] = ()
     components: dict[str, float] = field(default_factory=dict)  # composites: id -> volume fraction of solids
+    #: composites with an SE: {"se_fraction": v_SE of the solids, "size_ratio": d_CAM / d_SE} (ion-conducting network)
+    network: dict | None = None
 
     def __getitem__(self, key: str) -> float:
         return self.params[key].value
@@ -101,11 +104,13 @@ class Material:
 
     @property
     def contact_hardness(self) -> float:
-        """MPa. Powders: the Heckel yield pressure (P_y ~ 3 sigma_y ~ H; Hersey & Rees 1971).
-        Foils: the effective contact hardness on a rough SE (``contact_hardness``, issue 12; size effect, 1 min
-        hold), else the bulk Tabor hardness 3 sigma_y."""
+        """MPa. The material's ``contact_hardness`` parameter when it has one (powders: the particle hardness;
+        foils: the effective contact hardness on a rough SE, size effect, 1 min hold); otherwise powders the
+        Heckel yield pressure (P_y ~ 3 sigma_y ~ H; Hersey & Rees 1971) and foils the Tabor hardness 3 sigma_y."""
+        if "contact_hardness" in self.params:
+            return self["contact_hardness"]
         if self.is_foil:
-            return self.get("contact_hardness", 3.0 * self["yield_strength"])
+            return 3.0 * self["yield_strength"]
         return self["yield_pressure"]
 
     def sources(self) -> set[str]:
@@ -202,17 +207,28 @@ class Library:
 
     # ------------------------------------------------------------- composites
     def composite(self, composition: dict[str, float], name: str = "composite") -> Material:
-        """Mix materials given by mass fractions; parameters mixed by volume fraction of the solids.
+        """Mix materials given by mass fractions; parameters from the volume fractions of the solids.
 
-        Rules (each an assumption, stated): 1/rho = sum w_i/rho_i; Heckel A and 1/P_y, creep and
-        1/T_s volume-averaged (the Heckel variable of the mixture is the volume average of the
-        components'); compact modulus by the Reuss (series) bound; crumble pressure volume-averaged;
-        crack pressure the lowest of any component above 5 vol%; particle size the coarsest component
-        (it sets intermixing); ionic conductivity sigma_SE * v_SE^1.5 (Bruggeman, ions only through the
-        SE fraction, Minnmann 2021) with the SE's exponent and activation energy, and a percolation density
-        at the same fraction of the composite's fill density as the SE's is of its own (a loosely pressed
-        composite still conducts a little); interfacial ASR and capacitance those of the active material.
+        Rules (each an assumption, stated): 1/rho = sum w_i/rho_i. Compaction: cathode active materials are
+        the hard phase, every other powder the soft phase; with both present, the Heckel A and P_y are the
+        effective values of the hard/soft mixture law (models.compaction.mixture_heckel: the soft phase fills
+        the voids between hard particles; a hard skeleton limits densification at high active fractions),
+        the creep coefficient (1 - S) c_soft + S c_hard and the compact modulus models.compaction.mixture_modulus
+        (S the skeleton's load share); within one phase A, creep arithmetic and P_y, M harmonic volume means.
+        Without both phases: A and creep arithmetic, P_y and M harmonic (as before). 1/T_s volume-averaged;
+        crumble pressure volume-averaged; crack pressure the lowest of any component above 5 vol%; particle
+        size the coarsest component (it sets intermixing); contact hardness the harmonic volume mean of the
+        components' contact hardness (contact area grows only on the part that yields). Ionic conduction:
+        ``ionic_conductivity`` of the composite is the conductivity of its SE as it is in the composite
+        (sigma_SE,in-composite: the volume mean of the SE components' values, so a milled grade named in the
+        composition brings its own lower value); the kernel multiplies it by the SE-network percolation
+        factor (models.transport.composite_conductivity, ``network``: SE fraction and size ratio d_CAM/d_SE)
+        and applies the SE's density law with its exponent and activation energy, and a percolation density
+        at the same fraction of the composite's fill density as the SE's is of its own; interfacial ASR and
+        capacitance those of the active material.
         """
+        from .models import compaction as cp  # noqa: PLC0415 - models import nothing of materials
+
         mats: dict[str, float] = {}
         for k, w in composition.items():  # an id and its alias are one material: add their fractions
             mid = self.get(k, field=f"composition.{k}").id
@@ -234,20 +250,45 @@ class Library:
             raise InvalidInputError("composition", foils[0], "powder materials (a metal foil cannot be mixed into a composite)")
         powders = list(mats)
         vp = sum(v[m] for m in powders)
+
+        def mean(key, how, members):
+            tot = sum(v[m] for m in members)
+            vals = [(v[m] / tot, comps[m][key]) for m in members]
+            return sum(w * x for w, x in vals) if how == "arith" else 1.0 / sum(w / x for w, x in vals)
+
         for key, how in (("heckel_intercept", "arith"), ("yield_pressure", "harm"), ("creep_coefficient", "arith"),
                          ("softening_temperature", "harm"), ("compact_modulus", "harm"), ("crumble_pressure", "arith")):
-            vals = [(v[m] / vp, comps[m][key]) for m in powders]
-            val = sum(w * x for w, x in vals) if how == "arith" else 1.0 / sum(w / x for w, x in vals)
-            P[key] = derived(val, PARAMETERS[key][0], "arithmetic" if how == "arith" else "harmonic")
+            P[key] = derived(mean(key, how, powders), PARAMETERS[key][0], "arithmetic" if how == "arith" else "harmonic")
+        hard = [m for m in powders if comps[m].kind == "cathode_active"]
+        soft = [m for m in powders if comps[m].kind != "cathode_active"]
+        if hard and soft:
+            v_h = sum(v[m] for m in hard) / vp
+            ph = {k: mean(k, h, hard) for k, h in (("heckel_intercept", "arith"), ("yield_pressure", "harm"),
+                                                   ("creep_coefficient", "arith"), ("compact_modulus", "harm"))}
+            ps = {k: mean(k, h, soft) for k, h in (("heckel_intercept", "arith"), ("yield_pressure", "harm"),
+                                                   ("creep_coefficient", "arith"), ("compact_modulus", "harm"))}
+            A, Py, S = cp.mixture_heckel(v_h, (ps["heckel_intercept"], ps["yield_pressure"], ps["creep_coefficient"]),
+                                         (ph["heckel_intercept"], ph["yield_pressure"], ph["creep_coefficient"]))
+            note = f"hard/soft mixture law, {100 * v_h:.0f} vol% hard, skeleton share S = {S:.2f}"
+            P["heckel_intercept"] = derived(A, "", f"effective Heckel A of the {note}")
+            P["yield_pressure"] = derived(Py, "MPa", f"effective Heckel P_y of the {note}")
+            P["creep_coefficient"] = derived((1 - S) * ps["creep_coefficient"] + S * ph["creep_coefficient"], "",
+                                             "(1 - S) c_soft + S c_hard")
+            P["compact_modulus"] = derived(float(cp.mixture_modulus(v_h, ps["compact_modulus"], ph["compact_modulus"])),
+                                           "GPa", "1/M = (1 - S) v_s / M_s + S / M_h")
+        P["contact_hardness"] = derived(1.0 / sum(v[m] / vp / comps[m].contact_hardness for m in powders), "MPa",
+                                        "harmonic mean of the components' contact hardness")
         P["crack_pressure"] = derived(min(comps[m]["crack_pressure"] for m in powders if v[m] > 0.05), "MPa", "lowest")
         P["particle_size"] = derived(max(comps[m]["particle_size"] for m in powders), "um", "coarsest")
         ses = [m for m in mats if comps[m].kind == "solid_electrolyte"]
         kind = "cathode_active" if any(comps[m].kind == "cathode_active" for m in mats) else comps[powders[0]].kind
+        network = None
         if ses:
             v_se = sum(v[m] for m in ses)
             se = max(ses, key=lambda m: v[m])
-            sigma = sum(v[m] * comps[m]["ionic_conductivity"] for m in ses) / v_se * v_se ** 1.5
-            P["ionic_conductivity"] = derived(sigma, "mS/cm", "Bruggeman sigma_SE v_SE^1.5")
+            sigma = sum(v[m] * comps[m]["ionic_conductivity"] for m in ses) / v_se
+            P["ionic_conductivity"] = derived(sigma, "mS/cm", "conductivity of its SE in the composite (the kernel "
+                                              "applies the SE-network percolation factor)")
             for key in ("activation_energy", "conductivity_exponent", "relative_permittivity"):
                 P[key] = comps[se].params[key]
             for key in ("contact_exponent", "contact_saturation", "residual_contact"):  # issue 12: the SE's grain contacts
@@ -256,15 +297,18 @@ class Library:
             # the threshold sits at the same fraction of the fill density 1 - exp(-A) as in the SE alone
             fill_se = -math.expm1(-comps[se]["heckel_intercept"])
             fill = -math.expm1(-P["heckel_intercept"].value)
-            P["percolation_density"] = derived(comps[se]["percolation_density"] * fill / fill_se, "",
+            P["percolation_density"] = derived(min(comps[se]["percolation_density"] * fill / fill_se, 0.95), "",
                                                "SE threshold scaled by the fill densities")
+            d_se = sum(v[m] * comps[m]["particle_size"] for m in ses) / v_se
+            d_cam = sum(v[m] * comps[m]["particle_size"] for m in hard) / sum(v[m] for m in hard) if hard else d_se
+            network = {"se_fraction": v_se / vp, "size_ratio": d_cam / d_se if d_se > 0 else 1.0}
         actives = [m for m in mats if "interface_asr" in comps[m].params]
         if actives:
             a = max(actives, key=lambda m: v[m])
             P["interface_asr"] = comps[a].params["interface_asr"]
             P["interface_capacitance"] = comps[a].params["interface_capacitance"]
         label = " / ".join(f"{m} {100 * w:.0f}" for m, w in mats.items())
-        return Material(id=label, name=name, kind=kind, params=P, components=v)
+        return Material(id=label, name=name, kind=kind, params=P, components=v, network=network)
 
     def for_layer(self, layer) -> Material:
         if layer.composition is not None:

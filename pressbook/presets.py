@@ -79,8 +79,8 @@ def over_pressed() -> Design:
 
 def doux2020() -> Design:
     """Doux et al. 2020 (doi:10.1002/aenm.201903253): 13 mm PEEK die, 200 mg Li6PS5Cl at 370 MPa,
-    LNO-NCA:LPSCl:CB 11:16:1 cathode at 370 MPa (NCM811 stands in for NCA), 0.5 mm Li foil at 25 MPa,
-    operated at 5 MPa."""
+    LNO-NCA:LPSCl:CB 11:16:1 cathode at 370 MPa (NCM811 stands in for NCA), 0.5 mm Li foil (12.7 mm disc) at
+    25 MPa, operated at 5 MPa."""
     return Design.from_toml("""
 title = "Doux 2020: NCA | Li6PS5Cl | Li, 370/370/25 MPa, 5 MPa stack"
 [die]
@@ -100,6 +100,7 @@ name = "anode"
 role = "anode"
 material = "Li"
 thickness = "500 um"
+diameter = "12.7 mm"
 [[steps]]
 add = ["separator"]
 pressure = "370 MPa"
@@ -120,7 +121,8 @@ temperature = "25 degC"
 
 def minnmann2021() -> Design:
     """Minnmann et al. 2021 (doi:10.1149/1945-7111/abf8d7): 10 mm die, 60 mg Li6PS5Cl at 100 MPa, 12 mg
-    NCM622:Li6PS5Cl composite pressed onto it at 380 MPa for 3 min, In foil, cycled at about 40 MPa."""
+    NCM622:Li6PS5Cl composite pressed onto it at 380 MPa for 3 min, In foil (100 um, 9 mm disc), cycled at about
+    40 MPa (the attachment pressure is not given: 40 MPa assumed)."""
     return Design.from_toml("""
 title = "Minnmann 2021: NCM622 | Li6PS5Cl | In, 100/380 MPa"
 [die]
@@ -140,6 +142,7 @@ name = "anode"
 role = "anode"
 material = "In"
 thickness = "100 um"
+diameter = "9 mm"
 [[steps]]
 add = ["separator"]
 pressure = "100 MPa"

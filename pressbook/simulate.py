@@ -27,7 +27,7 @@ LAYER_KEYS = ("density", "heckel_intercept", "yield_pressure", "creep_coefficien
               "compact_modulus", "particle_size", "crumble_pressure", "crack_pressure", "ionic_conductivity",
               "activation_energy", "percolation_density", "conductivity_exponent", "relative_permittivity",
               "yield_strength", "interface_asr", "interface_capacitance",
-              # issue 12: grain contacts under stack pressure, metal foil contact (optional in materials files)
+              # optional in materials files: grain contacts under stack pressure, contact hardness, metal creep
               "contact_exponent", "contact_saturation", "residual_contact", "contact_hardness", "creep_exponent",
               "creep_activation_energy")
 
@@ -53,6 +53,10 @@ class Plan:
     in_die: tuple        # per step: (lo, hi) range in the die after adding
     top_high: tuple      # per step: True when the punch presses the high-index end
     double: bool
+    # composites (issue 13): SE volume fraction of the solids and size ratio d_CAM / d_SE (nan: no SE network)
+    se_fraction: tuple = ()
+    size_ratio: tuple = ()
+    foil_diameter: tuple = ()  # mm, metal foils cut smaller than the die (nan: fills the die)
 
 
 def make_plan(design: Design, mats: list[Material], library: Library | None = None) -> Plan:
@@ -90,7 +94,11 @@ def make_plan(design: Design, mats: list[Material], library: Library | None = No
         foil=tuple(m.is_foil for m in mats), ionic=tuple(m.is_ionic for m in mats),
         electrode=tuple("interface_asr" in m.params for m in mats),
         cam_fraction=tuple(cam_frac), cam_crack=tuple(cam_crack),
-        added=tuple(added), in_die=tuple(ranges), top_high=tuple(tops), double=design.die.pressing == "double")
+        added=tuple(added), in_die=tuple(ranges), top_high=tuple(tops), double=design.die.pressing == "double",
+        se_fraction=tuple(m.network["se_fraction"] if m.network else math.nan for m in mats),
+        size_ratio=tuple(m.network["size_ratio"] if m.network else math.nan for m in mats),
+        foil_diameter=tuple(l.diameter if l.diameter is not None and m.is_foil else math.nan
+                            for l, m in zip(design.layers, mats)))
 
 
 def make_inputs(design: Design, mats: list[Material]) -> dict:
@@ -118,13 +126,19 @@ def make_inputs(design: Design, mats: list[Material]) -> dict:
         "op_temperature": design.operation.temperature,
         "layers": layers,
         "mu": cp.FRICTION["mu"], "K": cp.FRICTION["K"],
+        "clearance": mech.CLEARANCE_UM if design.die.clearance is None else design.die.clearance,
     }
 
 
 def _hardness(plan, lay, i, T):
     if plan.foil[i]:
         return 3.0 * lay[i]["yield_strength"]
-    return cp.yield_pressure_at(lay[i]["yield_pressure"], lay[i]["softening_temperature"], T)
+    # ---- issue 13: contact hardness is the particle hardness (material parameter contact_hardness, default the
+    # Heckel yield pressure), no longer the bulk Heckel P_y; softened with temperature like P_y.
+    H = lay[i]["contact_hardness"]
+    if np.ndim(H) == 0 and math.isnan(H):  # no particle hardness given: the Heckel yield pressure (as before)
+        H = lay[i]["yield_pressure"]
+    return cp.yield_pressure_at(H, lay[i]["softening_temperature"], T)
 
 
 def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
@@ -153,6 +167,9 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
     bond = [zero - np.inf for _ in range(n_if)]
     bond_dP = [zero - np.inf for _ in range(n_if)]  # MPa, the same as a pressure difference (reported)
     history = []
+    # ---- issue 13: metal foils in the die: confined (filling the die or spread to the wall) and the creep dose
+    confined = [zero == 0 if math.isnan(plan.foil_diameter[i]) else zero != 0 for i in range(n)]
+    ext_dose = [zero for _ in range(n)]
     for k, (lo, hi) in enumerate(plan.in_die):
         P_app, hold, T = x["pressure"][k], x["hold"][k], x["temperature"][k]
         order = list(range(hi, lo - 1, -1)) if plan.top_high[k] else list(range(lo, hi + 1))
@@ -188,8 +205,8 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
                 into[j][1] = np.maximum(into[j][1], itf.intermixing_depth(P_int, Pmax[b], Hb, lay[a]["particle_size"]))
             elif plan.foil[a] != plan.foil[b]:  # a soft metal creeps into the pores of an SE
                 metal, other, side = (a, b, 1) if plan.foil[a] else (b, a, 0)
-                if plan.ionic[other]:
-                    into[j][side] = np.maximum(into[j][side], itf.lithium_creep_depth(
+                if plan.ionic[other]:  # issue 13: saturating with the accessible pore depth
+                    into[j][side] = np.maximum(into[j][side], mech.pore_penetration_depth(
                         P_int, Ha if metal == a else Hb, lay[other]["particle_size"], 1.0 - D_load[other]))
             # --- issue 12: metal foil contact (creep-softened contact hardness) and powder bond drive
             if plan.foil[a] != plan.foil[b]:
@@ -208,6 +225,14 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
                 Pform[i] = np.maximum(Pform[i], tr.forming_equivalent_pressure(P_loc[i], T, lay[i]["softening_temperature"]))
         for i in order:
             y[i], Pmax[i] = y_new[i], Pmax_new[i]
+        # ---- issue 13: a foil smaller than the die spreads to the wall above p_spread, then creeps into the clearance
+        for i in order:
+            if plan.foil[i]:
+                if not math.isnan(plan.foil_diameter[i]):
+                    p_spread = mech.extrusion_flow_pressure(lay[i]["yield_strength"], 0.5 * plan.foil_diameter[i],
+                                                            thick[i])
+                    confined[i] = confined[i] | (P_loc[i] >= p_spread)
+                ext_dose[i] = ext_dose[i] + np.where(confined[i], mech.creep_dose(P_loc[i], hold), 0.0)
         if not record_history:
             continue
         D_rel = [zero + 1.0 if plan.foil[i] else cp.density_at(y[i], Pmax[i], lay[i]["compact_modulus"], 0.0)
@@ -237,15 +262,16 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
         else:
             D_op.append(cp.density_at(y[i], Pmax[i], p["compact_modulus"], Ps))
         t_op.append(cp.thickness_um(p["mass"], p["density"], area, D_op[i]))
-        if plan.ionic[i] and plan.cam_fraction[i] == 0:  # issue 12: SE under the stack pressure (grain contacts)
-            sigma.append(tr.se_conductivity(p["ionic_conductivity"], D_op[i], Ps, Pform[i], p["percolation_density"],
+        if plan.ionic[i]:
+            # an SE, or a composite's SE network (issue 13: percolation of the SE fraction, on the conductivity of
+            # its SE in the composite, plan.se_fraction nan for a pure SE), under the stack pressure (issue 12:
+            # density law times the grain-contact factor of the forming and stack pressures)
+            sigma_ref = p["ionic_conductivity"]
+            if not math.isnan(plan.se_fraction[i]):
+                sigma_ref = tr.composite_conductivity(sigma_ref, plan.se_fraction[i], plan.size_ratio[i])
+            sigma.append(tr.se_conductivity(sigma_ref, D_op[i], Ps, Pform[i], p["percolation_density"],
                                             p["conductivity_exponent"], p["contact_exponent"], p["contact_saturation"],
                                             p["residual_contact"], p["activation_energy"], Top))
-        elif plan.ionic[i]:  # composite: its own law (issue 13) times the SE network's grain-contact factor
-            sigma.append(tr.ionic_conductivity(D_op[i], p["ionic_conductivity"], p["percolation_density"],
-                                               p["conductivity_exponent"], p["activation_energy"], Top)
-                         * tr.grain_contact_factor(Ps, Pform[i], p["contact_exponent"], p["contact_saturation"],
-                                                   p["residual_contact"]))
         else:
             sigma.append(zero + math.nan)
     H_op = [_hardness(plan, lay, i, 25.0) for i in range(n)]
@@ -308,7 +334,7 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
         "sigma": sigma, "Phi": Phi, "contact": f_cell, "asr_interface": asr_if, "interface_kind": kind_if,
         "intermixing": [a + b for a, b in into], "into": into, "formed": formed, "R0": R0, "R_layer": R_layer, "arcs": arcs,
         "blocking_ends": ends_blocking, "R_total": R_total, "ASR_total": R_total * area,
-        "risks": _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond, bond_dP),
+        "risks": _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond, bond_dP, confined, ext_dose),
         "bond_drive": bond, "bond_differential": bond_dP, "forming_equivalent": Pform, "grain_contact": g_c,
     }
 
@@ -333,7 +359,7 @@ def _anode_side(plan, a, b):
     return None
 
 
-def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond=None, bond_dP=None):
+def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond=None, bond_dP=None, confined=None, ext_dose=None):
     """Each risk: (name, subject, score, details dict) with float or array values."""
     out = []
     n = len(plan.names)
@@ -352,9 +378,21 @@ def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond=None, bond_dP=
         if plan.foil[i]:
             neighbours = [j for j in (i - 1, i + 1) if 0 <= j < n and plan.ionic[j]]
             phi = functools.reduce(np.maximum, [1 - D_op[j] for j in neighbours]) if neighbours else mech.LI_REF_POROSITY
-            p_flow = mech.extrusion_flow_pressure(p["yield_strength"], x["diameter"] / 2.0, t_op[i])
-            out.append(("metal extrusion", plan.names[i], mech.extrusion_score(Pmax[i], p_flow),
-                        {"P_max": Pmax[i], "threshold": p_flow}))
+            # issue 13: creep into the punch-die clearance of a confined foil (a smaller foil spreads first)
+            R = x["diameter"] / 2.0
+            h = t_op[i]
+            if not math.isnan(plan.foil_diameter[i]):
+                a_f = np.minimum(0.5 * plan.foil_diameter[i], R)
+                p_spread = mech.extrusion_flow_pressure(p["yield_strength"], a_f, h)
+                h = np.where(confined[i], h * (a_f / R) ** 2, h)
+            else:
+                p_spread = 0.0 * Pmax[i]
+            thin = np.where(confined[i], mech.extrusion_thinning(ext_dose[i], p["yield_strength"], x["clearance"], R, h),
+                            0.0)
+            p_on = np.where(confined[i], np.maximum(mech.extrusion_onset_pressure(Pmax[i], thin), p_spread), p_spread)
+            out.append(("metal extrusion", plan.names[i], mech.extrusion_score(thin),
+                        {"P_max": Pmax[i], "threshold": p_on, "thinning": thin, "clearance": x["clearance"],
+                         "confined": confined[i], "spread": p_spread}))
             if neighbours:
                 score, op, fab = mech.lithium_creep_score(x["stack_pressure"], Pmax[i], phi)
                 lithium_like = p["yield_strength"] < 1.5  # creeps at room temperature
@@ -402,7 +440,8 @@ RISK_SOURCES = {
     "under-pressing": "estimate (DESIGN guide: about 40 MPa)",
     "SE cracking": "estimate (Yan 2026 via secondary summary: fracture at 750 MPa)",
     "cathode particle cracking": "zhang2025 (doi:10.1002/adma.202413499)",
-    "metal extrusion": "friction-hill estimate with the foil's yield strength",
+    "metal extrusion": "power-law creep into the punch-die clearance (Li n = 6.6, Masias 2019 / LePage 2019; "
+                       "darnbrough2024 rate) after friction-hill spreading; score thresholds estimates",
     "lithium creep short": "doux2020 (doi:10.1002/aenm.201903253)",
     "intermixing short": "estimate (intermixed depth relative to separator thickness)",
     "delamination": "estimate (springback mismatch, Miss 2026 compact moduli; onset at the 500 MPa end of the usual bonding range, high near Yan 2026's 625 MPa)",
@@ -425,8 +464,12 @@ def _reason(name, subject, score, d) -> tuple[str, str]:
         return (f"{subject} saw {f(d['P_max']):.0f} MPa; polycrystalline active particles crack from about "
                 f"{f(d['threshold']):.0f} MPa", f"{f(d['threshold']):.0f} MPa")
     if name == "metal extrusion":
-        return (f"{subject} was pressed at {f(d['P_max']):.1f} MPa; a foil this thin and wide flows outwards above about "
-                f"{f(d['threshold']):.1f} MPa (friction hill)", f"{f(d['threshold']):.1f} MPa")
+        if not bool(d["confined"]):
+            return (f"{subject} was pressed at {f(d['P_max']):.1f} MPa, below the {f(d['spread']):.1f} MPa at which a "
+                    f"foil this size spreads to the die wall: no metal reaches the clearance", f"{f(d['threshold']):.1f} MPa")
+        return (f"{subject} was pressed at {f(d['P_max']):.1f} MPa: it creeps into the {f(d['clearance']):.0f} um "
+                f"punch-die clearance and loses {100 * f(d['thinning']):.2f} % of its thickness there (risk from 0.5 %, "
+                f"reached at about {f(d['threshold']):.1f} MPa with these holds)", f"{f(d['threshold']):.1f} MPa")
     if name == "lithium creep short":
         why = "pressing" if f(d["fab"]) >= f(d["op"]) else "stack pressure in use"
         return (f"lithium creeps into the SE pores ({100 * f(d['porosity']):.0f} % porosity): pressed at "

@@ -6,6 +6,7 @@ import pytest
 from pressbook import Design, presets, simulate
 from pressbook.errors import InvalidInputError, MaterialDataError, PressbookError, UnknownMaterialError
 from pressbook.materials import (KINDS, PARAMETERS, REQUIRED, Library, default_library, load_user_materials)
+from pressbook.models import compaction as cp
 from pressbook.units import ureg
 
 REQUIRED_MATERIALS = {
@@ -266,11 +267,24 @@ def test_composite_mixing_rules_by_volume(lib):
     v = {k: x / sum(vol.values()) for k, x in vol.items()}
     mats = {"NCM811": ncm, "Li6PS5Cl": se, "carbon": cb}
     assert sum(c.components.values()) == pytest.approx(1.0)
-    # Heckel intercept: arithmetic; yield pressure: harmonic (1/P_y volume-averaged)
+    # Heckel intercept: arithmetic (the loose binary packing); yield pressure: the effective value of the
+    # hard/soft mixture law (hard: NCM811; soft: SE and carbon, harmonic within the soft phase)
     assert c["heckel_intercept"] == pytest.approx(sum(v[k] * mats[k]["heckel_intercept"] for k in v))
-    assert c["yield_pressure"] == pytest.approx(1 / sum(v[k] / mats[k]["yield_pressure"] for k in v))
-    # ions only through the SE: sigma_SE * v_SE^1.5 (Bruggeman)
-    assert c["ionic_conductivity"] == pytest.approx(se["ionic_conductivity"] * v["Li6PS5Cl"] ** 1.5)
+    soft = ("Li6PS5Cl", "carbon")
+    vs = sum(v[k] for k in soft)
+    A_s = sum(v[k] * mats[k]["heckel_intercept"] for k in soft) / vs
+    Py_s = vs / sum(v[k] / mats[k]["yield_pressure"] for k in soft)
+    c_s = sum(v[k] * mats[k]["creep_coefficient"] for k in soft) / vs
+    A, Py, S = cp.mixture_heckel(v["NCM811"], (A_s, Py_s, c_s), (ncm["heckel_intercept"], ncm["yield_pressure"],
+                                                                  ncm["creep_coefficient"]))
+    assert c["yield_pressure"] == pytest.approx(Py) and c["heckel_intercept"] == pytest.approx(A)
+    # contact hardness: harmonic mean of the components' particle hardness (NCM is the hard side)
+    assert c["contact_hardness"] == pytest.approx(1 / sum(v[k] / mats[k].contact_hardness for k in v))
+    assert ncm.contact_hardness > se.contact_hardness
+    # ions only through the SE: the composite carries its SE's conductivity; the kernel applies the network factor
+    assert c["ionic_conductivity"] == pytest.approx(se["ionic_conductivity"])
+    assert c.network["se_fraction"] == pytest.approx(v["Li6PS5Cl"])
+    assert c.network["size_ratio"] == pytest.approx(ncm["particle_size"] / se["particle_size"])
     # the coarsest particle size; interface ASR of the active material
     assert c["particle_size"] == max(m["particle_size"] for m in mats.values())
     assert c["interface_asr"] == ncm["interface_asr"]

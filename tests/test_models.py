@@ -221,7 +221,7 @@ def test_risk_scores_are_in_0_1_and_monotonic():
     assert np.all(np.diff(se) >= 0) and se[0] == 0 and se[-1] == 1
     assert mech.se_cracking_score(0.8 * 750.0, 750.0) == 0.0
     pf = mech.extrusion_flow_pressure(0.8, 5.0, 50.0)
-    assert pf == pytest.approx(0.8 * (1 + 5000.0 / (3 * np.sqrt(3) * 50.0)))  # friction hill by hand
+    assert pf == pytest.approx(0.8 * (1 + 2 * 5000.0 / (3 * np.sqrt(3) * 50.0)))  # friction hill, two sticking faces
     assert mech.extrusion_flow_pressure(0.8, 5.0, 500.0) < pf  # a thicker foil flows earlier
     score, op, fab = mech.lithium_creep_score(5.0, 10.0, mech.LI_REF_POROSITY)
     assert score == op == fab == 0.0

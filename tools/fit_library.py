@@ -56,6 +56,16 @@ The fits, in the order they depend on each other (every choice written out):
    NCM811 interface_capacitance: C_SE/cathode ~1.8 uF of the same cell = C_areal x area x (loading / 10.7) x
    f_internal (C_dl on the real contact area, issue 12).
 
+10. Composite percolation exponent T_PERC (models.transport.T_PERC): Asano 2017 NMC111 / Li3PS4-glass
+   composites (48/55/62 vol% NMC, numbers as stated in the issue-13 brief) as sigma_eff / sigma_SE with
+   sigma_SE = 0.375 mS/cm (mid of 0.35-0.40), against ((v_SE - v_c)/(1 - v_c))^t with v_c at an assumed size
+   ratio d_NMC/d_SE = 3 (ASANO_SIZE_RATIO, estimate: ~10 um NMC, milled glass of a few um); least squares in
+   ln: t = sum(ln r ln x) / sum(ln x ^2). The composite and pure-SE pellets are taken at the same SE-network
+   density (the ratio cancels the density law).
+11. Size-ratio coefficient K_LAMBDA of the SE percolation threshold v_c = V_C1 / (1 + K (lambda - 1)): solved
+   so that v_c = 1 - 0.79 (Bielefeld 2019: SE cluster breaks down above ~79 vol% active material) at an assumed
+   size ratio of 3 (BIELEFELD_SIZE_RATIO), with V_C1 = 0.29 (estimate).
+
 Copies (a parameter set equal to a fit of another material, e.g. the argyrodite-family A of Li6PS5Cl,
 or the NMC622 Heckel values used for NCM811) are listed as "copy of" rows and checked the same way.
 """
@@ -80,10 +90,13 @@ import literature as L  # noqa: E402
 from pressbook.design import Design  # noqa: E402
 from pressbook.materials import Parameter, default_library  # noqa: E402
 from pressbook.models import compaction as cp  # noqa: E402
+from pressbook.models import transport as tr  # noqa: E402
 from pressbook.models import interfaces as itf  # noqa: E402
 from pressbook.simulate import simulate  # noqa: E402
 
 TOLERANCE = 0.02  # relative mismatch that flags a library value
+ASANO_SIZE_RATIO = 3.0  # assumed d_NMC / d_SE of Asano 2017 (estimate, not read from the paper)
+BIELEFELD_SIZE_RATIO = 3.0  # assumed d_CAM / d_SE of Bielefeld 2019 (estimate, not verified)
 
 
 @dataclass
@@ -98,8 +111,8 @@ class Fit:
     def library_value(self, lib=None):
         if not self.library:
             return math.nan
-        if self.material == "model":  # a constant of pressbook.models.compaction
-            return getattr(cp, self.parameter)
+        if self.material == "model":  # a constant of pressbook.models.compaction or .transport
+            return getattr(cp, self.parameter) if hasattr(cp, self.parameter) else getattr(tr, self.parameter)
         lib = lib or default_library()
         return lib.get(self.material)[self.parameter]
 
@@ -210,6 +223,16 @@ def with_values(lib, values: dict):
         m.params[key] = Parameter(value=float(v), unit=old.unit, source=old.source, estimate=old.estimate,
                                   note=old.note)
     return out
+
+
+def percolation_exponent_fit(data_dir=None) -> float:
+    """T_PERC from Asano 2017 (see the module docstring, fit 11)."""
+    a = L.asano_composite_conductivity(data_dir)
+    v_se = 1.0 - a.x / 100.0
+    v_c = float(tr.percolation_threshold(ASANO_SIZE_RATIO))
+    lx = np.log((v_se - v_c) / (1.0 - v_c))
+    lr = np.log(a.y / a.extra["sigma_se"])
+    return float(np.sum(lr * lx) / np.sum(lx * lx))
 
 
 def fits(data_dir=None) -> list[Fit]:
@@ -325,6 +348,13 @@ def fits(data_dir=None) -> list[Fit]:
                 Fit(mid, "compact_modulus", M_n, None, "copy of the NMC622 value (layered oxide)")]
     for mid in ("Li10GeP2S12", "Li3InCl6"):
         out.append(Fit(mid, "conductivity_exponent", t, None, "copy of the argyrodite t (estimate)"))
+    # 10. composite percolation exponent (Asano 2017) and 11. its threshold's size-ratio coefficient (Bielefeld 2019)
+    out.append(Fit("model", "T_PERC", percolation_exponent_fit(data_dir), None,
+                   f"Asano 2017 sigma_eff / sigma_SE, size ratio {ASANO_SIZE_RATIO:g} assumed"))
+    v_c = 1.0 - L.bielefeld_breakdown(data_dir)
+    out.append(Fit("model", "K_LAMBDA", (tr.V_C1 / v_c - 1.0) / (BIELEFELD_SIZE_RATIO - 1.0), None,
+                   f"Bielefeld 2019 SE cluster breaks down above 79 vol% active, size ratio {BIELEFELD_SIZE_RATIO:g} "
+                   f"assumed, V_C1 = {tr.V_C1:g} (estimate)"))
     # 9. NCM811 intrinsic interface ASR from the Koerver cell, simulated with the fitted values
     fitted = {(f.material, f.parameter): f.value for f in out if f.library and f.material != "model"}
     flib = with_values(lib, fitted)

@@ -153,15 +153,13 @@ def minnmann_composite_porosity():
         return pellet(composition={"NCM622": w, "Li6PS5Cl": 1 - w}, mass=100.0, die=10,
                       pressure=d.extra["pressure"], hold=d.extra["hold"]).porosity
     m = _vec(porosity, d.x)
+    pure = pellet("Li6PS5Cl", mass=100.0, die=10, pressure=d.extra["pressure"], hold=d.extra["hold"]).porosity
     return Comparison(d.name, "validation", "composite porosity at 380 MPa, 3 min", d.x, d.x_label, d.y, m, "abs", 0.05,
                       "porosity from thickness; the author warns of up to 10 % error and assumes 14 % on average "
-                      "(range 7.6-17 %): 0.05 in porosity is the digitized-trend tolerance",
-                      expected_failure=("the model gives 16-19 % porosity, rising with the active fraction; the "
-                                        "leanest composite (25 vol% NCM622) was measured at 7.6 %, denser than Doux's "
-                                        "pure Li6PS5Cl pellets (18 % porous at 370 MPa) that set the SE yield pressure: "
-                                        "the two studies' powders or porosity measurements differ, and the volume mixing "
-                                        "rule cannot make a composite denser than its softer component"),
-                      extra={"average": d.extra["average"]})
+                      "(range 7.6-17 %): 0.05 in porosity is the digitized-trend tolerance. Until issue 13 this was a "
+                      "known failure (volume-mixed yield pressure: 16-19 %, never denser than the SE); the hard/soft "
+                      "mixture law (no constant fitted to composites) passes it out of sample",
+                      extra={"average": d.extra["average"], "pure_se_porosity": pure})
 
 
 def llzo_cold_pressing():
@@ -374,11 +372,82 @@ def doux_short_circuit():
                       extra={"censored": d.extra["censored"]})
 
 
+# ---------------------------------------------------------------- issue 13: composite conduction, foils in a die
+def asano_composite_conductivity():
+    """The SE-network factor against Asano 2017 (the data T_PERC was fitted to, at an assumed size ratio of 3)."""
+    import pressbook.models.transport as tr
+    d = L.asano_composite_conductivity()
+    ratio = fit_library().ASANO_SIZE_RATIO
+    m = tr.composite_conductivity(d.extra["sigma_se"], 1.0 - d.x / 100.0, ratio)
+    bruggeman = d.extra["sigma_se"] * (1.0 - d.x / 100.0) ** 1.5
+    return Comparison(d.name, "calibration", "composite / SE conductivity at equal SE-network density (mS/cm)", d.x,
+                      d.x_label, d.y, m, "rel", 0.30,
+                      "numbers as stated in the issue (not read from the paper); +/-30 % as for every conductivity",
+                      fitted="models.transport.T_PERC (size ratio 3 assumed)", extra={"bruggeman": bruggeman})
+
+
+def froboese_exponent():
+    """Out of sample: Froboese 2019's inert-filler exponent (~2.9) for v_SE >= 0.6 (below 40 vol% filler, where
+    particle size does not matter), for size ratios 1 and 3."""
+    import pressbook.models.transport as tr
+    n = L.froboese_exponent()
+    v = np.array([0.6, 0.7, 0.8, 0.9, 0.6, 0.7, 0.8, 0.9])
+    lam = np.array([1.0] * 4 + [3.0] * 4)
+    return Comparison("Froboese 2019 inert-filler exponent (v_SE 0.6-0.9)", "validation",
+                      "sigma_eff / sigma_SE vs v_SE^2.9 (size ratio 1, then 3)", v, "SE volume fraction", v ** n,
+                      np.asarray(tr.network_factor(v, tr.percolation_threshold(lam))), "rel", 0.30,
+                      "the exponent is stated (about 2.9), not a table: +/-30 % as for every conductivity")
+
+
+def bielefeld_threshold():
+    """The SE cluster breaks down above ~79 vol% active material (Bielefeld 2019): the model's threshold at the
+    size ratio assumed for that study (3) was set from this number (K_LAMBDA)."""
+    import pressbook.models.transport as tr
+    brk = L.bielefeld_breakdown()
+    return Comparison("Bielefeld 2019 SE-cluster breakdown", "calibration", "SE percolation threshold (vol fraction)",
+                      np.array([3.0]), "size ratio d_CAM/d_SE (assumed)", np.array([1.0 - brk]),
+                      np.array([float(tr.percolation_threshold(3.0))]), "abs", 0.02,
+                      "the threshold is read as 'about 79 vol%': +/-2 vol%", fitted="models.transport.K_LAMBDA")
+
+
+def foil_design(material, thickness_um, foil_mm, die_mm, pressure, clearance=None, hold=60.0):
+    """A foil pressed onto a pre-compacted Li6PS5Cl separator (200 mg at 370 MPa) in a die, as an anode step."""
+    die = {"diameter": f"{die_mm} mm"}
+    if clearance is not None:
+        die["clearance"] = f"{clearance} um"
+    layer = {"name": "foil", "role": "anode", "material": material, "thickness": f"{thickness_um} um"}
+    if foil_mm is not None:
+        layer["diameter"] = f"{foil_mm} mm"
+    return Design.from_dict({
+        "title": f"{material} foil at {pressure} MPa", "die": die,
+        "layers": [{"name": "separator", "role": "separator", "material": "Li6PS5Cl", "mass": "200 mg"}, layer],
+        "steps": [{"add": ["separator"], "pressure": "370 MPa", "hold": "1 min"},
+                  {"add": ["foil"], "pressure": f"{pressure} MPa", "hold": f"{hold} s"}],
+        "operation": {"stack_pressure": "5 MPa"}})
+
+
+def working_foil_protocols():
+    """Published anode steps that worked must not score a high (or medium) extrusion risk."""
+    rows = L.working_foil_protocols()
+    x, m = [], []
+    for r in rows:
+        o = simulate(foil_design(r["material"], r["thickness_um"], r["foil_mm"], r["die_mm"], r["pressure"]))
+        x.append(r["pressure"])
+        m.append(o.risk("metal extrusion", "foil").score)
+    return Comparison("Published foil steps (Doux 2020 Li, Minnmann 2021 In)", "validation",
+                      "metal extrusion score (must stay low, < 0.33)", np.array(x), "pressure (MPa)",
+                      np.full(len(x), 0.33), np.array(m), "below", 0.0,
+                      "working published protocols (pressure, foil size, die from protocols.csv; 1 min hold and the "
+                      "default 15 um clearance assumed): the cells were built and cycled, so the foil did not extrude "
+                      "badly. The old free-disc friction hill scored both 1.0", extra={"names": [r["name"] for r in rows]})
+
+
 ALL = (miss_li55_under_load, miss_li55_released, miss_nmc622_under_load, miss_nmc622_released, sakuda_glass_density,
        doux_li6ps5cl_density, minnmann_composite_porosity, llzo_cold_pressing, miss_li55_conductivity,
        cronau_li55_conductivity, doux_li6ps5cl_conductivity, sakuda_glass_conductivity, koerver_cathode_arc,
        koerver_separator_resistance,
-       doux_short_circuit, miss_contact_ratio, cronau_stack_ratio, contact_pressure_exponent, cronau_li6ps5cl_stack)
+       doux_short_circuit, miss_contact_ratio, cronau_stack_ratio, contact_pressure_exponent, cronau_li6ps5cl_stack,
+       asano_composite_conductivity, froboese_exponent, bielefeld_threshold, working_foil_protocols)
 
 
 def order_ok(c: Comparison) -> bool:
@@ -401,6 +470,8 @@ def verdict(c: Comparison) -> bool:
         return bool(np.all((c.model >= c.extra["lo"] - c.tolerance) & (c.model <= c.extra["hi"] + c.tolerance)))
     if c.name.startswith("LLZO"):
         return bool(np.all(c.model < c.extra["bound"]))
+    if c.error == "below":
+        return bool(np.all(c.model < c.data))
     return c.passed
 
 
@@ -417,6 +488,8 @@ def error_table(comparisons) -> str:
             mx = f"{float(np.max(np.maximum(c.extra['lo'] - c.model, c.model - c.extra['hi']).clip(0))):.3f}"
         elif c.name.startswith("LLZO"):
             err, tol, mx = "bound", "<0.70", f"{c.model.max():.3f}"
+        elif c.error == "below":
+            err, tol, mx = "bound", f"<{c.data.max():.2f}", f"{c.model.max():.3f}"
         else:
             err = c.error
             mx = f"{100 * c.max_error:.1f} %" if c.error == "rel" else f"{c.max_error:.3f}"

@@ -251,3 +251,52 @@ def cronau_li6ps5cl_stack_ratio(cls: str = "uC", data_dir=None) -> dict:
         hi.append(float(b))
     return {"stack": np.array([number(r["pressure_MPa"]) for r in sel]), "lo": np.array(lo), "hi": np.array(hi),
             "fabrication": np.array([194.69, 292.03, 389.30, 486.73])}
+# ---------------------------------------------------------------- issue 13: composites and foils in a die
+def asano_composite_conductivity(data_dir=None) -> Dataset:
+    """Asano 2017 NMC111 / Li3PS4-glass composites: effective conductivity (mS/cm) vs vol% NMC, and the pure
+    glass (extra['sigma_se'], midpoint of '0.35-0.40' mS/cm). Numbers stated in the issue-13 brief."""
+    sel = [r for r in rows("composite_conductivity", data_dir) if r["source"].startswith("Asano")]
+    comp = [r for r in sel if r["quantity"] == "effective ionic conductivity"]
+    pure = [r for r in sel if r["quantity"] == "ionic conductivity of the pure SE"][0]
+    x = np.array([number(r["x"]) for r in comp])
+    y = np.array([float(r["value"]) * 1e3 for r in comp])
+    lo, hi = (float(v) for v in pure["value"].replace("e-3", "").split("-"))
+    return Dataset("Asano 2017 NMC111/Li3PS4 composite conductivity", x, y, "NMC (vol% of solids)",
+                   "conductivity (mS/cm)", "Asano 2017 doi:10.1149/2.1501714jes (as stated in the issue)",
+                   extra={"sigma_se": 0.5 * (lo + hi)})
+
+
+def froboese_exponent(data_dir=None) -> float:
+    """Froboese 2019: Bruggeman exponent n of sigma_eff/sigma_SE = v_SE^n with inert filler (about 2.9)."""
+    for r in rows("composite_conductivity", data_dir):
+        if r["source"].startswith("Froboese"):
+            return number(r["value"])
+    raise LookupError("Froboese exponent")
+
+
+def bielefeld_breakdown(data_dir=None) -> float:
+    """Bielefeld 2019: active-material volume fraction above which the SE cluster breaks down (0.79)."""
+    for r in rows("composite_conductivity", data_dir):
+        if r["source"].startswith("Bielefeld"):
+            return number(r["x"]) / 100.0
+    raise LookupError("Bielefeld breakdown")
+
+
+def working_foil_protocols(data_dir=None) -> list[dict]:
+    """Published anode steps that worked (protocols.csv): the Doux 2020 Li foil (0.5 mm, 12.7 mm disc, 25 MPa in a
+    13 mm die) and the Minnmann 2021 In foil (100 um, 9 mm, in a 10 mm die, cycled at ~40 MPa)."""
+    out = []
+    for r in rows("protocols", data_dir):
+        layer = r["layer"]
+        if r["source"].startswith("Doux") and layer.startswith("Li foil disc"):
+            m = re.search(r"([\d.]+) mm \(([\d.]+) mm\)", layer)
+            out.append({"name": "Doux 2020 Li foil", "material": "Li", "foil_mm": float(m.group(1)),
+                        "thickness_um": 1e3 * float(m.group(2)), "die_mm": number(r["die_diameter_mm"]),
+                        "pressure": number(r["pressure_MPa"])})
+        if r["source"].startswith("Minnmann") and layer.startswith("In foil"):
+            m = re.search(r"In foil ([\d.]+) um \(([\d.]+) mm\)", layer)
+            p = re.search(r"~(\d+) MPa", r["note"])
+            out.append({"name": "Minnmann 2021 In foil", "material": "In", "foil_mm": float(m.group(2)),
+                        "thickness_um": float(m.group(1)), "die_mm": number(r["die_diameter_mm"]),
+                        "pressure": float(p.group(1))})
+    return out

@@ -23,7 +23,8 @@ Miss 2026 NMC622 density after release                 validation    +/-0.04 D  
 Sakuda 2013 Li3PS4 glass density (Fig. 2a)             calibration   +/-0.05 D  third-party eye-read figure (digitized trend)
 Doux 2020 Li6PS5Cl density (4-pellet mean)             calibration   +/-0.03 D  the pellets span 0.803-0.849
 Minnmann 2021 composite porosity at 380 MPa            validation    +/-0.05    porosity from thickness, author warns of up to
-                                                                                10 % error; digitized-trend tolerance
+                                                                                10 % error; digitized-trend tolerance (a known
+                                                                                failure until the issue-13 mixture law)
 LLZO cold pressing                                     validation    D < 0.70   the oxide does not densify without sintering
 Miss 2026 Li5.5PS4.5Cl1.5 conductivity under load      calibration   +/-30 %    digitized; inside the +/-50 % inter-laboratory
                                                                                 spread of argyrodites (Ohno 2020)
@@ -42,14 +43,19 @@ arXiv:2501.00600 R vs P exponent (issue 12)            validation    +/-0.15    
                                                                                 SE family
 Cronau 2021 SI Li6PS5Cl sigma(49, 68 MPa)/plateau      validation    range+0.05 digitized ranges over 4 fabrication pressures
   (issue 12)                                                                    (microcrystalline); the GC powder is shown only
+Asano 2017 NMC111/Li3PS4 composite conductivity        calibration   +/-30 %    stated in the issue, not read from the paper;
+                                                                                fixes the percolation exponent T_PERC
+Bielefeld 2019 SE-cluster breakdown (~79 vol%)         calibration   +/-0.02    sets the size-ratio coefficient K_LAMBDA
+Froboese 2019 inert-filler exponent (~2.9)             validation    +/-30 %    stated exponent, v_SE >= 0.6, size ratio 1 and 3
+Published foil steps (Doux 2020 Li, Minnmann 2021 In)  validation    score<0.33 working protocols must not be flagged
 =====================================================  ============  =========  ==============================================
 
-Two comparisons are known to fail and are marked ``xfail(strict=True)`` with the reason (so they turn
-into errors the day the model gets them right and the mark must go): the Minnmann composite porosity
-(model 19-21 % vs 7.6-17 %: the Li6PS5Cl yield pressure comes from Doux's hard NEI powder, and the
-composite springback uses the compliant Reuss bound) and the Koerver separator (beta-Li3PS4 is aliased
-to the glass's parameters; the crystalline phase conducts about 3x less). No tolerance was changed to
-make a comparison pass.
+One comparison is known to fail and is marked ``xfail(strict=True)`` with the reason (so it turns into an
+error the day the model gets it right and the mark must go): the Koerver separator (beta-Li3PS4 is aliased
+to the glass's parameters; the crystalline phase conducts about 3x less). The Minnmann composite porosity
+was the second one until issue 13: the hard/soft mixture law (nothing fitted to composite data) now
+reproduces it out of sample, so it moved to the validations. No tolerance was changed to make a
+comparison pass.
 
 Running with ``pytest -s`` prints the error table; it is also written to test-artifacts/validation_table.txt.
 """
@@ -66,11 +72,14 @@ CALIBRATION = ["Miss 2026 Li5.5PS4.5Cl1.5 density under load", "Miss 2026 NMC622
                "Sakuda 2013 Li3PS4 glass density", "Doux 2020 Li6PS5Cl density",
                "Miss 2026 Li5.5PS4.5Cl1.5 conductivity under load", "Doux 2020 Li6PS5Cl conductivity",
                "Sakuda 2013 Li3PS4 glass conductivity", "Koerver 2017 cathode|SE charge-transfer arc",
-               "Miss 2026 grain-contact ratio under load", "Cronau 2021 Li6PS5Br low- vs high-stack conductivity"]
+               "Miss 2026 grain-contact ratio under load", "Cronau 2021 Li6PS5Br low- vs high-stack conductivity",
+               "Asano 2017 NMC111/Li3PS4 composite conductivity", "Bielefeld 2019 SE-cluster breakdown"]
 VALIDATION = ["Miss 2026 Li5.5PS4.5Cl1.5 density after release", "Miss 2026 NMC622 density after release",
-              "Cronau 2021 Li5.5PS4.5Cl1.5 conductivity", "arXiv:2501.00600 contact resistance pressure exponent"]
+              "Cronau 2021 Li5.5PS4.5Cl1.5 conductivity", "arXiv:2501.00600 contact resistance pressure exponent",
+              "Froboese 2019 inert-filler exponent (v_SE 0.6-0.9)", "Minnmann 2021 NCM622:Li6PS5Cl composite porosity"]
 RANGE_VALIDATION = ["Cronau 2021 SI Li6PS5Cl stack-pressure ratio"]
-KNOWN_FAILURES = ["Minnmann 2021 NCM622:Li6PS5Cl composite porosity", "Koerver 2017 NCM811 | beta-Li3PS4 | In cell"]
+KNOWN_FAILURES = ["Koerver 2017 NCM811 | beta-Li3PS4 | In cell"]
+FOILS = "Published foil steps (Doux 2020 Li, Minnmann 2021 In)"
 
 
 def _explain(c: cases.Comparison) -> str:
@@ -84,7 +93,7 @@ def test_error_table(comparisons):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "validation_table.txt").write_text(text + "\n", encoding="utf-8")
     print("\n" + text)
-    assert set(CALIBRATION + VALIDATION + KNOWN_FAILURES) <= set(comparisons)
+    assert set(CALIBRATION + VALIDATION + KNOWN_FAILURES + [FOILS]) <= set(comparisons)
 
 
 @pytest.mark.parametrize("name", CALIBRATION)
@@ -122,6 +131,29 @@ def test_minnmann_composites_trend_and_average(comparisons):
     assert c.model[-1] > c.model[0] and c.data[-1] > c.data[0]
     assert np.all(c.model > 0.05)
     assert abs(float(np.mean(c.model)) - c.extra["average"]) < 0.05, (np.mean(c.model), c.extra["average"])
+
+
+def test_lean_composite_denser_than_its_se(comparisons):
+    """Minnmann 2021 measured the leanest composite (25 vol% NCM622) at 7.6 % porosity after 380 MPa, denser than
+    pure Li6PS5Cl pellets; the model's lean composite is less porous than its SE pressed alone the same way,
+    and the richest ones are more porous (the hard skeleton)."""
+    c = comparisons["Minnmann 2021 NCM622:Li6PS5Cl composite porosity"]
+    assert c.model[0] < c.extra["pure_se_porosity"] < c.model[-1], (c.model, c.extra["pure_se_porosity"])
+
+
+def test_published_foil_steps_not_flagged(comparisons):
+    """Doux 2020 (500 um Li, 12.7 mm disc, 25 MPa, 13 mm die) and Minnmann 2021 (100 um In, 9 mm, ~40 MPa,
+    10 mm die) built working cells: their metal-extrusion score stays low."""
+    c = comparisons[FOILS]
+    assert cases.verdict(c), dict(zip(c.extra["names"], c.model.round(3).tolist()))
+
+
+def test_asano_well_below_bruggeman(comparisons):
+    """The measured composites conduct several times less than Bruggeman (v_SE^1.5) predicts (2.8-4x), and so does
+    the model (at least 2x at every point, more at higher active fractions)."""
+    c = comparisons["Asano 2017 NMC111/Li3PS4 composite conductivity"]
+    assert np.all(c.extra["bruggeman"] / c.data > 2.0) and np.all(c.extra["bruggeman"] / c.model > 2.0)
+    assert np.all(np.diff(c.extra["bruggeman"] / c.model) > 0)
 
 
 def test_llzo_does_not_densify_by_cold_pressing(comparisons):
