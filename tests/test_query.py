@@ -152,3 +152,11 @@ def test_material_text():
         parse_material_text("NCM811 0.7, Li6PS5Cl")
     with pytest.raises(InvalidInputError):
         parse_material_text("  ")
+
+
+def test_a_unit_with_a_huge_power_is_refused_at_once():
+    """pint evaluates numbers in unit text: '9**9**9' in a link's pressure must not make it compute the power
+    (found by the fuzz test: the page's kernel hung in pint's _power)."""
+    design, notes = design_from_query("preset=three-step&steps.1.pressure=1 m**9**9**9")
+    assert design.steps[0].pressure == presets.three_step().steps[0].pressure
+    assert any("steps.1.pressure" in n for n in notes)

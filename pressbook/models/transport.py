@@ -34,7 +34,8 @@ Composite cathode (percolation of the SE network among the active particles)::
 
 v_SE is the SE volume fraction of the composite's solids, sigma_SE,in-composite the conductivity of the SE
 grade as it is in the composite (a milled, finer SE conducts less: name that grade in the composition),
-and the same density law sigma(D) as above then applies to the composite's own relative density D, so
+and the SE's own law (``se_conductivity``: density law and grain contacts under the stack pressure) then
+applies to the composite's own relative density D, so
 the composite's porosity lowers its conductivity on top of the active-material fraction (g(D)).
 The threshold falls as the active particles get coarser than the SE particles (small particles percolate
 through the interstices of large ones; Froboese 2019 doi:10.1149/2.0601902jes: particle size matters
@@ -79,9 +80,10 @@ def network_factor(v_se, v_c, t=T_PERC):
 def composite_conductivity(sigma_SE_in_composite, v_se, size_ratio, t=T_PERC):
     """Bulk ionic conductivity (mS/cm) of a dense composite from its SE's conductivity in the composite.
 
-    sigma_SE_in_composite: the SE grade's conductivity (mS/cm; today the library value of the SE named in the
-    composition; the stack-pressure-dependent SE conductivity can be passed here). v_se: SE volume fraction of
-    the solids; size_ratio: d_CAM / d_SE. The composite's density law is applied on top (ionic_conductivity).
+    sigma_SE_in_composite: the bulk conductivity of the SE grade named in the composition (mS/cm; a milled grade
+    brings its own). v_se: SE volume fraction of the solids; size_ratio: d_CAM / d_SE. The kernel then applies
+    the SE's own law on top, ``se_conductivity`` (the density law on the composite's D and the grain-contact
+    factor of the forming and stack pressures), so the composite follows the stack pressure like its SE.
     """
     return np.asarray(sigma_SE_in_composite) * network_factor(v_se, percolation_threshold(size_ratio), t)
 

@@ -229,10 +229,10 @@ def quantity_from_text(text, unit: str, field: str, diameter: float | None = Non
         return float(number)
     if unit == "MPa" and diameter is not None:
         from ...lab.press import load_to_pressure
-        from ...units import Q_
+        from ...units import Q_, safe_unit
 
-        try:
-            load = Q_(float(number), unit_text)
+        try:  # safe_unit: no number evaluation in unit text ("1 m**9**9**9" would hang pint)
+            load = Q_(float(number), safe_unit(unit_text))
             if load.check("[force]"):
                 return load_to_pressure(load, diameter)
         except PressbookError:
