@@ -22,6 +22,7 @@ import numpy as np
 from .. import presets
 from ..errors import PressbookError
 from ..views.palette import OKABE_ITO
+from ..views.words import plain_message
 from . import common
 from .common import bokeh as _bokeh
 
@@ -53,7 +54,7 @@ class _Message(common.Message):
 
 def _friendly(exc: BaseException) -> str:
     if isinstance(exc, PressbookError):
-        return f"That input cannot be used: {exc}. The view was not changed."
+        return f"That input cannot be used: {plain_message(exc)}. The view was not changed."
     return "Something went wrong while computing this view, so it was not updated. Try another value."
 
 

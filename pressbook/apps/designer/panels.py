@@ -15,6 +15,7 @@ from ...design import Design
 from ...errors import MaterialDataError, PressbookError
 from ...presets import PRESETS, preset
 from ...views.tables import diff_html, risks_html, summary_html
+from ...views.words import plain_message
 from ..common import ErrorMessage, guarded
 from .query import design_to_query
 from .state import DesignerState
@@ -184,7 +185,7 @@ class SharePanel(w.VBox):
                 raise MaterialDataError(f"{f.get('name', 'file')}: not UTF-8 text; allowed: a materials TOML file") from None
             added = self.on_library(text, str(f.get("name", "materials file")))
         except PressbookError as exc:
-            self.state.errors = {"file": str(exc)}
+            self.state.errors = {"file": plain_message(exc)}
         else:
             self.state.notice = "materials added: " + ", ".join(added) + " (use them by name in a layer)"
         finally:
@@ -202,7 +203,7 @@ class SharePanel(w.VBox):
             else:
                 design = Design.from_toml(raw)
         except PressbookError as exc:
-            self.state.errors = {"file": f"{f.get('name', 'file')}: {exc}"}
+            self.state.errors = {"file": f"{f.get('name', 'file')}: {plain_message(exc)}"}
         else:
             self.state.notice = ""
             self.state.set_design(design)
