@@ -74,6 +74,23 @@ def plain_text(text: str) -> str:
     return plain_units(text)
 
 
+def output_label(name: str) -> tuple[str, str]:
+    """(words, unit) of a model output as the design-space tools name it: 'total_asr' -> ('total ASR', 'Ω·cm²'),
+    'risk: SE cracking' -> ('SE cracking risk score', '0-1'), 'porosity: separator' -> ('porosity of separator', 'fraction 0-1')."""
+    kind, _, what = str(name).partition(": ")
+    if kind == "risk" and what:
+        return f"{what} risk score", "0-1"
+    if kind == "porosity" and what:
+        return f"porosity of {what}", "fraction 0-1"
+    return {"total_asr": ("total ASR", "Ω·cm²"), "worst_risk": ("worst risk score", "0-1")}.get(name, (_word(name), ""))
+
+
+def output_title(name: str) -> str:
+    """'total_asr' -> 'total ASR (Ω·cm²)': an output's words with its unit, for menus and axes."""
+    words, unit = output_label(name)
+    return f"{words} ({unit})" if unit else words
+
+
 def plain_message(exc: BaseException) -> str:
     """An error as a sentence for the page: '<field in words>: <value> is not allowed; use <allowed>'."""
     if isinstance(exc, InvalidInputError) and isinstance(exc.field, str):
