@@ -422,7 +422,14 @@ class CalibrateApp:
         self._take(_take_sample(self.sample.value, self.samples, self._fail))
 
     def _take(self, got) -> None:
+        """Use a file: the material it names in its comments becomes the one compared with and calibrated."""
+        from ..lab.measurements import named_material
+
         if got is not None:
+            self._data = None  # no fit with the old file while the material changes
+            named = named_material(got[1], self.material.options)
+            if named is not None:
+                self.material.value = named
             self._data = got
             self.update()
 
