@@ -201,6 +201,19 @@ def designer_link(design, text: str = "Open this design in the designer") -> str
     return app_link("designer", design, text)
 
 
+def markdown_page(path):
+    """A Markdown document of the repository (the teacher guide, the worksheet) as the page's output;
+    a short message instead when the file is not there (a package installed without the repository)."""
+    from pathlib import Path
+
+    from IPython.display import Markdown
+
+    try:
+        return Markdown(Path(path).read_text(encoding="utf-8"))
+    except OSError:
+        return Markdown("This document is not available here: it is in the pressbook repository, folder `docs`.")
+
+
 def find_widgets(root, css: str) -> list:
     """The widgets in ``root``'s tree (``root`` included) that carry the CSS class ``css`` (the ``pb-...``
     classes the page and the browser tests select on)."""

@@ -138,7 +138,8 @@ class ProtocolCardApp:
         self._quiet = False
         self.source = w.Dropdown(options=[(f"preset: {k}", k) for k in PRESETS], value="three-step",
                                  description="Design", style=style, layout=w.Layout(width="560px"))
-        self.upload = w.FileUpload(accept=".toml,.json", multiple=False, description="Upload design")
+        self.upload = w.FileUpload(accept=".toml,.json", multiple=False, description="Upload design",
+                                   layout=w.Layout(width="auto"))
         self.die_diameter = w.BoundedFloatText(value=10.0, min=1.0, max=100.0, step=0.5, description="Die diameter (mm)",
                                                style=style, layout=_lay())
         self.die_rating = w.BoundedFloatText(value=500.0, min=0.0, max=5000.0, step=10.0,
@@ -328,7 +329,8 @@ class CalibrateApp:
         self.eis_samples = _samples(samples_dir, "eis*.csv")
         self.sample = w.Dropdown(options=[("(choose a sample file)", "")] + [(k, k) for k in self.samples],
                                  value="", description="or try a sample", style=style, layout=w.Layout(width="480px"))
-        self.upload = w.FileUpload(accept=".csv,.txt", multiple=False, description="Upload CSV")
+        self.upload = w.FileUpload(accept=".csv,.txt", multiple=False, description="Upload CSV",
+                                   layout=w.Layout(width="auto"))
         self.material = w.Dropdown(options=powders, value="Li6PS5Cl" if "Li6PS5Cl" in powders else powders[0],
                                    description="Compare with material", style=style, layout=_lay())
         self.measured = w.ToggleButtons(options=[("after release", "released"), ("under load", "under_load")],
@@ -360,7 +362,8 @@ class CalibrateApp:
         self.fig_sigma = _bokeh(f2)
 
         # impedance
-        self.eis_upload = w.FileUpload(accept=".csv,.txt", multiple=False, description="Upload spectrum")
+        self.eis_upload = w.FileUpload(accept=".csv,.txt", multiple=False, description="Upload spectrum",
+                                       layout=w.Layout(width="auto"))  # the whole label, never "Upload spectru..."
         self.eis_sample = w.Dropdown(options=[("(choose a sample spectrum)", "")] + [(k, k) for k in self.eis_samples],
                                      value="", description="or try a sample", style=style, layout=w.Layout(width="480px"))
         self.eis_design = w.Dropdown(options=list(PRESETS), value="three-step", description="Predicted circuit of",

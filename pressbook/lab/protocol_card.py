@@ -267,7 +267,8 @@ class ProtocolCard:
             if s.settable:
                 target = (f"<b class='pbc-target'>{s.gauge_setting:g} {e(s.gauge_unit)}</b> on the gauge "
                           f"(&plusmn;{_g(s.gauge_uncertainty)} {e(s.gauge_unit)}) = {s.load_kN:.2f} kN = {s.load_tf:.2f} tf "
-                          f"&rarr; {s.pressure_set_MPa:.3g} MPa (&plusmn;{s.pressure_uncertainty_MPa:.2g} MPa) on the die")
+                          f"&rarr; {s.pressure_set_MPa:.3g} MPa (&plusmn;{s.pressure_uncertainty_MPa:.2g} MPa) on the die "
+                          f"(design: {s.pressure_MPa:g} MPa)")
             else:
                 target = (f"<b class='pbc-target pbc-refused'>cannot set on this gauge</b>: {s.load_kN:.3g} kN "
                           f"({s.pressure_MPa:g} MPa on the die) is within the gauge's &plusmn;{_g(s.gauge_uncertainty)} "
@@ -403,7 +404,7 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
         checks.append(Check(
             "gauge resolution", "ok" if settable else "refused",
             f"{_g(reading)} {press.gauge_unit} is {100 * reading / fs:.1f} % of the {_g(fs)} {press.gauge_unit} full scale; "
-            f"a gauge accurate to {100 * press.gauge_accuracy:g} % of full scale sets it to +-{unc_MPa:.2g} MPa"
+            f"a gauge accurate to {100 * press.gauge_accuracy:g} % of full scale sets it to ±{unc_MPa:.2g} MPa"
             + ("" if settable else f": cannot set on this gauge. {instead}")))
         if step.temperature > 30.0 and press.max_temperature is None:
             checks.append(Check("heating", "caution",

@@ -14,7 +14,7 @@ import ipywidgets as w
 
 from ...errors import PressbookError
 from ...views.palette import OKABE_ITO  # noqa: F401 - re-exported: the teaching modules take it from here
-from ...views.words import plain_message
+from ...views.words import plain_message, plain_units
 from .. import common
 from ..common import bokeh  # noqa: F401 - re-exported: the teaching modules take it from here
 
@@ -115,7 +115,7 @@ def card(title: str, body_html: str) -> str:
 def feedback_html(feedback) -> str:
     cls = "pb-feedback-right" if feedback.correct else "pb-feedback-wrong"
     mark = "✔" if feedback.correct else "✘"
-    return f'<div class="{cls}"><b>{mark} {html.escape(feedback.verdict)}</b><br>{feedback.why}</div>'
+    return f'<div class="{cls}"><b>{mark} {html.escape(feedback.verdict)}</b><br>{plain_units(feedback.why)}</div>'
 
 
 def level_html(level: str) -> str:
