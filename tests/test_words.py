@@ -34,3 +34,12 @@ def test_units_and_paths_inside_text():
     assert plain_message(PressbookError("upload 'a.csv': 3.1 MB; allowed: at most 2 MB")) == \
         "upload 'a.csv': 3.1 MB; allowed: at most 2 MB"
     assert "um" not in plain_text("thickness_um 12 um").split()  # a column name keeps its spelling, the unit not
+
+
+def test_output_labels_carry_units():
+    from pressbook.views.words import output_title
+
+    assert output_title("total_asr") == "total ASR (Ω·cm²)"
+    assert output_title("worst_risk") == "worst risk score (0-1)"
+    assert output_title("risk: SE cracking (separator)") == "SE cracking (separator) risk score (0-1)"
+    assert output_title("porosity: separator") == "porosity of separator (fraction 0-1)"
