@@ -398,7 +398,7 @@ class UncertaintyApp(w.VBox):
         self.preset = _preset_dropdown(preset)
         self.press = w.ToggleButtons(options=[("manual press", "manual"), ("automatic press", "automatic")],
                                      value="manual")
-        self.materials = w.Checkbox(value=True, description="include material spread (SE conductivity +-50 %, ...)",
+        self.materials = w.Checkbox(value=True, description="include material spread (SE conductivity ±50 %, ...)",
                                     layout=w.Layout(width="480px"))
         self.output = w.Dropdown(options=_outputs(["total_asr"]), value="total_asr", description="show",
                                  style={"description_width": "90px"}, layout=w.Layout(width="520px"))

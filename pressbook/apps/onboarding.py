@@ -344,7 +344,7 @@ class CalibrateApp:
                                                description="True density (g/cm3; 0: library)", style=style, layout=_lay())
         self.hold = w.BoundedFloatText(value=120.0, min=0.0, max=86400.0, description="Hold time (s)", style=style,
                                        layout=_lay())
-        self.temperature = w.BoundedFloatText(value=25.0, min=-40.0, max=500.0, description="Pressing temp. (degC)",
+        self.temperature = w.BoundedFloatText(value=25.0, min=-40.0, max=500.0, description="Pressing temperature (°C)",
                                               style=style, layout=_lay())
         self.message = Message()
         self.status = w.HTML()

@@ -123,7 +123,7 @@ def cross_section_columns(outcome, x0: float = 0.0, tag: str = "") -> dict:
         lay["thickness"].append(l.thickness)
         lay["label_x"].append(left + 0.03)
         lay["label_y"].append(y + 0.5 * l.thickness)
-        lay["text"].append(f"{tag}{l.name}: {l.thickness:.0f} um, {100 * l.porosity:.0f} % porous")
+        lay["text"].append(f"{tag}{l.name}: {l.thickness:.0f} µm, {100 * l.porosity:.0f} % porous")
         y += l.thickness
         bounds.append(y)
     faces = {k: [] for k in ("x0", "x1", "y", "colour", "contact", "quality", "name", "zone_bottom", "zone_top",
