@@ -175,6 +175,7 @@ def test_load_the_gauge_cannot_resolve_is_refused_with_a_dead_weight():
     assert not li.settable and c.steps[0].settable and c.steps[1].settable
     assert "6.28 kN" in li.instead and "0.641 tf" in li.instead and "80 kg" in li.instead
     assert "cannot set on this gauge" in c.to_html() and "6.28 kN" in c.to_html()
+    assert f"Step 3 cannot be set on this gauge: {li.instead}" in c.notes  # said at the top of the card too
     rows = list(csv.DictReader(io.StringIO(c.to_csv())))
     assert rows[2]["gauge_setting"] == "cannot set on this gauge" and rows[2]["instead"] == li.instead
     # a 2 MPa step on a 6 mm die: 56.5 N = 5.77 kg: a dead weight is named, with its mass

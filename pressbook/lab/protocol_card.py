@@ -481,6 +481,7 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
             stack_height_under_load_um=height_load, checks=checks, gauge_setting=setting,
             pressure_set_MPa=load_to_pressure(press.reading_to_load_kN(setting), D, "kN"), settable=settable,
             instead=instead))
+    notes += [f"Step {s.index} cannot be set on this gauge: {s.instead}" for s in steps if not s.settable]
     return ProtocolCard(title=d.title, die_diameter_mm=D, die_rating_MPa=rating, press=press, steps=steps,
                         notes=notes, final_height_um=steps[-1].stack_height_um if steps else math.nan)
 
