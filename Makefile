@@ -57,10 +57,10 @@ app: venv
 
 serve-class: venv
 	@echo
-	@echo "    pressbook notebooks:  http://$(IP):$(PORT)/      (Ctrl-C to stop)"
+	@echo "    start page:           http://$(IP):$(PORT)/      (Ctrl-C to stop)"
 	@echo "    the designer:         http://$(IP):$(PORT)/voila/render/designer.ipynb"
 	@echo
-	$(VOILA) --Voila.config_file_paths=etc/voila/class $(VOILA_ARGS) notebooks
+	JUPYTER_PATH=$(CURDIR)/etc/jupyter $(VOILA) --Voila.config_file_paths=etc/voila/class $(VOILA_ARGS) notebooks
 
 test: venv chromium
 	$(BIN)/lint-imports --config pyproject.toml

@@ -53,6 +53,15 @@ def bokeh(fig):
     return FigureWidget(fig)
 
 
+def legend_outside(fig, place: str = "below") -> None:
+    """Move a Bokeh figure's legend out of the plot area (``place``: below, right), so it covers no data."""
+    for legend in list(fig.legend):
+        fig.center = [r for r in fig.center if r is not legend]
+        legend.orientation = "horizontal" if place in ("below", "above") else "vertical"
+        legend.location = "center" if place in ("below", "above") else "top_left"
+        fig.add_layout(legend, place)
+
+
 class Message(w.HTML):
     """A place for friendly messages, hidden when empty. Subclasses set ``css`` (the class the page and the
     browser tests select on)."""
@@ -174,6 +183,35 @@ def discard_rows(rows) -> None:
         stack.extend(x for x in (getattr(widget, "layout", None), getattr(widget, "style", None))
                      if isinstance(x, w.Widget))
         widget.close()
+
+
+def app_link(app: str, design=None, text: str = "") -> str:
+    """An <a> to another app (the notebook ``app``.ipynb beside this one, as Voila serves them) with ``design``
+    in its query, written by the designer's own link encoder (a preset and changed fields, or ``design=``).
+    Opens in a new tab: the page the link is on keeps its state."""
+    from .designer.query import design_to_query
+
+    href = f"{app}.ipynb" + ("" if design is None else "?" + design_to_query(design))
+    return (f'<a class="pb-app-link pb-link-{escape(app)}" href="{escape(href)}" target="_blank" '
+            f'rel="noopener">{escape(text)}</a>')
+
+
+def designer_link(design, text: str = "Open this design in the designer") -> str:
+    """The one "open in the designer" link of every app (see ``app_link``)."""
+    return app_link("designer", design, text)
+
+
+def markdown_page(path):
+    """A Markdown document of the repository (the teacher guide, the worksheet) as the page's output;
+    a short message instead when the file is not there (a package installed without the repository)."""
+    from pathlib import Path
+
+    from IPython.display import Markdown
+
+    try:
+        return Markdown(Path(path).read_text(encoding="utf-8"))
+    except OSError:
+        return Markdown("This document is not available here: it is in the pressbook repository, folder `docs`.")
 
 
 def find_widgets(root, css: str) -> list:

@@ -21,6 +21,7 @@ import os
 import ipywidgets as w
 
 from ...views.tables import STYLE
+from ...views.words import plain_text
 from ..common import load_bokehjs  # noqa: F401 - public name of the designer notebook (one loader for all)
 from .editors import DieEditor, LayersEditor, StepsEditor
 from .figures import DesignerFigures
@@ -131,5 +132,5 @@ def _show_query(state: DesignerState, query) -> None:
     name = params.get("preset", DEFAULT_PRESET if "design" not in params else "")
     if problems:
         log.info("designer link problems: %s", problems)
-    state.notice = " ".join(problems)
+    state.notice = plain_text(" ".join(problems))
     state.set_design(design, preset=name if not any(k != "preset" for k in params) else "")

@@ -11,14 +11,16 @@ from html import escape
 import ipywidgets as w
 
 from ...design import ROLES
-from ...lab.press import load_to_pressure, pressure_to_load
+from ...lab.press import load_to_pressure, pressure_to_load, round_sig
 from ...materials import default_library
 from ...views.columns import typical_range_text
+from ...views.words import plain_message
 from ..common import ErrorMessage, discard_rows, guarded, number, prefix, set_quietly
 from .query import format_material_text, parse_material_text
 from .state import DesignerState
 
 PRESSURE_UNITS = (("MPa", "MPa"), ("kN", "kN"), ("tonne-force", "tf"))
+UNIT_WORDS = {"MPa": "MPa", "kN": "kN", "tf": "tonne-force"}
 AMOUNT_LABEL = {"mass": "mass (mg)", "thickness": "thickness (µm)"}
 
 
@@ -211,21 +213,24 @@ class StepRow(w.VBox):
         return float(self.state.draft["die"]["diameter"])
 
     def _shown(self, mpa: float) -> float:
-        """Pressure in MPa -> value in the chosen unit for this die."""
+        """Pressure in MPa -> value in the chosen unit for this die (a load: 3 significant digits, as set
+        on a press: 2.40265 tf -> 2.4)."""
         if self.unit == "MPa":
             return float(mpa)
         try:
-            return round(pressure_to_load(mpa, self._diameter(), self.unit), 6)
+            return round_sig(pressure_to_load(mpa, self._diameter(), self.unit), 3)
         except Exception:
             return float(mpa)
 
     def _on_pressure(self, change) -> None:
         value = change["new"]
         if self.unit != "MPa":
+            if value == self._shown(self.state.draft["steps"][self.k - 1]["pressure"]):
+                return  # the rounded display of the current pressure: keep the pressure as it is
             try:
                 value = load_to_pressure(value, self._diameter(), self.unit)
             except Exception as exc:  # e.g. an invalid die diameter: say so at the step
-                self.state.errors = {f"steps.{self.k}.pressure": f"steps.{self.k}.pressure: {exc}"}
+                self.state.errors = {f"steps.{self.k}.pressure": f"Step {self.k} pressure: {plain_message(exc)}"}
                 return
         self.state.set_field(f"steps.{self.k}.pressure", value)
 
@@ -238,7 +243,12 @@ class StepRow(w.VBox):
         except Exception:
             self.conversion.value = ""
         roles = {l["name"]: l["role"] for l in self.state.draft["layers"]}
-        self.typical.value = escape(typical_range_text([roles.get(n) for n in step["add"]]))
+        convert = None if self.unit == "MPa" else (lambda p: pressure_to_load(p, self._diameter(), self.unit))
+        try:
+            text = typical_range_text([roles.get(n) for n in step["add"]], convert, UNIT_WORDS[self.unit])
+        except Exception:  # an invalid die diameter: the ranges in MPa
+            text = typical_range_text([roles.get(n) for n in step["add"]])
+        self.typical.value = escape(text)
 
     def sync(self, step: dict) -> None:
         for name, cb in self.checks.items():

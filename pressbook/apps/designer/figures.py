@@ -26,6 +26,10 @@ def _assign(source: ColumnDataSource, data: dict) -> None:
         source.data = data
 
 
+#: Titles of the figures that show the pinned design A: (without A, with A pinned).
+TITLES = {"cross_section": ("Stack to scale", "Stack to scale: current (left), A (right)"),
+          "nyquist": ("Nyquist plot", "Nyquist plot: current, A grey dashed")}
+
 class DesignerFigures:
     """Compaction, cross-section, history and impedance (Nyquist + Bode) with named sources ('pb-...')."""
 
@@ -49,6 +53,7 @@ class DesignerFigures:
             # one document for both: they share the spectrum source (a source lives in one document)
             "impedance": row(self._nyquist(), self._bode(), name="pb-fig-impedance"),
         }
+        self.titled = {"cross_section": self.figures["cross_section"], "nyquist": self.figures["impedance"].children[0]}
         self.widgets: dict[str, FigureWidget] = {}  # filled by wrap()
 
     def wrap(self) -> dict[str, FigureWidget]:
@@ -83,7 +88,7 @@ class DesignerFigures:
 
     def _cross_section(self):
         s = self.sources
-        f = self._fig("cross_section", "Stack to scale (A pinned: right)", "", "height (µm)",
+        f = self._fig("cross_section", TITLES["cross_section"][0], "", "height (µm)",
                       x_range=(0.0, 2.45))
         f.xaxis.visible = False
         f.xgrid.visible = False
@@ -121,7 +126,7 @@ class DesignerFigures:
 
     def _nyquist(self):
         s = self.sources
-        f = self._fig("nyquist", "Nyquist (A pinned: grey dashed)", "Z' (Ω)", "-Z'' (Ω)", match_aspect=True)
+        f = self._fig("nyquist", TITLES["nyquist"][0], "Z' (Ω)", "-Z'' (Ω)", match_aspect=True)
         f.line("z_real", "minus_z_imag", source=s["imp_a"], line_color=A_COLOUR, line_width=2, line_dash="dashed")
         r = f.line("z_real", "minus_z_imag", source=s["imp"], line_color=col.PALETTE[0], line_width=2)
         f.scatter("z_real", "minus_z_imag", source=s["imp"], size=3, color=col.PALETTE[0])
@@ -165,3 +170,8 @@ class DesignerFigures:
         with hold(self.widgets.values()):
             for name, data in new.items():
                 _assign(s[name], data)
+            for name, (alone, with_a) in TITLES.items():  # say "A" only when A is pinned
+                title = self.titled[name].title
+                text = alone if pinned is None else with_a
+                if title.text != text:
+                    title.text = text

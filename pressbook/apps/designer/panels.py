@@ -15,7 +15,8 @@ from ...design import Design
 from ...errors import MaterialDataError, PressbookError
 from ...presets import PRESETS, preset
 from ...views.tables import diff_html, risks_html, summary_html
-from ..common import ErrorMessage, guarded
+from ...views.words import plain_message
+from ..common import ErrorMessage, app_link, guarded
 from .query import design_to_query
 from .state import DesignerState
 
@@ -152,10 +153,12 @@ class SharePanel(w.VBox):
         self.link.add_class("pb-link")
         self.open_link = w.HTML()
         self.open_link.add_class("pb-link-open")
+        self.bench = w.HTML()
+        self.bench.add_class("pb-bench-card")
         self.error = ErrorMessage(state, lambda k: k == "file")
         super().__init__([w.HTML("<h3 class='pb-h'>Save and share</h3>"),
                           w.HBox([self.download, self.upload, self.materials_upload]),
-                          self.error, self.link, self.open_link])
+                          self.error, self.link, w.HBox([self.open_link, self.bench])])
         self.add_class("pb-share")
 
     def __call__(self, state: DesignerState) -> None:
@@ -166,6 +169,7 @@ class SharePanel(w.VBox):
         query = "?" + design_to_query(design)
         self.link.value = self.base_url + query
         self.open_link.value = f'<a class="pb-link-a" href="{escape(query)}" target="_blank">open this design in a new tab</a>'
+        self.bench.value = app_link("protocol_card", design, "make the bench card (protocol card for your press)")
 
     def _on_materials(self, change) -> None:
         """Add the materials of an uploaded TOML file (the library format) to the designer's library.
@@ -184,7 +188,7 @@ class SharePanel(w.VBox):
                 raise MaterialDataError(f"{f.get('name', 'file')}: not UTF-8 text; allowed: a materials TOML file") from None
             added = self.on_library(text, str(f.get("name", "materials file")))
         except PressbookError as exc:
-            self.state.errors = {"file": str(exc)}
+            self.state.errors = {"file": plain_message(exc)}
         else:
             self.state.notice = "materials added: " + ", ".join(added) + " (use them by name in a layer)"
         finally:
@@ -202,7 +206,7 @@ class SharePanel(w.VBox):
             else:
                 design = Design.from_toml(raw)
         except PressbookError as exc:
-            self.state.errors = {"file": f"{f.get('name', 'file')}: {exc}"}
+            self.state.errors = {"file": f"{f.get('name', 'file')}: {plain_message(exc)}"}
         else:
             self.state.notice = ""
             self.state.set_design(design)
