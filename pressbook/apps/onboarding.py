@@ -134,7 +134,8 @@ class ProtocolCardApp:
                                              description="Die rating (MPa; 0: unknown)", style=style, layout=_lay())
         self.capacity = w.BoundedFloatText(value=15.0, min=0.01, max=10000.0, step=1.0, description="Press capacity",
                                            style=style, layout=_lay())
-        self.capacity_unit = w.Dropdown(options=list(CAPACITY_UNITS), value="tf", layout=w.Layout(width="80px"))
+        self.capacity_unit = common.named(w.Dropdown(options=list(CAPACITY_UNITS), value="tf",
+                                                     layout=w.Layout(width="80px")), "press capacity unit")
         self.gauge_unit = w.Dropdown(options=list(GAUGE_CHOICES), value="tf", description="Gauge reads",
                                      style=style, layout=_lay())
         self.ram_diameter = w.BoundedFloatText(value=50.0, min=1.0, max=1000.0, step=1.0, description="Ram diameter (mm)",
@@ -257,6 +258,7 @@ class ProtocolCardApp:
 
 
 def protocol_card_app(samples_dir=None) -> w.VBox:
+    common.page_support()
     return ProtocolCardApp(samples_dir).widget
 
 
