@@ -57,6 +57,10 @@ body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px 
 .pb-sr-only {position: absolute !important; width: 1px !important; height: 1px !important; margin: -1px;
   padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;}
 @media (max-width: 900px) {
+  #rendered_cells {padding-left: 0 !important; padding-right: 0 !important;}
+  #rendered_cells > div {padding: 12px 8px !important;}
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea-child {padding: 0 !important;}
+  .jp-RenderedMarkdown, .jp-RenderedHTMLCommon, .widget-html-content {overflow-wrap: anywhere;}
   #rendered_cells, .jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {min-width: 0;
     max-width: 100%;}
   .jp-OutputArea-output .jupyter-widgets {max-width: 100% !important; min-width: 0 !important;}
@@ -72,6 +76,8 @@ body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px 
 #: itself (input, select, button, slider handle), since ipywidgets 8 leaves sliders unnamed and a ``title``
 #: does not override a visible label. A slider still unnamed gets its visible description. (2) Plot toolbars
 #: leave the tab order (Bokeh draws them in shadow DOM; the plots' text alternatives carry the content).
+#: (3) Widgets with the class ``pb-focus-target`` can take the focus (``widget.focus()`` from the kernel).
+#: (4) A box that scrolls (a wide table on a phone) joins the tab order, so a keyboard can scroll it.
 PAGE_JS = """
 (function () {
   if (window.pressbook_a11y) return;
@@ -84,6 +90,8 @@ PAGE_JS = """
       const name = titled && titled.getAttribute("title");
       for (const c of widget.matches(CONTROLS) ? [widget] : widget.querySelectorAll(CONTROLS)) setName(c, name);
     }
+    // a widget the app moves focus to (widget.focus()) must be focusable, outside the tab order
+    for (const t of document.querySelectorAll(".pb-focus-target:not([tabindex])")) t.setAttribute("tabindex", "-1");
     for (const handle of document.querySelectorAll(".widget-slider .noUi-handle:not([aria-label])")) {
       const label = handle.closest(".widget-slider").querySelector(":scope > .widget-label");
       setName(handle, label && label.textContent.trim());
@@ -97,10 +105,19 @@ PAGE_JS = """
       toolbars(el.shadowRoot);
     }
   }
+  function scrollables() {  // a box that scrolls must be reachable by keyboard to scroll it
+    for (const e of document.querySelectorAll(".jp-RenderedMarkdown, .jp-OutputArea-output table, .widget-box")) {
+      const o = getComputedStyle(e);
+      const scrolls = (/(auto|scroll)/.test(o.overflowX) && e.scrollWidth > e.clientWidth + 1)
+                      || (/(auto|scroll)/.test(o.overflowY) && e.scrollHeight > e.clientHeight + 1);
+      if (scrolls && !e.hasAttribute("tabindex")) e.setAttribute("tabindex", "0");
+    }
+  }
   let pending = false;
   function sweep() {
     pending = false;
     names();
+    scrollables();
     for (const view of document.querySelectorAll(".jupyter-widgets.bk-root, .jp-OutputArea-output")) toolbars(view);
   }
   function later() { if (!pending) { pending = true; setTimeout(sweep, 50); } }

@@ -65,7 +65,9 @@ class PredictObserveExplain(w.VBox):
         self.predict = ChoiceQuestion(predict, button="Lock in my prediction", css=f"pb-{key}-predict",
                                       on_answer=self._locked)
         self.predict.feedback.layout.display = "none"  # verdict shown with the explanation
-        self.observe_box = w.VBox([w.HTML("<b>Observe:</b> press, and watch what the model predicts."), observe])
+        self.observe_intro = w.HTML("<b>Observe:</b> press, and watch what the model predicts.")
+        self.observe_intro.add_class("pb-focus-target")  # focus lands here once the prediction is locked in
+        self.observe_box = w.VBox([self.observe_intro, observe])
         self.observe_box.add_class(f"pb-{key}-observe")
         self.observe_box.layout.display = "none"
         self.explain_button = w.Button(description="Explain what I saw", button_style="info",
@@ -86,6 +88,7 @@ class PredictObserveExplain(w.VBox):
         self.predict.button.description = "Prediction locked in"
         self.observe_box.layout.display = ""
         self.explain_button.layout.display = ""
+        self.observe_intro.focus()
 
     def _explain(self, _=None):
         fb = self.predict.last
