@@ -61,10 +61,12 @@ body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px 
   #rendered_cells > div {padding: 12px 8px !important;}
   .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea-child {padding: 0 !important;}
   .jp-RenderedMarkdown, .jp-RenderedHTMLCommon, .widget-html-content {overflow-wrap: anywhere;}
-  #rendered_cells, .jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {min-width: 0;
+  .jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {min-width: 0;
     max-width: 100%;}
   .jp-OutputArea-output .jupyter-widgets {max-width: 100% !important; min-width: 0 !important;}
   .jp-OutputArea-output .widget-hbox, .jp-OutputArea-output .widget-inline-hbox {flex-wrap: wrap;}
+  .jp-OutputArea-output .widget-hbox > .widget-box, .jp-OutputArea-output .widget-hbox > .pb-figure {
+    flex: 1 1 100%;}  /* panels and figures side by side on a laptop: one under the other */
   .jp-OutputArea-output .widget-inline-hbox > .widget-label {max-width: 100%;}
   .jp-OutputArea-output .widget-slider .slider-container {min-width: 120px;}
   .jp-OutputArea-output table {display: block; max-width: 100%; overflow-x: auto;}
@@ -74,15 +76,17 @@ body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px 
 #: Shared page script, run once per page. (1) Names: a widget given ``named(widget, name)`` carries the name
 #: as its tooltip (ipywidgets puts it in a ``title``); the script copies it to ``aria-label`` on the control
 #: itself (input, select, button, slider handle), since ipywidgets 8 leaves sliders unnamed and a ``title``
-#: does not override a visible label. A slider still unnamed gets its visible description. (2) Plot toolbars
-#: leave the tab order (Bokeh draws them in shadow DOM; the plots' text alternatives carry the content).
-#: (3) Widgets with the class ``pb-focus-target`` can take the focus (``widget.focus()`` from the kernel).
+#: does not override a visible label. A slider still unnamed gets its visible description. (2) The plots
+#: (toolbars and canvas) leave the tab order: the mouse still zooms; their text alternatives carry the content.
+#: (3) ``move_focus(widget)``: the focus goes to the widget as soon as it is shown (``widget.focus()`` can
+#: arrive before a box around it is shown, and is then lost).
 #: (4) A box that scrolls (a wide table on a phone) joins the tab order, so a keyboard can scroll it.
 PAGE_JS = """
 (function () {
   if (window.pressbook_a11y) return;
   window.pressbook_a11y = true;
   const CONTROLS = "input, select, textarea, button, .noUi-handle";
+  const focused = new WeakSet();
   function setName(el, name) { if (name && el.getAttribute("aria-label") !== name) el.setAttribute("aria-label", name); }
   function names() {
     for (const widget of document.querySelectorAll(".pb-named")) {
@@ -90,17 +94,28 @@ PAGE_JS = """
       const name = titled && titled.getAttribute("title");
       for (const c of widget.matches(CONTROLS) ? [widget] : widget.querySelectorAll(CONTROLS)) setName(c, name);
     }
-    // a widget the app moves focus to (widget.focus()) must be focusable, outside the tab order
-    for (const t of document.querySelectorAll(".pb-focus-target:not([tabindex])")) t.setAttribute("tabindex", "-1");
+    // the focus moves to a widget given the class pb-focus-now, once, as soon as it is shown
+    for (const t of document.querySelectorAll(".pb-focus-now")) {
+      if (focused.has(t) || t.offsetParent === null) continue;
+      focused.add(t);
+      t.setAttribute("tabindex", "-1");
+      t.focus();
+    }
     for (const handle of document.querySelectorAll(".widget-slider .noUi-handle:not([aria-label])")) {
       const label = handle.closest(".widget-slider").querySelector(":scope > .widget-label");
       setName(handle, label && label.textContent.trim());
     }
   }
+  const watched = new WeakSet();
   function toolbars(root) {
     for (const el of root.querySelectorAll("*")) {
       if (!el.shadowRoot) continue;
-      for (const t of el.shadowRoot.querySelectorAll(".bk-toolbar [tabindex], .bk-toolbar button, [class*=bk-tool]"))
+      if (!watched.has(el.shadowRoot)) {  // Bokeh builds its toolbars later, inside its shadow DOM
+        watched.add(el.shadowRoot);
+        new MutationObserver(later).observe(el.shadowRoot, {subtree: true, childList: true});
+      }
+      // every Tab stop Bokeh makes (tool buttons, the canvas's event layer): the page's widgets use no shadow DOM
+      for (const t of el.shadowRoot.querySelectorAll("[tabindex], button"))
         if (t.getAttribute("tabindex") !== "-1") t.setAttribute("tabindex", "-1");
       toolbars(el.shadowRoot);
     }
@@ -122,8 +137,7 @@ PAGE_JS = """
   }
   function later() { if (!pending) { pending = true; setTimeout(sweep, 50); } }
   new MutationObserver(later).observe(document.body, {subtree: true, childList: true, attributes: true,
-                                                      attributeFilter: ["title"]});
-  setInterval(later, 2000);  // Bokeh redraws its toolbars inside shadow DOM, which no observer here sees
+                                                      attributeFilter: ["title", "class", "style"]});
   later();
 })();
 """
@@ -150,6 +164,11 @@ def named(widget, name: str):
     widget.tooltip = name
     widget.add_class("pb-named")
     return widget
+
+
+def move_focus(widget) -> None:
+    """Move the keyboard focus to ``widget`` (e.g. what a button revealed), once, when it is shown (PAGE_JS)."""
+    widget.add_class("pb-focus-now")
 
 
 class FigureText(w.HTML):

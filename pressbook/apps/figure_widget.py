@@ -77,6 +77,7 @@ class FigureWidget(BokehModel):
         self.patches_sent = 0
         width = fit_width(model)
         super().__init__(model, **kwargs)
+        self.add_class("pb-figure")
         if width:  # as wide as designed on a wide screen, as wide as the screen on a narrow one
             self.layout.width, self.layout.max_width = f"{width}px", "100%"
 

@@ -86,7 +86,10 @@ def test_why_multistep_part1_keyboard_only(voila, page):
     tab_to(page, "Lock in my prediction")
     page.keyboard.press("Enter")
     expect(page.locator(".pb-voids-observe")).to_be_visible()
-    expect(page.locator(".pb-voids-observe .pb-focus-target")).to_be_focused()
+    expect(page.locator(".pb-voids-observe .pb-focus-now")).to_be_focused()
+    expect(page.locator(".pb-voids-observe .pb-focus-now")).to_contain_text("Observe")
+    page.locator(".pb-voids-observe canvas").first.wait_for()  # the revealed plots are drawn
+    page.wait_for_timeout(300)
 
     # read the feedback: Tab on to "Explain what I saw", Enter; the verdict and the explanation appear
     tab_to(page, "Explain what I saw")

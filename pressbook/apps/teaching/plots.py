@@ -53,7 +53,8 @@ class Chart:
         return src
 
     def scatter(self, key, label, colour, x=(), y=(), marker="circle", size=9, fill=True, extra=None,
-                tooltips=None):
+                tooltips=None, name=""):
+        """``name``: the series in the text alternative (default: its legend ``label``, else ``key``)."""
         data = {"x": _clean(x), "y": _clean(y)}
         data.update(extra or {})
         src = ColumnDataSource(data)
@@ -64,7 +65,7 @@ class Chart:
         if tooltips:
             self.fig.add_tools(HoverTool(renderers=[r], tooltips=tooltips))
         self.renderers[key] = r
-        self.sources[key], self.labels[key] = src, label or key
+        self.sources[key], self.labels[key] = src, name or label or key
         return src
 
     def span(self, key, location, colour=OKABE_ITO["black"], dimension="height", dash="dashed"):

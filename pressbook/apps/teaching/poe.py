@@ -15,6 +15,7 @@ from typing import Callable
 import ipywidgets as w
 
 from ...teaching.questions import Question
+from ..common import move_focus
 from .ui import Message, feedback_html, safe
 
 
@@ -66,7 +67,6 @@ class PredictObserveExplain(w.VBox):
                                       on_answer=self._locked)
         self.predict.feedback.layout.display = "none"  # verdict shown with the explanation
         self.observe_intro = w.HTML("<b>Observe:</b> press, and watch what the model predicts.")
-        self.observe_intro.add_class("pb-focus-target")  # focus lands here once the prediction is locked in
         self.observe_box = w.VBox([self.observe_intro, observe])
         self.observe_box.add_class(f"pb-{key}-observe")
         self.observe_box.layout.display = "none"
@@ -88,7 +88,7 @@ class PredictObserveExplain(w.VBox):
         self.predict.button.description = "Prediction locked in"
         self.observe_box.layout.display = ""
         self.explain_button.layout.display = ""
-        self.observe_intro.focus()
+        move_focus(self.observe_intro)  # the focus goes to what was revealed, not to the top of the page
 
     def _explain(self, _=None):
         fb = self.predict.last
