@@ -112,10 +112,11 @@ PAGE_JS = """
       if (!el.shadowRoot) continue;
       if (!watched.has(el.shadowRoot)) {  // Bokeh builds its toolbars later, inside its shadow DOM
         watched.add(el.shadowRoot);
-        new MutationObserver(later).observe(el.shadowRoot, {subtree: true, childList: true});
+        new MutationObserver(later).observe(el.shadowRoot, {subtree: true, childList: true, attributes: true,
+                                                            attributeFilter: ["tabindex"]});
       }
-      // every Tab stop Bokeh makes (tool buttons, the canvas's event layer): the page's widgets use no shadow DOM
-      for (const t of el.shadowRoot.querySelectorAll("[tabindex], button"))
+      // every Tab stop Bokeh makes (tool buttons, its logo link, the event layer): widgets use no shadow DOM
+      for (const t of el.shadowRoot.querySelectorAll("[tabindex], button, a[href]"))
         if (t.getAttribute("tabindex") !== "-1") t.setAttribute("tabindex", "-1");
       toolbars(el.shadowRoot);
     }

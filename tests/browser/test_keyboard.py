@@ -16,7 +16,10 @@ _FOCUSED_JS = """() => {
   if (!e || e === document.body) return {name: "", cls: "", figure: false};
   const name = e.getAttribute("aria-label") || (e.labels && e.labels[0] && e.labels[0].textContent)
                || e.textContent || "";
-  return {name: name.trim(), cls: String(e.className), figure: !!(e.shadowRoot || e.closest("[class*=bk-]"))};
+  let inner = e;  // inside a figure: the element Bokeh focused, for the failure message
+  while (inner.shadowRoot && inner.shadowRoot.activeElement) inner = inner.shadowRoot.activeElement;
+  return {name: name.trim(), cls: String(e.className), figure: !!(e.shadowRoot || e.closest("[class*=bk-]")),
+          inner: inner === e ? "" : inner.outerHTML.slice(0, 120)};
 }"""
 
 
