@@ -67,7 +67,10 @@ body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px 
   .jp-OutputArea-output .widget-hbox, .jp-OutputArea-output .widget-inline-hbox {flex-wrap: wrap;}
   .jp-OutputArea-output .widget-hbox > .widget-box, .jp-OutputArea-output .widget-hbox > .pb-figure {
     flex: 1 1 100%;}  /* panels and figures side by side on a laptop: one under the other */
+  .jp-OutputArea-output .widget-inline-hbox {height: auto !important; min-height: var(--jp-widgets-inline-height);}
   .jp-OutputArea-output .widget-inline-hbox > .widget-label {max-width: 100%;}
+  .jp-OutputArea-output .widget-inline-hbox > select, .jp-OutputArea-output .widget-inline-hbox > input {
+    min-width: 60px; height: var(--jp-widgets-inline-height);}
   .jp-OutputArea-output .widget-slider .slider-container {min-width: 120px;}
   .jp-OutputArea-output table {display: block; max-width: 100%; overflow-x: auto;}
 }
