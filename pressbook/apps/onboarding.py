@@ -146,8 +146,8 @@ class ProtocolCardApp:
                                              description="Die rating (MPa; 0: unknown)", style=style, layout=_lay())
         self.capacity = w.BoundedFloatText(value=15.0, min=0.01, max=10000.0, step=1.0, description="Press capacity",
                                            style=style, layout=_lay())
-        self.capacity_unit = w.Dropdown(options=_unit_options(CAPACITY_UNITS), value="tf",
-                                        layout=w.Layout(width="260px"))
+        self.capacity_unit = common.named(w.Dropdown(options=_unit_options(CAPACITY_UNITS), value="tf",
+                                                     layout=w.Layout(width="260px")), "press capacity unit")
         self.gauge_unit = w.Dropdown(options=_unit_options(GAUGE_CHOICES), value="tf", description="Gauge reads",
                                      style=style, layout=_lay())
         self.ram_diameter = w.BoundedFloatText(value=50.0, min=1.0, max=1000.0, step=1.0, description="Ram diameter (mm)",
@@ -291,6 +291,7 @@ class ProtocolCardApp:
 
 def protocol_card_app(samples_dir=None, query=None) -> w.VBox:
     """The protocol card app; ``query``: a link's design (the designer's URL query keys)."""
+    common.page_support()
     return ProtocolCardApp(samples_dir, query).widget
 
 

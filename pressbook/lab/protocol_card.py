@@ -301,7 +301,7 @@ CARD_CSS = """
 .pbc-card table { border-collapse: collapse; width: 100%; }
 .pbc-card th, .pbc-card td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
 .pbc-card th { width: 140px; background: #f0f0f0; }
-.pbc-card td.pbc-fill { width: 130px; color: #777; }
+.pbc-card td.pbc-fill { width: 130px; color: #595959; }
 .pbc-card ul { margin: 0; padding-left: 18px; }
 .pbc-card .pbc-target { font-size: 15px; }
 .pbc-card .pbc-refused { color: #a00; }

@@ -10,6 +10,8 @@ from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d, Singl
 from bokeh.plotting import figure
 
 from ...views import columns as col
+from ...views import describe
+from ..common import FigureText
 from ..figure_widget import FigureWidget, hold
 
 A_COLOUR = "#666666"
@@ -55,6 +57,10 @@ class DesignerFigures:
         }
         self.titled = {"cross_section": self.figures["cross_section"], "nyquist": self.figures["impedance"].children[0]}
         self.widgets: dict[str, FigureWidget] = {}  # filled by wrap()
+        #: each figure's text alternative (class pb-figure-text), kept equal to the data it shows
+        self.texts = {k: FigureText() for k in self.figures}
+        for k, t in self.texts.items():
+            t.add_class(f"pb-text-{k}")
 
     def wrap(self) -> dict[str, FigureWidget]:
         """The figures as widgets (class ``pb-fig-<name>``), serialised with the data they hold now."""
@@ -100,6 +106,9 @@ class DesignerFigures:
         f.segment(x0="x0", x1="x1", y0="y", y1="y", source=s["xs_faces"], line_color="colour", line_width=4)
         f.text("label_x", "label_y", text="text", source=s["xs_layers"], text_font_size="10px",
                text_baseline="middle")
+        # the contact class in words beside each interface: colour is never the only cue
+        f.text("x1", "y", text="quality", source=s["xs_faces"], text_font_size="9px", text_align="right",
+               text_baseline="bottom")
         for label, (_, _, colour) in zip(("contact good (≥0.8)", "fair (0.5-0.8)", "poor (<0.5)"),
                                          col.CONTACT_CLASSES):
             f.line([-5.0, -4.0], [0.0, 0.0], line_color=colour, line_width=4, legend_label=label)  # legend only
@@ -175,3 +184,7 @@ class DesignerFigures:
                 text = alone if pinned is None else with_a
                 if title.text != text:
                     title.text = text
+        for key, text in (("compaction", describe.compaction_text(points)),
+                          ("cross_section", describe.stack_text(xs["layers"], xs["interfaces"])),
+                          ("history", describe.history_text(marks)), ("impedance", describe.impedance_text(new["imp"]))):
+            self.texts[key].say(text)

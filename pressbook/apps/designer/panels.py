@@ -75,6 +75,24 @@ class PresetBar(w.VBox):
                              if self.state.notice else "")
 
 
+class ResultsStatus(w.HTML):
+    """A compact status above the results (class ``pb-results-status``): whether they are up to date. The
+    full messages stay beside the fields and in the bar at the top."""
+
+    def __init__(self, state: DesignerState):
+        super().__init__()
+        self.add_class("pb-results-status")
+        self.state = state
+        state.observe(self._show, names="errors")
+        self._show()
+
+    def _show(self, _change=None) -> None:
+        n = len(self.state.errors)
+        self.value = (f"<div class='pb-error' role='status'><b>Not updated</b>: these results are for the last valid "
+                      f"design; {n} {'entry needs' if n == 1 else 'entries need'} fixing (see the message beside "
+                      f"{'it' if n == 1 else 'them'}).</div>" if n else "<div role='status'></div>")
+
+
 class SummaryPanel(w.HTML):
     """Summary table with units (view)."""
 
