@@ -10,8 +10,18 @@
 
 Storage: SQLite by default (a file), PostgreSQL with PRESSBOOK_DB=postgresql+psycopg://...; the same code.
 """
-from .records import FIELDS, library_version
-from .store import ConflictError, LogError, NotAllowedError, PelletLog, current_user, database_url, open_log
+_STORE = ("open_log", "PelletLog", "ConflictError", "LogError", "NotAllowedError", "current_user", "database_url")
+
+
+def __getattr__(name):  # SQLAlchemy (the `lab` extra) is imported only when the log is used
+    if name in _STORE:
+        from . import store
+        return getattr(store, name)
+    if name in ("FIELDS", "library_version"):
+        from . import records
+        return getattr(records, name)
+    raise AttributeError(name)
+
 
 __all__ = ["open_log", "PelletLog", "ConflictError", "LogError", "NotAllowedError", "FIELDS", "current_user",
            "database_url", "library_version"]
