@@ -142,3 +142,18 @@ def test_the_command_line_adds_lists_exports_and_imports(tmp_path, capsys):
     assert main(["log", "--db", db2, "import", str(design)]) == 2
     assert "not a zip file" in capsys.readouterr().err
     assert main(["log", "--db", db, "add", str(tmp_path / "missing.toml")]) == 2
+
+
+def test_the_checklist_ticks_what_the_record_holds(tmp_path):
+    from pressbook.lab.lablog.checklist import checklist_markdown
+
+    log = open_log(tmp_path / "a.sqlite", user="ana")
+    rec = log.add(presets.three_step(), lot="L1", supplier="NEI", glovebox={"o2_ppm": 0.3, "h2o_ppm": 0.1})
+    text = checklist_markdown(rec)
+    assert "- [x] **Powder material, supplier, lot**: Li6PS5Cl, NEI, L1" in text
+    assert "- [x] **Glovebox atmosphere (O2, H2O)**: o2_ppm 0.3, h2o_ppm 0.1" in text
+    assert "- [ ] **Ionic conductivity, with temperature and stack pressure**: not recorded" in text
+    assert "1: add separator, 300 MPa, 120 s, 25 degC" in text
+    rec = log.update(rec["uid"], 1, conductivity_mS_cm=2.1, conductivity_temperature_C=25, stack_pressure_MPa=5)
+    assert "- [x] **Ionic conductivity, with temperature and stack pressure**: 2.1 mS/cm at 25 degC under 5 MPa" \
+        in checklist_markdown(rec)
