@@ -289,12 +289,14 @@ class LabLogApp:
         except ConflictError as exc:
             self.save_message.say(str(exc))   # the form keeps the typed values: reload = choose the pellet again
             return exc.current
+        note = ""
         if got is not None:
             self.log.attach(uid, got[0], got[1], "impedance")
             self.spectrum.value = ()
+            note = " " + _spectrum_note(rec, *got)
         self.refresh(select=uid)
         self.show_pellet()
-        self.save_message.say(f"Saved pellet {uid[:8]} (version {rec['version']}).")
+        self.save_message.say(f"Saved pellet {uid[:8]} (version {rec['version']}).{note}")
         return rec
 
     # ---------------------------------------------------------------- 3. the lab
@@ -314,7 +316,9 @@ class LabLogApp:
             old = box.value
             box.options = [(everything, "")] + [(v, v) for v in values]
             box.value = old if old in values else ""
+        chosen = self.recal_lot.value
         self.recal_lot.options = lots
+        self.recal_lot.value = chosen if chosen in lots else (lots[0] if lots else None)
         self.refresh_lab()
         self.outliers = outliers(t)
 
@@ -369,6 +373,22 @@ class LabLogApp:
         stem = "".join(ch if ch.isalnum() else "_" for ch in rc.material_id)[:60]
         self.downloads.value = download_link(rc.toml, f"{stem}.toml", "application/toml",
                                              "Download the material (TOML) for the designer")
+
+
+def _spectrum_note(rec: dict, name: str, content: bytes) -> str:
+    """One sentence on a raw impedance file: Kramers-Kronig check, then the predicted circuit's fit."""
+    from ..lab.lablog.spectra import fit_logged_spectrum
+
+    try:
+        kk, fit = fit_logged_spectrum(rec, name, content)
+    except PressbookError as exc:
+        return f"The file {name} is kept but was not fitted: {exc}"
+    except Exception as exc:  # noqa: BLE001 - the readers raise many kinds
+        return f"The file {name} is kept but was not fitted ({type(exc).__name__})."
+    valid = ("passes the Kramers-Kronig check" if kk["valid"] else
+             f"fails the Kramers-Kronig check (residuals up to {100 * kk['max_residual']:.1f} %: drift or noise)")
+    return (f"The spectrum {name} {valid}; fitted with {fit.circuit}: {fit.names[0]} = {_g(fit.values[0])} ohm "
+            f"(predicted {_g(rec['predicted']['impedance']['parameters'][0])} ohm).")
 
 
 def _g(x) -> str:
