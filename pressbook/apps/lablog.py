@@ -395,6 +395,17 @@ def _g(x) -> str:
     return "-" if x is None or not np.isfinite(x) else f"{x:.4g}"
 
 
+def log_link(design) -> str:
+    """"Log this pellet": a link to the pellet log app beside the current notebook, carrying ``design``
+    (as the designer's share link does); empty when the log is off (PRESSBOOK_LOG=off)."""
+    from .designer.query import encode_design
+
+    if not log_enabled():
+        return ""
+    return (f'<a class="pbl-log-link" href="lab_log.ipynb?design={encode_design(design)}" target="_blank">'
+            "Log this pellet</a>")
+
+
 def lab_log_app(db=None) -> w.Widget:
     """The pellet log app, or a message when the log is off or cannot be opened."""
     if not log_enabled():
