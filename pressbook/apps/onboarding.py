@@ -287,6 +287,9 @@ class ProtocolCardApp:
                                               "Download printable card (HTML)")
                                 + download_link(card.to_csv(), f"protocol_{stem}.csv", "text/csv",
                                                 "Download steps (CSV)"))
+        from .lablog import log_link  # "log this pellet" in the lab's pellet log
+
+        self.downloads.value += log_link(design)
 
 
 def protocol_card_app(samples_dir=None, query=None) -> w.VBox:
