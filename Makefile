@@ -1,6 +1,6 @@
 # pressbook: set-up, app, tests.   Run `make help` for the list.
 #
-#   make venv          .venv with pressbook (editable) + app and test extras, pinned
+#   make venv          .venv with pressbook (editable) + app, test, hub and lab extras, pinned
 #   make app           the sequence designer at http://127.0.0.1:8866/ (PORT=...)
 #   make serve-class   every notebook in notebooks/, preheated kernels, for a class
 #   make test          the import contracts and the whole test suite, including the browser tests
@@ -26,7 +26,7 @@ STAMP := $(VENV)/.stamp
 VOILA := $(BIN)/voila --no-browser --port=$(PORT) --Voila.ip=$(IP)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv app serve-class test chromium clean bench load-test hub
+.PHONY: help venv app serve-class test chromium postgresql clean bench load-test hub
 
 help:
 	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
@@ -45,7 +45,7 @@ $(STAMP): pyproject.toml binder/constraints.txt
 	    echo "ERROR: '$(PYTHON) -m venv' failed. On Debian/Ubuntu: apt-get install python3-venv"; \
 	    exit 1; }; \
 	fi
-	$(BIN)/python -m pip install --disable-pip-version-check -e '.[app,test,hub]' -c binder/constraints.txt
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[app,test,hub,lab]' -c binder/constraints.txt
 	@touch $@
 
 app: venv
@@ -57,12 +57,12 @@ app: venv
 
 serve-class: venv
 	@echo
-	@echo "    pressbook notebooks:  http://$(IP):$(PORT)/      (Ctrl-C to stop)"
+	@echo "    start page:           http://$(IP):$(PORT)/      (Ctrl-C to stop)"
 	@echo "    the designer:         http://$(IP):$(PORT)/voila/render/designer.ipynb"
 	@echo
-	$(VOILA) --Voila.config_file_paths=etc/voila/class $(VOILA_ARGS) notebooks
+	PRESSBOOK_LOG=$(or $(PRESSBOOK_LOG),off) JUPYTER_PATH=$(CURDIR)/etc/jupyter $(VOILA) --Voila.config_file_paths=etc/voila/class $(VOILA_ARGS) notebooks
 
-test: venv chromium
+test: venv chromium postgresql
 	$(BIN)/lint-imports --config pyproject.toml
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
 
@@ -92,6 +92,29 @@ chromium:
 	      || echo "WARNING: could not install chromium with apt-get."; \
 	  fi; \
 	  [ -x /usr/bin/chromium ] || echo "NOTE: still no /usr/bin/chromium: browser tests will not run (set PRESSBOOK_CHROMIUM)."; \
+	fi
+
+# The pellet-log tests start a throwaway PostgreSQL server (initdb + pg_ctl from Debian's postgresql
+# package, as the postgres user when run as root). Installed with apt when possible; otherwise those
+# tests skip with a reason (or fail when CI is set).
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1; then \
+	  echo "PostgreSQL for the pellet-log tests: $$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | tail -1)"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "NOTE: no pg_ctl and no apt-get here: the PostgreSQL tests of the pellet log will not run."; \
+	else \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else SUDO=no; fi; \
+	  if [ "$$SUDO" = no ]; then \
+	    echo "NOTE: PostgreSQL is missing and installing it needs root:"; \
+	    echo "      sudo apt-get update && sudo apt-get install -y postgresql"; \
+	  else \
+	    echo "installing PostgreSQL for the pellet-log tests (apt-get install postgresql)"; \
+	    $$SUDO apt-get update -q && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql \
+	      || echo "WARNING: could not install postgresql with apt-get."; \
+	  fi; \
 	fi
 
 clean:

@@ -1,4 +1,5 @@
-"""Command line: `pressbook simulate DESIGN.toml [--json]`, `pressbook presets`, `pressbook load`, `pressbook app`."""
+"""Command line: `pressbook simulate DESIGN.toml [--json]`, `pressbook presets`, `pressbook load`, `pressbook app`,
+`pressbook log add|list|export|import` (the pellet log)."""
 from __future__ import annotations
 
 import argparse
@@ -73,6 +74,9 @@ def main(argv=None) -> int:
     p = sub.add_parser("app", help="serve the sequence designer with Voila")
     p.add_argument("--port", type=int, default=8866)
     p.set_defaults(func=_app)
+    from .lab.lablog.command import register as register_log  # `pressbook log add|list|export|import`
+
+    register_log(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -13,6 +13,7 @@ class InvalidInputError(PressbookError, ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
+        self.hint = hint
         if isinstance(value, str):
             shown = f"'{value}'" if value.isprintable() else repr(value)  # control characters escaped
         else:

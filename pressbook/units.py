@@ -173,6 +173,21 @@ def format_quantity(magnitude: float, unit: str) -> str:
     return f"{text} {unit}"
 
 
+def timer_seconds(seconds: float) -> float:
+    """A hold (s) as a person sets it on a timer: to 5 s below 2 min, 30 s below 10 min, else 1 min (826 -> 840)."""
+    step = 5.0 if seconds < 120 else 30.0 if seconds < 600 else 60.0
+    return max(step, round(seconds / step) * step) if seconds > 0 else 0.0
+
+
+def format_duration(seconds: float) -> str:
+    """'45 s', '2 min', '2 min 30 s', '14 min' (seconds rounded to whole seconds)."""
+    s = int(round(seconds))
+    if s < 120:
+        return f"{s} s"
+    m, rest = divmod(s, 60)
+    return f"{m} min" + (f" {rest} s" if rest else "")
+
+
 def quantity_dict(magnitude: float, unit: str) -> dict:
     """JSON form of a physical quantity: {"magnitude": x, "units": "..."} with pint-parsable units.
 

@@ -154,7 +154,10 @@ def test_app_widgets_write_into_state():
     # unit toggle: the same box now reads kN on the 10 mm die
     _find(app, "pb-pressure-unit")[0].value = "kN"
     pressure = _find(_find(app, "pb-step-2")[0], "pb-step-pressure")[0]
-    assert pressure.value == pytest.approx(31.416, rel=1e-3)
+    assert pressure.value == 31.4  # 31.416 kN rounded to 3 significant digits
+    assert "typical: cathode bonding 28.3-39.3 kN (360-500 MPa)" in _find(_find(app, "pb-step-2")[0], "pb-hint")[0].value
+    pressure.value = 31.4  # the rounded display typed again: the pressure stays 400 MPa
+    assert state.draft["steps"][1]["pressure"] == 400.0
     pressure.value = 23.5619
     assert state.draft["steps"][1]["pressure"] == pytest.approx(300.0, rel=1e-4)
     # invalid: message next to the field, last good results stay, typed value kept
@@ -162,7 +165,8 @@ def test_app_widgets_write_into_state():
     pressure.value = 5000.0
     assert state.outcome is good
     err = _find(_find(app, "pb-step-2")[0], "pb-error")[0]
-    assert "steps.2.pressure" in err.value and "3000 MPa" in err.value
+    # 5000 kN on the 10 mm die
+    assert "Step 2 pressure: 63662 MPa is not allowed; use 0.01 to 3000 MPa" in err.value
     assert pressure.value == 5000.0
 
 
@@ -181,8 +185,8 @@ def test_app_preset_and_share_link():
 
 def test_app_bad_link_shows_notice():
     app = app_mod.build_designer("preset=co-press&steps.1.pressure=lots")
-    assert "steps.1.pressure" in app.state.notice
-    assert "steps.1.pressure" in _find(app, "pb-notice")[0].value
+    assert "Step 1 pressure" in app.state.notice and "steps.1" not in app.state.notice
+    assert "Step 1 pressure" in _find(app, "pb-notice")[0].value
     assert app.state.outcome is not None
 
 

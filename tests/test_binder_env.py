@@ -144,7 +144,8 @@ def test_every_notebook_runs_in_the_binder_environment(binder_venv, tmp_path):
     runner.write_text(RUNNER)
     env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
                JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"), JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
-               IPYTHONDIR=str(tmp_path / "ipython"), MPLBACKEND="agg")
+               IPYTHONDIR=str(tmp_path / "ipython"), MPLBACKEND="agg",
+               PRESSBOOK_DB=str(tmp_path / "pellets.sqlite"))   # lab_log.ipynb: not the user's own log
     env.pop("PYTHONPATH", None)
     env.pop("JUPYTER_PATH", None)
     proc = subprocess.run([str(venv / "bin" / "python"), str(runner), *map(str, notebooks)], cwd=repo, env=env,

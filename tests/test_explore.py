@@ -110,6 +110,24 @@ def test_optimum_explains_the_binding_risk(opt):
     assert "hold" in opt.explanation  # holds hardly matter in this model: said so
 
 
+def test_optimum_has_one_conclusion_and_timer_holds(opt):
+    """One 'binding constraint' sentence however many risks limit the optimum; holds as set on a timer
+    (5 s below 2 min, 30 s below 10 min, else whole minutes); the numbers are those of the rounded procedure."""
+    assert opt.explanation.count("The binding constraint is") == 1
+    for k, step in enumerate(opt.design.steps, start=1):
+        step_s = 5 if step.hold < 120 else 30 if step.hold < 600 else 60
+        assert step.hold % step_s == 0 and opt.values[f"steps.{k}.hold"] == step.hold
+    assert opt.total_asr == pytest.approx(opt.outcome.impedance.total_asr, rel=1e-9)
+    assert " s" in opt.explanation or " min" in opt.explanation
+
+
+def test_timer_seconds_and_durations():
+    from pressbook.units import format_duration, timer_seconds
+
+    assert [timer_seconds(x) for x in (0, 2, 61, 119, 826, 613, 412)] == [0, 5, 60, 120, 840, 600, 420]
+    assert [format_duration(x) for x in (45, 60, 120, 150, 840)] == ["45 s", "60 s", "2 min", "2 min 30 s", "14 min"]
+
+
 def test_pareto_front(opt):
     f = opt.pareto
     assert len(f.total_asr) >= 5

@@ -111,7 +111,7 @@ def test_apply_query_after_build_refreshes_only_changed_figures(monkeypatch):
     assert link.startswith("http://lab.example:8866/voila/render/designer.ipynb?") and "410" in link
 
     app.apply_query("preset=co-press&steps.1.pressure=lots")
-    assert "steps.1.pressure" in app.state.notice
+    assert "Step 1 pressure" in app.state.notice  # the link key in words
 
 
 def test_replaced_editor_rows_are_closed():
@@ -137,6 +137,7 @@ def test_load_bokehjs_publishes_one_copy(monkeypatch):
 
     published = []
     monkeypatch.setattr(common, "_BOKEHJS_LOADED", False)
+    monkeypatch.setattr(common, "_PAGE_SUPPORT", True)  # the page styles and script: test_page_support_once
     monkeypatch.setattr(IPython.display, "publish_display_data", lambda data, **kw: published.append(data))
     common.load_bokehjs()
     common.load_bokehjs()  # once per kernel
@@ -145,3 +146,30 @@ def test_load_bokehjs_publishes_one_copy(monkeypatch):
     assert len(js) > 1_000_000 and "Bokeh" in js
     # the echo filter runs after BokehJS, in the same script (Bokeh is defined by then)
     assert js.endswith(SYNC_FILTER_JS) and len(js) - len(SYNC_FILTER_JS) > 1_000_000
+
+
+def test_page_support_once(monkeypatch):
+    """The shared page styles and script are published once per kernel, by load_bokehjs or directly."""
+    import IPython.display
+
+    from pressbook.apps import common
+
+    published = []
+    monkeypatch.setattr(common, "_PAGE_SUPPORT", False)
+    monkeypatch.setattr(common, "_BOKEHJS_LOADED", True)
+    monkeypatch.setattr(IPython.display, "publish_display_data", lambda data, **kw: published.append(data))
+    common.load_bokehjs()
+    common.page_support()
+    assert published == [{"text/html": common.PAGE_CSS}, {"application/javascript": common.PAGE_JS}]
+    assert "focus-visible" in common.PAGE_CSS and "max-width: 900px" in common.PAGE_CSS
+
+
+def test_fit_width_makes_figures_follow_the_screen():
+    """A fixed-width figure (or row of them) stretches to its widget, at most as wide as it was built."""
+    from bokeh.layouts import row
+    from bokeh.plotting import figure
+
+    f, g = figure(width=370, height=300), figure(width=300, height=300)
+    fw = FigureWidget(row(f, g))
+    assert (f.sizing_mode, f.max_width, g.max_width) == ("stretch_width", 370, 300)
+    assert fw.layout.width == "670px" and fw.layout.max_width == "100%"

@@ -83,3 +83,36 @@ def test_calibrate_app_impedance():
 def test_download_link_escapes_the_name():
     link = download_link("a,b\n", 'x"><script>.csv', "text/csv", "<b>")
     assert "<script>" not in link and "&lt;b&gt;" in link
+
+
+def test_calibrate_app_names_the_material_after_the_data():
+    """The glass sample's comment names Li3PS4: it is compared with, and saved as, Li3PS4 (calibrated)."""
+    app = CalibrateApp(DATA)
+    app.sample.value = "compaction_density_semicolon.csv"
+    assert app.material.value == "Li3PS4" and app.cal.material_id == "Li3PS4 (calibrated)"
+    assert '["Li3PS4 (calibrated)"]' in decode_link(app.downloads.value, "application/toml")
+    app.sample.value = "compaction_thickness.csv"
+    assert app.material.value == "Li6PS5Cl" and app.cal.material_id == "Li6PS5Cl (calibrated)"
+    app.material.value = "Li10GeP2S12"  # a file naming none keeps the user's choice
+    app.upload.value = upload("plain.csv", (DATA / "compaction_thickness.csv").read_bytes().split(b"\n", 1)[1])
+    assert app.material.value == "Li10GeP2S12"
+
+
+def test_named_material():
+    from pressbook.lab.measurements import named_material
+
+    ids = ["Li6PS5Cl", "Li3PS4", "Li5.5PS4.5Cl1.5", "LLZO"]
+    assert named_material(b"# a Li5.5PS4.5Cl1.5 series\npressure_MPa,x\n", ids) == "Li5.5PS4.5Cl1.5"
+    assert named_material("# synthetic Li6PS5Cl-like series\np\n", ids) == "Li6PS5Cl"
+    assert named_material("pressure_MPa\n# Li3PS4 after the header\n", ids) is None
+    assert named_material("# xLLZOx\n", ids) is None
+
+
+def test_protocol_card_app_opens_a_design_from_a_link():
+    app = ProtocolCardApp(query="preset=co-press")
+    assert app.source.value == "co-press" and "co-pressing" in app.card.value
+    app = ProtocolCardApp(query="preset=three-step&steps.1.pressure=280MPa")
+    assert app.source.value == "__upload__" and app.source.options[0][0].startswith("from the link")
+    assert app.card_obj.steps[0].pressure_MPa == 280.0
+    bad = ProtocolCardApp(query="preset=three-step&steps.1.pressure=lots")
+    assert "Step 1 pressure" in bad.message.value and "steps.1" not in bad.message.value and bad.card.value

@@ -1,5 +1,6 @@
 """Protocol card: loads on the press's own scale, checks, refusals, HTML and CSV exports."""
 import csv
+import html
 import io
 import math
 
@@ -77,13 +78,13 @@ def test_checks_report_ratings_and_gauge_resolution():
     names = {ch.name: ch for ch in c.steps[0].checks}
     assert names["die rating"].level == "ok" and "60 %" in names["die rating"].text
     assert names["press capacity"].level == "ok"
-    assert "680 um" in names["thickness"].text or "um high" in names["thickness"].text
+    assert "µm high" in names["thickness"].text
     # 450 MPa on a 480 MPa die: above 90 % of the rating, a caution
     hot = card(die_rating=480)
     assert {ch.name: ch.level for ch in hot.steps[1].checks}["die rating"] == "caution"
     # 10 MPa (0.08 tf) cannot be set on a 15 tf gauge of 2.5 % class
     li = {ch.name: ch for ch in c.steps[2].checks}["gauge resolution"]
-    assert li.level == "caution" and "too coarse" in li.text
+    assert li.level == "refused" and "cannot set on this gauge" in li.text
     # unknown die rating: a note and a caution, not a refusal
     unknown = card()
     assert unknown.die_rating_MPa is None and unknown.notes
@@ -163,3 +164,71 @@ def test_html_is_self_contained_printable_and_escaped():
     for external in ("http://", "https://", "<link", "src="):
         assert external not in page
     assert "2.40 tf" in page and "Step 3" in page
+
+
+def test_load_the_gauge_cannot_resolve_is_refused_with_a_dead_weight():
+    # 10 MPa on a 10 mm die = 0.785 kN = 0.080 tf; a 15 tf gauge of 2.5 % reads to +-0.375 tf (+-47 MPa):
+    # the step cannot be set; 0.785 kN is the weight of 0.785e3 / 9.80665 = 80.0 kg: too heavy for a dead
+    # weight (above 25 kg), so a low-range gauge: full scale <= 0.785 kN x 0.2 / 0.025 = 6.28 kN (0.64 tf)
+    c = card(die_rating=500)
+    li = c.steps[2]
+    assert not li.settable and c.steps[0].settable and c.steps[1].settable
+    assert "6.28 kN" in li.instead and "0.641 tf" in li.instead and "80 kg" in li.instead
+    assert "cannot set on this gauge" in c.to_html() and "6.28 kN" in c.to_html()
+    assert f"Step 3 cannot be set on this gauge: {li.instead}" in c.notes  # said at the top of the card too
+    rows = list(csv.DictReader(io.StringIO(c.to_csv())))
+    assert rows[2]["gauge_setting"] == "cannot set on this gauge" and rows[2]["instead"] == li.instead
+    # a 2 MPa step on a 6 mm die: 56.5 N = 5.77 kg: a dead weight is named, with its mass
+    d = presets.three_step()
+    d.steps[2].pressure = 2.0
+    small = card(d, die_diameter=6, die_rating=500).steps[2]
+    assert not small.settable and small.instead.startswith("Use a dead weight instead: 5.8 kg")
+
+
+def test_load_settable_on_a_low_range_gauge():
+    d = presets.three_step()
+    for step, pressure in zip(d.steps, (30.0, 40.0, 10.0)):
+        step.pressure = pressure
+    # 10 MPa = 0.785 kN on a 5 kN load cell of 2.5 %: +-0.125 kN = 16 % of the load, within the 20 % limit
+    c = card(d, Press(capacity=5, capacity_unit="kN", gauge_unit="kN"), die_rating=500)
+    assert all(s.settable for s in c.steps) and c.steps[2].instead == ""
+    assert c.press.resolution == 0.1 and c.steps[2].gauge_setting == 0.8  # 0.785 kN to 0.1 kN
+    # the same load on a 7 kN cell: +-0.175 kN = 22 %: refused
+    assert not card(d, Press(capacity=7, capacity_unit="kN", gauge_unit="kN"), die_rating=500).steps[2].settable
+
+
+def test_targets_rounded_to_the_gauge_resolution():
+    # 15 tf gauge, 2.5 %: accuracy band 0.375 tf -> divisions of 0.2 tf; 2.403 tf -> 2.4, 3.604 tf -> 3.6
+    c = card(die_rating=500)
+    assert c.press.resolution == 0.2
+    assert (c.steps[0].gauge_setting, c.steps[1].gauge_setting) == (2.4, 3.6)
+    # the pressure at the setting: 2.4 tf = 23.54 kN on 78.54 mm2 = 299.7 MPa
+    assert c.steps[0].pressure_set_MPa == pytest.approx(299.66, abs=0.02)
+    assert "<b class='pbc-target'>2.4 tf</b>" in c.to_html()
+    # a given resolution: a bar gauge divided in 5 bar; 120.0 bar -> 120, 180.0 -> 180
+    bar = card(press=Press(capacity=25, gauge_unit="bar", ram_diameter=50, gauge_resolution=5), die_rating=500)
+    assert bar.steps[0].gauge_setting == 120 and bar.steps[1].gauge_setting == 180
+    kn = card(press=Press(capacity=50, gauge_unit="kN", capacity_unit="kN", gauge_resolution=0.5), die_rating=500)
+    assert kn.steps[0].gauge_setting == 23.5  # 23.56 kN to the nearest 0.5 kN
+
+
+def test_tf_and_tonf_explained_on_the_card():
+    tf = card(die_rating=500)
+    assert any("metric tonne-force" in n and "9.807 kN" in n for n in tf.notes)
+    us = card(press=Press(capacity=15, capacity_unit="tonf", gauge_unit="tonf"), die_rating=500)
+    assert any("US short ton-force" in n and "8.896 kN" in n for n in us.notes)
+    assert "US short ton-force" in us.to_html() and "metric tonne-force" not in us.to_html()
+
+
+def test_csv_holds_every_instruction_of_the_card():
+    flips = []
+    for design in (presets.three_step(), presets.symmetric_li()):
+        c = card(design, die_rating=500)
+        rows = list(csv.DictReader(io.StringIO(c.to_csv())))
+        page = c.to_html()
+        for s, row in zip(c.steps, rows):
+            for text in s.instructions():
+                assert text in row["instructions"]
+                assert html.escape(text.removeprefix("release: ")) in page
+        flips.append(any("Turn the pellet over" in r["instructions"] for r in rows))
+    assert flips == [True, False]  # three-step: the lithium goes on the separator's other face

@@ -24,6 +24,7 @@ def load_bokehjs() -> None:
     Voila, JupyterLab and the classic notebook all run: half the page to send and parse. It is followed
     by ``views.figure_widget.SYNC_FILTER_JS``: the kernel's figure patches are not sent back to it."""
     global _BOKEHJS_LOADED
+    page_support()
     if _BOKEHJS_LOADED:
         return
     from bokeh.resources import Resources
@@ -46,11 +47,163 @@ def load_bokehjs() -> None:
     _BOKEHJS_LOADED = True
 
 
+# ---------------------------------------------------------------- the page: widths, keyboard, screen readers
+#: Shared page styles: a visible focus ring (3 px, dark blue: about 10:1 on white), visually hidden text for
+#: screen readers (``pb-sr-only``) and, below 900 px wide, one column: rows of controls wrap, no widget is
+#: wider than the screen, tables scroll inside their own box.
+PAGE_CSS = """<style>
+body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px !important;}
+.noUi-handle:focus-visible {box-shadow: 0 0 0 2px #fff, 0 0 0 5px #0b3d91 !important;}
+.pb-sr-only {position: absolute !important; width: 1px !important; height: 1px !important; margin: -1px;
+  padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;}
+@media (max-width: 900px) {
+  #rendered_cells {padding-left: 0 !important; padding-right: 0 !important;}
+  #rendered_cells > div {padding: 12px 8px !important;}
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea-child {padding: 0 !important;}
+  .jp-RenderedMarkdown, .jp-RenderedHTMLCommon, .widget-html-content {overflow-wrap: anywhere;}
+  .jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {min-width: 0;
+    max-width: 100%;}
+  .jp-OutputArea-output .jupyter-widgets {max-width: 100% !important; min-width: 0 !important;}
+  .jp-OutputArea-output .widget-hbox, .jp-OutputArea-output .widget-inline-hbox {flex-wrap: wrap;}
+  .jp-OutputArea-output .widget-hbox > .widget-box, .jp-OutputArea-output .widget-hbox > .pb-figure {
+    flex: 1 1 100%;}  /* panels and figures side by side on a laptop: one under the other */
+  .jp-OutputArea-output .widget-inline-hbox {height: auto !important; min-height: var(--jp-widgets-inline-height);}
+  .jp-OutputArea-output .widget-inline-hbox > .widget-label {max-width: 100%;}
+  .jp-OutputArea-output .widget-inline-hbox > select, .jp-OutputArea-output .widget-inline-hbox > input {
+    min-width: 60px; height: var(--jp-widgets-inline-height);}
+  .jp-OutputArea-output .widget-slider .slider-container {min-width: 120px;}
+  .jp-OutputArea-output table {display: block; max-width: 100%; overflow-x: auto;}
+}
+</style>"""
+
+#: Shared page script, run once per page. (1) Names: a widget given ``named(widget, name)`` carries the name
+#: as its tooltip (ipywidgets puts it in a ``title``); the script copies it to ``aria-label`` on the control
+#: itself (input, select, button, slider handle), since ipywidgets 8 leaves sliders unnamed and a ``title``
+#: does not override a visible label. A slider still unnamed gets its visible description. (2) The plots
+#: (toolbars and canvas) leave the tab order: the mouse still zooms; their text alternatives carry the content.
+#: (3) ``move_focus(widget)``: the focus goes to the widget as soon as it is shown (``widget.focus()`` can
+#: arrive before a box around it is shown, and is then lost).
+#: (4) A box that scrolls (a wide table on a phone) joins the tab order, so a keyboard can scroll it.
+PAGE_JS = """
+(function () {
+  if (window.pressbook_a11y) return;
+  window.pressbook_a11y = true;
+  const CONTROLS = "input, select, textarea, button, .noUi-handle";
+  const focused = new WeakSet();
+  function setName(el, name) { if (name && el.getAttribute("aria-label") !== name) el.setAttribute("aria-label", name); }
+  function names() {
+    for (const widget of document.querySelectorAll(".pb-named")) {
+      const titled = widget.matches("[title]") ? widget : widget.querySelector("[title]");
+      const name = titled && titled.getAttribute("title");
+      for (const c of widget.matches(CONTROLS) ? [widget] : widget.querySelectorAll(CONTROLS)) setName(c, name);
+    }
+    // the focus moves to a widget given the class pb-focus-now, once, as soon as it is shown
+    for (const t of document.querySelectorAll(".pb-focus-now")) {
+      if (focused.has(t) || t.offsetParent === null) continue;
+      focused.add(t);
+      t.setAttribute("tabindex", "-1");
+      t.focus();
+    }
+    for (const handle of document.querySelectorAll(".widget-slider .noUi-handle:not([aria-label])")) {
+      const label = handle.closest(".widget-slider").querySelector(":scope > .widget-label");
+      setName(handle, label && label.textContent.trim());
+    }
+  }
+  const watched = new WeakSet();
+  function toolbars(root) {
+    for (const el of root.querySelectorAll("*")) {
+      if (!el.shadowRoot) continue;
+      if (!watched.has(el.shadowRoot)) {  // Bokeh builds its toolbars later, inside its shadow DOM
+        watched.add(el.shadowRoot);
+        new MutationObserver(later).observe(el.shadowRoot, {subtree: true, childList: true, attributes: true,
+                                                            attributeFilter: ["tabindex"]});
+      }
+      // every Tab stop Bokeh makes (tool buttons, its logo link, the event layer): widgets use no shadow DOM
+      for (const t of el.shadowRoot.querySelectorAll("[tabindex], button, a[href]"))
+        if (t.getAttribute("tabindex") !== "-1") t.setAttribute("tabindex", "-1");
+      toolbars(el.shadowRoot);
+    }
+  }
+  function scrollables() {  // a box that scrolls must be reachable by keyboard to scroll it
+    for (const e of document.querySelectorAll(".jp-RenderedMarkdown, .jp-OutputArea-output table, .widget-box")) {
+      const o = getComputedStyle(e);
+      const scrolls = (/(auto|scroll)/.test(o.overflowX) && e.scrollWidth > e.clientWidth + 1)
+                      || (/(auto|scroll)/.test(o.overflowY) && e.scrollHeight > e.clientHeight + 1);
+      if (scrolls && !e.hasAttribute("tabindex")) e.setAttribute("tabindex", "0");
+    }
+  }
+  let pending = false;
+  function sweep() {
+    pending = false;
+    names();
+    scrollables();
+    for (const view of document.querySelectorAll(".jupyter-widgets.bk-root, .jp-OutputArea-output")) toolbars(view);
+  }
+  function later() { if (!pending) { pending = true; setTimeout(sweep, 50); } }
+  new MutationObserver(later).observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                      attributeFilter: ["title", "class", "style"]});
+  later();
+})();
+"""
+
+_PAGE_SUPPORT = False
+
+
+def page_support() -> None:
+    """Publish the shared page styles and script (``PAGE_CSS``, ``PAGE_JS``) once per kernel. Every app calls it
+    (through ``load_bokehjs`` or directly)."""
+    global _PAGE_SUPPORT
+    if _PAGE_SUPPORT:
+        return
+    from IPython.display import publish_display_data
+
+    publish_display_data({"text/html": PAGE_CSS})
+    publish_display_data({"application/javascript": PAGE_JS})
+    _PAGE_SUPPORT = True
+
+
+def named(widget, name: str):
+    """Give a control its accessible name (unique on the page, e.g. "step 2 pressure (MPa)"), also shown as
+    its tooltip; ``PAGE_JS`` puts it on the control. Returns the widget."""
+    widget.tooltip = name
+    widget.add_class("pb-named")
+    return widget
+
+
+def move_focus(widget) -> None:
+    """Move the keyboard focus to ``widget`` (e.g. what a button revealed), once, when it is shown (PAGE_JS)."""
+    widget.add_class("pb-focus-now")
+
+
+class FigureText(w.HTML):
+    """A figure's text alternative: a sentence with its numbers, read by screen readers (visually hidden, class
+    ``pb-figure-text``). ``say(text)`` after each update of the figure's data; compute the text with a pure
+    function of the same columns (pressbook.views.describe)."""
+
+    def __init__(self, text: str = "", **kw):
+        super().__init__(**kw)
+        self.add_class("pb-figure-text")
+        self.add_class("pb-sr-only")
+        self.say(text)
+
+    def say(self, text: str) -> None:
+        self.value = f"<p role='note'>{escape(text)}</p>" if text else ""
+
+
 def bokeh(fig):
     """A Bokeh figure (or layout) as an ipywidget (views.figure_widget.FigureWidget; never show())."""
     from .figure_widget import FigureWidget
 
     return FigureWidget(fig)
+
+
+def legend_outside(fig, place: str = "below") -> None:
+    """Move a Bokeh figure's legend out of the plot area (``place``: below, right), so it covers no data."""
+    for legend in list(fig.legend):
+        fig.center = [r for r in fig.center if r is not legend]
+        legend.orientation = "horizontal" if place in ("below", "above") else "vertical"
+        legend.location = "center" if place in ("below", "above") else "top_left"
+        fig.add_layout(legend, place)
 
 
 class Message(w.HTML):
@@ -122,12 +275,14 @@ def guarded(state: DesignerState):
     return deco
 
 
-def number(description: str, value: float, css: str, width: str = "220px", desc_width: str = "120px") -> w.FloatText:
-    """A float input that fires on Enter or on leaving the field (continuous_update=False)."""
+def number(description: str, value: float, css: str, width: str = "220px", desc_width: str = "120px",
+           name: str = "") -> w.FloatText:
+    """A float input that fires on Enter or on leaving the field (continuous_update=False); ``name``: its
+    accessible name when the description is not unique on the page (see ``named``)."""
     box = w.FloatText(value=value, description=description, continuous_update=False,
                       layout=w.Layout(width=width), style={"description_width": desc_width})
     box.add_class(css)
-    return box
+    return named(box, name) if name else box
 
 
 def set_quietly(widget, value, tol: float = 1e-9) -> None:
@@ -174,6 +329,35 @@ def discard_rows(rows) -> None:
         stack.extend(x for x in (getattr(widget, "layout", None), getattr(widget, "style", None))
                      if isinstance(x, w.Widget))
         widget.close()
+
+
+def app_link(app: str, design=None, text: str = "") -> str:
+    """An <a> to another app (the notebook ``app``.ipynb beside this one, as Voila serves them) with ``design``
+    in its query, written by the designer's own link encoder (a preset and changed fields, or ``design=``).
+    Opens in a new tab: the page the link is on keeps its state."""
+    from .designer.query import design_to_query
+
+    href = f"{app}.ipynb" + ("" if design is None else "?" + design_to_query(design))
+    return (f'<a class="pb-app-link pb-link-{escape(app)}" href="{escape(href)}" target="_blank" '
+            f'rel="noopener">{escape(text)}</a>')
+
+
+def designer_link(design, text: str = "Open this design in the designer") -> str:
+    """The one "open in the designer" link of every app (see ``app_link``)."""
+    return app_link("designer", design, text)
+
+
+def markdown_page(path):
+    """A Markdown document of the repository (the teacher guide, the worksheet) as the page's output;
+    a short message instead when the file is not there (a package installed without the repository)."""
+    from pathlib import Path
+
+    from IPython.display import Markdown
+
+    try:
+        return Markdown(Path(path).read_text(encoding="utf-8"))
+    except OSError:
+        return Markdown("This document is not available here: it is in the pressbook repository, folder `docs`.")
 
 
 def find_widgets(root, css: str) -> list:

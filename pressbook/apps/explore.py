@@ -20,10 +20,13 @@ import ipywidgets as w
 import numpy as np
 
 from .. import presets
+from ..batch import apply_variant
 from ..errors import PressbookError
 from ..views.palette import OKABE_ITO
+from ..views.words import output_label, output_title, plain_message, plain_text
 from . import common
 from .common import bokeh as _bokeh
+from .common import designer_link, legend_outside
 
 #: Okabe-Ito colour-blind-safe colours
 BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE = (OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion",
@@ -53,7 +56,7 @@ class _Message(common.Message):
 
 def _friendly(exc: BaseException) -> str:
     if isinstance(exc, PressbookError):
-        return f"That input cannot be used: {exc}. The view was not changed."
+        return f"That input cannot be used: {plain_message(exc)}. The view was not changed."
     return "Something went wrong while computing this view, so it was not updated. Try another value."
 
 
@@ -102,6 +105,11 @@ def _table(headers, rows) -> str:
     return f'<table class="pbx-table"><tr>{head}</tr>{body}</table>'
 
 
+def _outputs(names) -> list[tuple[str, str]]:
+    """Menu options of model outputs: words with units shown, the output's name as the value."""
+    return [(output_title(n), n) for n in names]
+
+
 def _design(name: str):
     return presets.preset(_choice(name, [v for _, v in PRESET_CHOICES] + ["co-press"], "three-step"))
 
@@ -126,7 +134,7 @@ def feasible_outline(x, y, mask):
 class ProcessMapApp(w.VBox):
     """Map of one output over the SE and cathode step pressures, feasible window outlined, recommended box."""
 
-    OUTPUTS = ["total ASR (ohm cm2)", "worst risk"]
+    OUTPUTS = ["total_asr", "worst_risk"]
 
     def __init__(self, preset: str = "three-step", n: int = 61, level: float = 0.33):
         from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper
@@ -137,7 +145,7 @@ class ProcessMapApp(w.VBox):
         self.message = _Message()
         self.preset = _preset_dropdown(preset)
         self.level = _slider("risk level", level, 0.05, 0.95, 0.01)
-        self.output = w.Dropdown(options=self.OUTPUTS, value=self.OUTPUTS[0], description="show",
+        self.output = w.Dropdown(options=_outputs(self.OUTPUTS), value=self.OUTPUTS[0], description="show",
                                  style={"description_width": "90px"}, layout=w.Layout(width="420px"))
         self.text = w.HTML()
         self.text.add_class("pbx-text")
@@ -156,8 +164,7 @@ class ProcessMapApp(w.VBox):
                  line_color=ORANGE, line_width=3, line_dash="dashed", legend_label="recommended ranges")
         fig.scatter("x", "y", source=self.best, marker="star", size=18, fill_color=VERMILLION, line_color="white",
                     legend_label="lowest ASR in the window")
-        fig.legend.location = "bottom_right"
-        fig.legend.background_fill_alpha = 0.7
+        legend_outside(fig)
         fig.add_layout(ColorBar(color_mapper=self.mapper, width=12), "right")
         self.figure = fig
         self._map = None
@@ -178,15 +185,15 @@ class ProcessMapApp(w.VBox):
         self._map = m
         opts = self.OUTPUTS + [f"porosity: {k}" for k in m.porosity] + [f"risk: {k}" for k in m.risks]
         keep = self.output.value if self.output.value in opts else self.OUTPUTS[0]
-        self.output.options = opts
+        self.output.options = _outputs(opts)
         self.output.value = keep
         self.redraw()
 
     def values(self, name: str) -> np.ndarray:
         m = self._map
-        if name == "total ASR (ohm cm2)":
+        if name == "total_asr":
             return m.total_asr
-        if name == "worst risk":
+        if name == "worst_risk":
             return m.worst_risk
         kind, _, what = name.partition(": ")
         if kind == "porosity" and what in m.porosity:
@@ -214,12 +221,15 @@ class ProcessMapApp(w.VBox):
         if feasible.any():
             asr = np.where(feasible, m.total_asr, np.inf)
             i, j = np.unravel_index(np.argmin(asr), asr.shape)
-            self.best.data = {"x": [m.x[j]], "y": [m.y[i]], "label": [f"{m.total_asr[i, j]:.4g} ohm cm2"]}
+            self.best.data = {"x": [m.x[j]], "y": [m.y[i]], "label": [f"{m.total_asr[i, j]:.4g} Ω·cm²"]}
+            best = apply_variant(m.design, {m.x_path: float(m.x[j]), m.y_path: float(m.y[i])})
+            link = "<br>" + designer_link(best, "Open the lowest-ASR procedure in the window in the designer")
         else:
             self.best.data = {"x": [], "y": [], "label": []}
-        self.figure.title.text = f"{self.output.value}: {m.design.title}"
+            link = ""
+        self.figure.title.text = f"{output_title(self.output.value)}: {m.design.title}"
         m.level, m.feasible = level, feasible
-        self.text.value = "<br>".join(html.escape(s) for s in m.summary().splitlines()) + \
+        self.text.value = "<br>".join(html.escape(plain_text(s)) for s in m.summary().splitlines()) + link + \
             "<br><small>" + "<br>".join(html.escape(f"{r['label']}: {r['source']}") for r in m.recommended.values()) + \
             "</small>"
 
@@ -251,7 +261,7 @@ class OptimiserApp(w.VBox):
         self.table = w.HTML()
         self.front = ColumnDataSource({"worst": [], "asr": []})
         self.best = ColumnDataSource({"worst": [], "asr": []})
-        fig = figure(width=620, height=380, x_axis_label="worst risk score", y_axis_label="total ASR (ohm cm2)",
+        fig = figure(width=620, height=380, x_axis_label="worst risk score (0-1)", y_axis_label="total ASR (Ω·cm²)",
                      title="Pareto front: lowest ASR for each level of the worst risk", tools="pan,box_zoom,reset,save")
         fig.line("worst", "asr", source=self.front, line_color=BLUE, line_width=2)
         fig.scatter("worst", "asr", source=self.front, size=5, color=BLUE, legend_label="Pareto front")
@@ -259,22 +269,24 @@ class OptimiserApp(w.VBox):
                     line_color="white", legend_label="optimum")
         self.span = Span(location=level, dimension="height", line_color=ORANGE, line_dash="dashed", line_width=2)
         fig.add_layout(self.span)
-        fig.legend.location = "top_right"
+        legend_outside(fig)
         self.figure = fig
         self.result = None
         self.run.on_click(_safe(self.message)(lambda _=None: self.optimise()))
-        self.level.observe(_safe(self.message)(lambda c: setattr(self.span, "location", float(self.level.value))), "value")
+        for constraint in (self.preset, self.level, self.press, self.objective, self.orders):  # re-run on any change
+            constraint.observe(_safe(self.message)(lambda c: self.optimise()), "value")
         # first numbers, then the BokehModel: BokehJS sizes the ranges from the data it first receives
         _safe(self.message)(self.optimise)()
         super().__init__([w.HTML("<h3>Optimiser: the best procedure whose every risk stays below a level</h3>"),
                           w.HBox([self.preset, self.level]), w.HBox([self.press, self.orders]), self.objective,
                           self.run, self.message, self.text, self.table, _bokeh(fig)])
-        _classes(self, "pbx-optimiser", run="pbx-run", text="pbx-text-out", table="pbx-table-out",
+        _classes(self, "pbx-optimiser", run="pbx-run", level="pbx-level", text="pbx-text-out", table="pbx-table-out",
                  message="pbx-message")
 
     def optimise(self):
         from ..explore.optimise import optimise
         from ..lab.press import pressure_to_load
+        from ..units import format_duration
 
         d = _design(self.preset.value)
         level = _number(self.level.value, 0.0, 1.0, 0.33)
@@ -287,14 +299,16 @@ class OptimiserApp(w.VBox):
         finally:
             self.run.disabled = False
         self.result = r
-        self.text.value = html.escape(r.explanation)
+        self.text.value = (f"<b>Risk level {level:.2f}</b>: " + html.escape(plain_text(r.explanation)) + "<br>"
+                           + designer_link(r.design, "Open this procedure in the designer"))
         rows = []
         for k, step in enumerate(r.design.steps, start=1):
-            rows.append([k, " + ".join(step.add), f"{step.pressure:.0f} MPa",
-                         f"{pressure_to_load(step.pressure, r.design.die.diameter, 'kN'):.1f} kN", f"{step.hold:.0f} s"])
+            rows.append([k, " + ".join(step.add), f"{step.pressure:.3g} MPa",
+                         f"{pressure_to_load(step.pressure, r.design.die.diameter, 'kN'):.3g} kN",
+                         format_duration(step.hold)])
         self.table.value = _table(["step", "adds", "pressure", "load on the die", "hold"], rows) + \
-            f"<small>total ASR {r.total_asr:.4g} ohm cm2; worst risk {r.worst_risk:.2f} ({html.escape(r.worst_label)}); " \
-            f"{r.evaluated} procedures evaluated</small>"
+            f"<small>total ASR {r.total_asr:.4g} Ω·cm²; worst risk score {r.worst_risk:.2f} (0-1, " \
+            f"{html.escape(r.worst_label)}); {r.evaluated} procedures evaluated</small>"
         f = r.pareto
         self.front.data = {"worst": list(f.worst_risk), "asr": list(f.total_asr)}
         self.best.data = {"worst": [r.worst_risk], "asr": [r.total_asr]}
@@ -317,7 +331,7 @@ class SensitivityApp(w.VBox):
         self.message = _Message()
         self.preset = _preset_dropdown(preset)
         self.rel = _slider("change of each input (%)", 100 * rel, 1.0, 50.0, 1.0, fmt=".0f")
-        self.output = w.Dropdown(options=["total_asr"], value="total_asr", description="effect on",
+        self.output = w.Dropdown(options=_outputs(["total_asr"]), value="total_asr", description="effect on",
                                  style={"description_width": "90px"}, layout=w.Layout(width="520px"))
         self.text = w.HTML()
         self.text.add_class("pbx-text")
@@ -327,7 +341,7 @@ class SensitivityApp(w.VBox):
         fig.hbar(y="label", left="zero", right="low", height=0.7, source=self.source, color=SKY, legend_label="input lower")
         fig.hbar(y="label", left="zero", right="high", height=0.7, source=self.source, color=VERMILLION,
                  legend_label="input higher")
-        fig.legend.location = "bottom_right"
+        legend_outside(fig)
         self.figure = fig
         self.tornado = None
         self.preset.observe(_safe(self.message)(lambda c: self.recompute()), "value")
@@ -345,7 +359,7 @@ class SensitivityApp(w.VBox):
         t = tornado(_design(self.preset.value), rel=_number(self.rel.value, 1.0, 50.0, 10.0) / 100.0)
         self.tornado = t
         keep = self.output.value if self.output.value in t.output_names else "total_asr"
-        self.output.options = t.output_names
+        self.output.options = _outputs(t.output_names)
         self.output.value = keep
         self.redraw()
 
@@ -358,11 +372,14 @@ class SensitivityApp(w.VBox):
         self.source.data = {"label": labels, "low": [r["change_low"] for r in rows],
                             "high": [r["change_high"] for r in rows], "zero": [0.0] * len(rows)}
         base = rows[-1]["base"] if rows else float("nan")
-        self.figure.title.text = f"{out} (base {base:.4g}), each input -/+{t.rel * 100:.0f} %"
+        words, unit = output_label(out)
+        self.figure.title.text = f"{words}: base {base:.4g} {unit}, each input -/+{t.rel * 100:.0f} %"
+        self.figure.xaxis.axis_label = f"change of the {words} ({unit})"
         top = [r for r in t.table(out)[:3] if r["swing"] > 1e-9]
         self.text.value = html.escape(
-            f"Moves {out} most: " + ", ".join(f"{r['label']} ({r['change_low']:+.3g} / {r['change_high']:+.3g})" for r in top)
-            if top else f"No input changes {out} at this size of change.")
+            f"Moves the {words} most: " + ", ".join(f"{r['label']} ({r['change_low']:+.3g} / {r['change_high']:+.3g} "
+                                                    f"{unit})" for r in top)
+            if top else f"No input changes the {words} at this size of change.")
 
 
 @_guard
@@ -381,9 +398,9 @@ class UncertaintyApp(w.VBox):
         self.preset = _preset_dropdown(preset)
         self.press = w.ToggleButtons(options=[("manual press", "manual"), ("automatic press", "automatic")],
                                      value="manual")
-        self.materials = w.Checkbox(value=True, description="include material spread (SE conductivity +-50 %, ...)",
+        self.materials = w.Checkbox(value=True, description="include material spread (SE conductivity ±50 %, ...)",
                                     layout=w.Layout(width="480px"))
-        self.output = w.Dropdown(options=["total_asr"], value="total_asr", description="show",
+        self.output = w.Dropdown(options=_outputs(["total_asr"]), value="total_asr", description="show",
                                  style={"description_width": "90px"}, layout=w.Layout(width="520px"))
         self.text = w.HTML()
         self.text.add_class("pbx-text")
@@ -398,7 +415,7 @@ class UncertaintyApp(w.VBox):
         b.varea(x="x", y1="q25", y2="q75", source=self.bands, fill_color=BLUE, fill_alpha=0.4, legend_label="25-75 %")
         b.line("x", "q50", source=self.bands, line_color=BLUE, line_width=2, legend_label="median")
         b.line("x", "y", source=self.nominal, line_color=ORANGE, line_dash="dashed", legend_label="no scatter")
-        b.legend.location = "top_left"
+        legend_outside(b)
         self.hist_fig, self.band_fig = h, b
         self.mc = None
         for wd in (self.preset, self.press, self.materials):
@@ -425,7 +442,7 @@ class UncertaintyApp(w.VBox):
         opts = ["total_asr", "worst_risk"] + [f"porosity: {x}" for x in r.layers if "anode" not in x] + \
                [f"risk: {x}" for x in r.risk_labels]
         keep = self.output.value if self.output.value in opts else "total_asr"
-        self.output.options = opts
+        self.output.options = _outputs(opts)
         self.output.value = keep
         self.redraw()
 
@@ -434,10 +451,11 @@ class UncertaintyApp(w.VBox):
         from ..explore.uncertainty import band
 
         mc = self.mc
-        out = _choice(self.output.value, list(self.output.options), "total_asr")
+        out = _choice(self.output.value, [v for _, v in self.output.options], "total_asr")
         counts, edges = mc.histogram(out, bins=40)
         self.hist.data = {"left": list(edges[:-1]), "right": list(edges[1:]), "top": list(counts)}
-        self.hist_fig.title.text = f"{out}: {mc.n} samples, {mc.press} press"
+        self.hist_fig.title.text = f"{output_label(out)[0]}: {mc.n} samples, {mc.press} press"
+        self.hist_fig.xaxis.axis_label = output_title(out)
         k = step_of(mc.design, "cathode") or 1
         path = f"steps.{k}.pressure"
         xs = np.linspace(250.0, 650.0, 9)
@@ -447,9 +465,9 @@ class UncertaintyApp(w.VBox):
                            "q75": list(q[75]), "q95": list(q[95])}
         nom = band(mc.design, path, xs, press="none", groups=(), n=1, outputs=(out,))[out][50]
         self.nominal.data = {"x": list(xs), "y": list(nom)}
-        self.band_fig.title.text = f"{out} vs step {k} pressure"
-        self.band_fig.yaxis.axis_label = out
-        lines = [html.escape(s) for s in mc.summary().splitlines()]
+        self.band_fig.title.text = f"{output_label(out)[0]} vs step {k} pressure"
+        self.band_fig.yaxis.axis_label = output_title(out)
+        lines = [html.escape(plain_text(s)) for s in mc.summary().splitlines()]
         self.text.value = "<br>".join(lines)
 
 

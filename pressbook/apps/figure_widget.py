@@ -75,7 +75,11 @@ class FigureWidget(BokehModel):
     def __init__(self, model, **kwargs):
         self._held: list | None = None
         self.patches_sent = 0
+        width = fit_width(model)
         super().__init__(model, **kwargs)
+        self.add_class("pb-figure")
+        if width:  # as wide as designed on a wide screen, as wide as the screen on a narrow one
+            self.layout.width, self.layout.max_width = f"{width}px", "100%"
 
     def _document_patched(self, event) -> None:
         if event.setter is self:
@@ -102,6 +106,26 @@ class FigureWidget(BokehModel):
     def refresh(self) -> None:
         """Put the document as it is now into ``render_bundle`` (what a page reads when it connects)."""
         self.render_bundle = self._model_to_traits(self._model)
+
+
+def fit_width(model) -> int | None:
+    """Make a fixed-width figure, or a row or column of them, follow its widget's width up to the width it was
+    built with (Bokeh's ``stretch_width`` with ``max_width``); return that width in px (None: left as it is)."""
+    from bokeh.models import Column, Plot, Row
+
+    if isinstance(model, Plot):
+        width = model.width
+        if not width or model.sizing_mode not in (None, "fixed"):
+            return None
+    elif isinstance(model, (Row, Column)):
+        widths = [fit_width(child) for child in model.children]
+        if not widths or None in widths:
+            return None
+        width = sum(widths) if isinstance(model, Row) else max(widths)
+    else:
+        return None
+    model.sizing_mode, model.max_width = "stretch_width", width
+    return width
 
 
 @contextlib.contextmanager

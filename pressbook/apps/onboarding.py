@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import PressbookError
 from ..views.palette import OKABE_ITO
+from ..views.words import plain_message
 from . import common
 from .common import bokeh as _bokeh
 
@@ -86,7 +87,7 @@ def _take_upload(upload: w.FileUpload, fail) -> tuple[str, bytes] | None:
     try:
         return _upload_bytes(upload)
     except PressbookError as exc:
-        fail(str(exc))
+        fail(plain_message(exc))
     except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
         fail(_unexpected(exc))
     return None
@@ -115,10 +116,20 @@ def _unexpected(exc: Exception) -> str:
 
 
 # ====================================================================== protocol card
-class ProtocolCardApp:
-    """Choose a preset or upload a design; set the press and die; see and download the bench card."""
+#: Gauge and capacity units as the menus name them (tf and tonf differ by 10 %).
+UNIT_CHOICES = {"tf": "tf: metric tonne-force (9.807 kN)", "tonf": "tonf: US short ton-force (8.896 kN)",
+                "kN": "kN", "lbf": "lbf: pound-force", "bar": "bar", "psi": "psi", "MPa": "MPa"}
 
-    def __init__(self, samples_dir=None):
+
+def _unit_options(units) -> list[tuple[str, str]]:
+    return [(UNIT_CHOICES.get(u, u), u) for u in units]
+
+
+class ProtocolCardApp:
+    """Choose a preset, upload a design or open one from a link (``?preset=...``, ``?design=...``, as the
+    designer's share link writes it); set the press and die; see and download the bench card."""
+
+    def __init__(self, samples_dir=None, query=None):
         from ..lab.protocol_card import CAPACITY_UNITS, GAUGE_CHOICES
         from ..presets import PRESETS
 
@@ -127,15 +138,17 @@ class ProtocolCardApp:
         self._quiet = False
         self.source = w.Dropdown(options=[(f"preset: {k}", k) for k in PRESETS], value="three-step",
                                  description="Design", style=style, layout=w.Layout(width="560px"))
-        self.upload = w.FileUpload(accept=".toml,.json", multiple=False, description="Upload design")
+        self.upload = w.FileUpload(accept=".toml,.json", multiple=False, description="Upload design",
+                                   layout=w.Layout(width="auto"))
         self.die_diameter = w.BoundedFloatText(value=10.0, min=1.0, max=100.0, step=0.5, description="Die diameter (mm)",
                                                style=style, layout=_lay())
         self.die_rating = w.BoundedFloatText(value=500.0, min=0.0, max=5000.0, step=10.0,
                                              description="Die rating (MPa; 0: unknown)", style=style, layout=_lay())
         self.capacity = w.BoundedFloatText(value=15.0, min=0.01, max=10000.0, step=1.0, description="Press capacity",
                                            style=style, layout=_lay())
-        self.capacity_unit = w.Dropdown(options=list(CAPACITY_UNITS), value="tf", layout=w.Layout(width="80px"))
-        self.gauge_unit = w.Dropdown(options=list(GAUGE_CHOICES), value="tf", description="Gauge reads",
+        self.capacity_unit = common.named(w.Dropdown(options=_unit_options(CAPACITY_UNITS), value="tf",
+                                                     layout=w.Layout(width="260px")), "press capacity unit")
+        self.gauge_unit = w.Dropdown(options=_unit_options(GAUGE_CHOICES), value="tf", description="Gauge reads",
                                      style=style, layout=_lay())
         self.ram_diameter = w.BoundedFloatText(value=50.0, min=1.0, max=1000.0, step=1.0, description="Ram diameter (mm)",
                                                style=style, layout=_lay())
@@ -168,6 +181,22 @@ class ProtocolCardApp:
             self.message, self.downloads, self.card])
         self.widget.add_class("pbo-protocol-card-app")
         self._on_source(None)
+        if query:
+            self.apply_query(query)
+
+    def apply_query(self, query) -> None:
+        """Show the design a link describes (the designer's query keys); its problems become a message."""
+        from .designer.query import design_from_query, parse_query
+        from ..views.words import plain_text
+
+        design, problems = design_from_query(query)
+        params = parse_query(query) if not problems else {}
+        if set(params) == {"preset"} and params["preset"] in dict(self.source.options).values():
+            self.source.value = params["preset"]
+        elif params or problems:
+            self._take_design(f"from the link: {design.title or 'design'}"[:80], design)
+        if problems:
+            self.message.say(plain_text(" ".join(problems)))
 
     # ---------------------------------------------------------------- inputs
     def design(self):
@@ -197,14 +226,18 @@ class ProtocolCardApp:
             name, data = got
             design = Design.from_json(data) if name.lower().endswith(".json") else Design.from_toml(data)
         except PressbookError as exc:
-            self._fail(str(exc))
+            self._fail(plain_message(exc))
             return
         except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
             self._fail(_unexpected(exc))
             return
-        self._uploaded = (name, design)
+        self._take_design(f"uploaded: {name}", design)
+
+    def _take_design(self, label: str, design) -> None:
+        """Offer ``design`` (uploaded or from a link) first in the design menu, and show its card."""
+        self._uploaded = (label, design)
         opts = [o for o in self.source.options if o[1] != "__upload__"]
-        self.source.options = [(f"uploaded: {name}", "__upload__")] + opts
+        self.source.options = [(label, "__upload__")] + opts
         self.source.value = "__upload__"
         self._on_source(None)
 
@@ -212,7 +245,7 @@ class ProtocolCardApp:
         try:
             d = self.design()
         except Exception as exc:  # noqa: BLE001
-            self._fail(str(exc) if isinstance(exc, PressbookError) else _unexpected(exc))
+            self._fail(plain_message(exc) if isinstance(exc, PressbookError) else _unexpected(exc))
             return
         self._quiet = True
         try:
@@ -241,7 +274,7 @@ class ProtocolCardApp:
             card = protocol_card(design, self.press(), die_diameter=float(self.die_diameter.value),
                                  die_rating=rating)
         except PressbookError as exc:
-            self._fail(f"This press and die cannot do this design: {exc}")
+            self._fail(f"This press and die cannot do this design: {plain_message(exc)}")
             return
         except Exception as exc:  # noqa: BLE001
             self._fail(_unexpected(exc))
@@ -254,10 +287,15 @@ class ProtocolCardApp:
                                               "Download printable card (HTML)")
                                 + download_link(card.to_csv(), f"protocol_{stem}.csv", "text/csv",
                                                 "Download steps (CSV)"))
+        from .lablog import log_link  # "log this pellet" in the lab's pellet log
+
+        self.downloads.value += log_link(design)
 
 
-def protocol_card_app(samples_dir=None) -> w.VBox:
-    return ProtocolCardApp(samples_dir).widget
+def protocol_card_app(samples_dir=None, query=None) -> w.VBox:
+    """The protocol card app; ``query``: a link's design (the designer's URL query keys)."""
+    common.page_support()
+    return ProtocolCardApp(samples_dir, query).widget
 
 
 # ====================================================================== calibration
@@ -295,7 +333,8 @@ class CalibrateApp:
         self.eis_samples = _samples(samples_dir, "eis*.csv")
         self.sample = w.Dropdown(options=[("(choose a sample file)", "")] + [(k, k) for k in self.samples],
                                  value="", description="or try a sample", style=style, layout=w.Layout(width="480px"))
-        self.upload = w.FileUpload(accept=".csv,.txt", multiple=False, description="Upload CSV")
+        self.upload = w.FileUpload(accept=".csv,.txt", multiple=False, description="Upload CSV",
+                                   layout=w.Layout(width="auto"))
         self.material = w.Dropdown(options=powders, value="Li6PS5Cl" if "Li6PS5Cl" in powders else powders[0],
                                    description="Compare with material", style=style, layout=_lay())
         self.measured = w.ToggleButtons(options=[("after release", "released"), ("under load", "under_load")],
@@ -309,7 +348,7 @@ class CalibrateApp:
                                                description="True density (g/cm3; 0: library)", style=style, layout=_lay())
         self.hold = w.BoundedFloatText(value=120.0, min=0.0, max=86400.0, description="Hold time (s)", style=style,
                                        layout=_lay())
-        self.temperature = w.BoundedFloatText(value=25.0, min=-40.0, max=500.0, description="Pressing temp. (degC)",
+        self.temperature = w.BoundedFloatText(value=25.0, min=-40.0, max=500.0, description="Pressing temperature (°C)",
                                               style=style, layout=_lay())
         self.message = Message()
         self.status = w.HTML()
@@ -327,7 +366,8 @@ class CalibrateApp:
         self.fig_sigma = _bokeh(f2)
 
         # impedance
-        self.eis_upload = w.FileUpload(accept=".csv,.txt", multiple=False, description="Upload spectrum")
+        self.eis_upload = w.FileUpload(accept=".csv,.txt", multiple=False, description="Upload spectrum",
+                                       layout=w.Layout(width="auto"))  # the whole label, never "Upload spectru..."
         self.eis_sample = w.Dropdown(options=[("(choose a sample spectrum)", "")] + [(k, k) for k in self.eis_samples],
                                      value="", description="or try a sample", style=style, layout=w.Layout(width="480px"))
         self.eis_design = w.Dropdown(options=list(PRESETS), value="three-step", description="Predicted circuit of",
@@ -389,7 +429,14 @@ class CalibrateApp:
         self._take(_take_sample(self.sample.value, self.samples, self._fail))
 
     def _take(self, got) -> None:
+        """Use a file: the material it names in its comments becomes the one compared with and calibrated."""
+        from ..lab.measurements import named_material
+
         if got is not None:
+            self._data = None  # no fit with the old file while the material changes
+            named = named_material(got[1], self.material.options)
+            if named is not None:
+                self.material.value = named
             self._data = got
             self.update()
 
@@ -410,7 +457,7 @@ class CalibrateApp:
                 true_density=float(self.true_density.value) if self.true_density.value > 0 else None,
                 measured=self.measured.value, hold=float(self.hold.value), temperature=float(self.temperature.value))
         except PressbookError as exc:
-            self._fail(str(exc) + ("" if self.cal is None else "  (the previous result is kept)"))
+            self._fail(plain_message(exc) + ("" if self.cal is None else "  (the previous result is kept)"))
             return
         except Exception as exc:  # noqa: BLE001
             self._fail(_unexpected(exc))
@@ -476,7 +523,7 @@ class CalibrateApp:
             outcome = simulate(design, lib)
             fit = fit_outcome_spectrum(data, outcome, filename=name)
         except PressbookError as exc:
-            self.eis_message.say(str(exc))
+            self.eis_message.say(plain_message(exc))
             return
         except Exception as exc:  # noqa: BLE001
             self.eis_message.say(_unexpected(exc))

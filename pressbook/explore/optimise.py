@@ -21,6 +21,7 @@ from ..batch import apply_variant, sample, simulate_many
 from ..design import Design, Step
 from ..errors import InvalidInputError
 from ..lab.press import load_to_pressure
+from ..units import format_duration, timer_seconds
 
 #: Default search box. Foil-only steps (lithium, indium) are pressed gently; powder steps up to 1 GPa.
 FOIL_STEP_PRESSURE = (1.0, 60.0)
@@ -159,7 +160,7 @@ def _explain(design, best_vals, bounds, level, objective, obj_name, k, vals, obj
     steps = []
     for s in range(1, len(design.steps) + 1):
         p, h = best_vals.get(f"steps.{s}.pressure"), best_vals.get(f"steps.{s}.hold")
-        parts = [f"{p:.0f} MPa" if p is not None else None, f"{h:.0f} s" if h is not None else None]
+        parts = [(f"{p:.0f} MPa" if p >= 10 else f"{p:.2g} MPa") if p is not None else None, format_duration(h) if h is not None else None]
         steps.append(f"step {s} ({_describe_step(design, s)}) " + ", ".join(x for x in parts if x))
     if not feasible:
         words.append(f"No procedure within the limits keeps every risk at or below {level:g}; the least risky one "
@@ -177,10 +178,12 @@ def _explain(design, best_vals, bounds, level, objective, obj_name, k, vals, obj
             if alt < obj[k] - 0.005 * abs(obj[k]):
                 gains.append((obj[k] - alt, label, alt, scores[k, c]))
     gains.sort(reverse=True)
-    for gain, label, alt, s in gains:
+    for i, (gain, label, alt, s) in enumerate(gains):  # one conclusion: the constraint that costs most first
         binding.append(("risk", label))
-        words.append(f"The binding constraint is {label}: it scores {s:.2f} here against the level {level:g}; "
-                     f"allowing it would reach {fmt_obj(alt)}.")
+        words.append((f"The binding constraint is {label}: it scores {s:.2f} here against the level {level:g}; "
+                      f"allowing it would reach {fmt_obj(alt)}.") if i == 0 else
+                     (f"{label[:1].upper() + label[1:]} also limits it (score {s:.2f}; allowing it alone would "
+                      f"reach {fmt_obj(alt)})."))
     for p, (lo, hi) in bounds.items():
         if p in flat:  # at a bound only by chance: it hardly matters
             continue
@@ -188,20 +191,33 @@ def _explain(design, best_vals, bounds, level, objective, obj_name, k, vals, obj
         span = hi - lo
         if v >= hi - 0.02 * span:
             binding.append(("bound", f"{p} at its upper limit {hi:.4g}"))
-            words.append(f"{_pretty(p)} sits at its upper limit {hi:.4g} {_unit(p)}: more would still help.")
+            words.append(f"{_pretty(p)} sits at its upper limit {hi:.4g} {path_unit(p)}: more would still help.")
         elif v <= lo + 0.02 * span:
             binding.append(("bound", f"{p} at its lower limit {lo:.4g}"))
-            words.append(f"{_pretty(p)} sits at its lower limit {lo:.4g} {_unit(p)}.")
+            words.append(f"{_pretty(p)} sits at its lower limit {lo:.4g} {path_unit(p)}.")
     if not binding:
         words.append("No risk and no limit binds: this is an interior optimum of the model.")
     if flat:
-        words.append("Hardly matters here (the objective moves by less than 0.1 % over +-5 % of its range): "
+        words.append("Hardly matters here (the objective moves by less than 0.1 % over ±5 % of its range): "
                      + ", ".join(_pretty(p).lower() for p in flat) + ".")
     near = [risks[c] for c in range(len(risks)) if level - 0.03 <= scores[k, c] <= level]
     extra = [x for x in near if ("risk", x) not in binding]
     if extra:
         words.append("Also at the level: " + ", ".join(extra) + ".")
     return binding, " ".join(words)
+
+
+def _timer_holds(design, best_vals, bounds, level, objective, layer, k, obj, worst, asr, scores, library) -> dict:
+    """The optimum with its holds as set on a timer (``timer_seconds``); the evaluated point k takes the
+    rounded procedure's numbers, so the words and the numbers agree. Unrounded if rounding changed feasibility."""
+    rounded = {p: (float(np.clip(timer_seconds(v), *bounds[p])) if p.endswith(".hold") else v)
+               for p, v in best_vals.items()}
+    r = simulate_many(design, {p: [v] for p, v in rounded.items()}, library=library, validate=False)
+    o = _objective(r, objective, layer)[0]
+    if not np.isfinite(o) or (r.worst_risk[0] <= level) != (worst[k] <= level):
+        return best_vals
+    obj[k], worst[k], asr[k], scores[k] = o, r.worst_risk[0], r.total_asr[0], r.risk_scores[0]
+    return rounded
 
 
 def _flat_inputs(design, best_vals, bounds, objective, layer, library) -> list:
@@ -231,8 +247,9 @@ def _pretty(path):
     return f"Step {k} {key}"
 
 
-def _unit(path):
-    return "MPa" if path.endswith("pressure") else "s"
+def path_unit(path: str) -> str:
+    """Unit of a step path's values: 'steps.2.pressure' -> 'MPa', '.hold' -> 's', '.temperature' -> '°C'."""
+    return "MPa" if path.endswith("pressure") else "°C" if path.endswith("temperature") else "s"
 
 
 def _with_order(design: Design, template: Design) -> Design:
@@ -291,7 +308,8 @@ def optimise(design: Design, *, level: float = 0.33, objective: str = "total_asr
             raise InvalidInputError("layer", target, ", ".join(names))
         li = names.index(target)
     vals, obj, worst, asr, scores, risks, k = _search(design, bnds, level, objective, li, int(n), int(rounds), seed, library)
-    best_vals = {p: float(v[k]) for p, v in vals.items()}
+    best_vals = _timer_holds(design, {p: float(v[k]) for p, v in vals.items()}, bnds, level, objective, li,
+                             k, obj, worst, asr, scores, library)
     best_design = apply_variant(design, best_vals)
     outcome = simulate(best_design, library=library)
     base = simulate_many(design, {}, library=library)

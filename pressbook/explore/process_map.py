@@ -21,6 +21,7 @@ import numpy as np
 from ..batch import BatchResult, grid, simulate_many
 from ..design import Design
 from ..errors import InvalidInputError
+from .optimise import path_unit
 
 #: The recommended pressure ranges of the multi-step procedure, by the role of the step they apply to.
 RECOMMENDED = {
@@ -115,10 +116,13 @@ class ProcessMap:
         if w is None:
             lines.append("no point of the map is feasible")
         else:
+            ux, uy = path_unit(self.x_path), path_unit(self.y_path)
             lines.append(f"feasible: {100 * self.feasible.mean():.0f} % of the map; {self.x_path} "
-                         f"{w[self.x_path][0]:g}-{w[self.x_path][1]:g}, {self.y_path} {w[self.y_path][0]:g}-{w[self.y_path][1]:g}")
-            lines.append(f"lowest total ASR in the window: {b['total_asr']:.4g} ohm cm2 at {self.x_path} = {b[self.x_path]:g}, "
-                         f"{self.y_path} = {b[self.y_path]:g} (largest risk there: {b['worst_label']}, {b['worst_risk']:.2f})")
+                         f"{w[self.x_path][0]:g}-{w[self.x_path][1]:g} {ux}, {self.y_path} "
+                         f"{w[self.y_path][0]:g}-{w[self.y_path][1]:g} {uy}")
+            lines.append(f"lowest total ASR in the window: {b['total_asr']:.4g} ohm cm2 at {self.x_path} = "
+                         f"{b[self.x_path]:g} {ux}, {self.y_path} = {b[self.y_path]:g} {uy} (largest risk there: "
+                         f"{b['worst_label']}, {b['worst_risk']:.2f})")
         frac = self.recommended_box_feasible()
         if frac is not None:
             lines.append(f"recommended box feasible at {100 * frac:.0f} % of its points")

@@ -182,8 +182,8 @@ class MonteCarlo:
         q = self.quantiles("total_asr")
         lines = [f"Monte Carlo of '{self.design.title}', {self.n} samples, {self.press} press "
                  f"({PRESSES[self.press]['note']}), seed {self.seed}",
-                 f"total ASR: median {q[50]:.4g} ohm cm2, 90 % of samples in {q[5]:.4g}-{q[95]:.4g} "
-                 f"(without scatter {float(self.nominal.total_asr[0]):.4g})"]
+                 f"total ASR: median {q[50]:.4g} ohm cm2, 90 % of samples in {q[5]:.4g}-{q[95]:.4g} ohm cm2 "
+                 f"(without scatter {float(self.nominal.total_asr[0]):.4g} ohm cm2)"]
         for name in self.batch.layers:
             qp = self.quantiles(f"porosity: {name}")
             lines.append(f"porosity of {name}: {100 * qp[5]:.1f}-{100 * qp[95]:.1f} % (median {100 * qp[50]:.1f} %)")
@@ -193,10 +193,10 @@ class MonteCarlo:
                      (": " + ", ".join(f"{k} {100 * v:.1f} %" for k, v in sorted(risky.items(), key=lambda t: -t[1])[:4])
                       if risky else ""))
         if self.contributions:
-            for out, what in (("total_asr", "total ASR"), ("worst_risk", "worst risk")):
+            for out, what, unit in (("total_asr", "total ASR", " ohm cm2"), ("worst_risk", "worst risk", "")):
                 rank = self.ranking(out)
-                lines.append(f"{what} spread (5-95 %) by source alone: " +
-                             ", ".join(f"{GROUP_WORDS[g]} {s:.3g}" for g, s in rank))
+                lines.append(f"{what} spread (5-95 %) by source alone" + (" (score 0-1)" if not unit else "") + ": " +
+                             ", ".join(f"{GROUP_WORDS[g]} {s:.3g}{unit}" for g, s in rank))
             lines.append(f"matters most for the total ASR: {GROUP_WORDS[self.most_important('total_asr')]}; "
                          f"for the risks: {GROUP_WORDS[self.most_important('worst_risk')]}")
         return "\n".join(lines)

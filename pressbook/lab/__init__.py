@@ -5,6 +5,7 @@
     measurements.py   measurement CSV files with units in their headers
     calibrate.py      Heckel, Kawakita and conductivity fits -> a calibrated material (TOML)
     spectrum.py       a measured impedance spectrum fitted with the predicted circuit
+    lablog/           the lab's pellet log: storage (SQLAlchemy + Alembic), statistics, recalibration, exchange
 
-The apps for these are in pressbook.apps.onboarding.
+The apps for these are in pressbook.apps.onboarding and pressbook.apps.lablog.
 """

@@ -38,6 +38,22 @@ class CalibrationDataError(PressbookError, ValueError):
     """A measurement file that cannot be used: what is wrong, where, and what is allowed."""
 
 
+def named_material(data, ids) -> str | None:
+    """The material of ``ids`` that a measurement file names in its leading comment lines ('# ... Li3PS4
+    glass ...'), the longest name first (Li5.5PS4.5Cl1.5 before Li3PS4); None if it names none."""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, (bytes, bytearray)) else str(data)
+    comments = []
+    for line in text.lstrip("\ufeff").splitlines()[:20]:
+        if not line.lstrip().startswith("#"):
+            break
+        comments.append(line)
+    head = "\n".join(comments)
+    for mid in sorted(ids, key=len, reverse=True):
+        if re.search(rf"(?<![\w.]){re.escape(mid)}(?![\w.])", head):
+            return mid
+    return None
+
+
 
 def _need(n: int, what: str):
     if n < MIN_POINTS[what]:

@@ -27,7 +27,8 @@ from ..design import Design
 from ..errors import InvalidInputError
 from ..materials import Library, default_library
 from ..units import Q_, to_magnitude
-from .press import GAUGE_UNITS, LOAD_UNITS, die_area_mm2, load_to_pressure, pressure_to_load
+from .press import (GAUGE_UNITS, LOAD_UNIT_NAMES, LOAD_UNITS, dead_weight_kg, die_area_mm2, load_to_pressure,
+                    nice_step, pressure_to_load, round_to)
 
 #: Units a press capacity may be given in, and the gauge scales the card can read.
 CAPACITY_UNITS = ("kN", "tf", "tonf")
@@ -39,8 +40,11 @@ GAUGE_CHOICES = LOAD_GAUGES + PRESSURE_GAUGES
 DEFAULT_GAUGE_ACCURACY = 0.025
 #: Above this fraction of the die rating or press capacity the card adds a caution (not a refusal).
 CAUTION_FRACTION = 0.9
-#: A target whose setting uncertainty (gauge accuracy) exceeds this fraction of itself gets a caution.
+#: A target whose setting uncertainty (gauge accuracy) exceeds this fraction of itself cannot be set on
+#: the gauge: the step is refused ("cannot set on this gauge") with what to use instead.
 RESOLUTION_LIMIT = 0.2
+#: A load up to this mass (kg) is better set with a dead weight on the punch than with a press.
+DEAD_WEIGHT_MAX_KG = 25.0
 
 
 @dataclass
@@ -51,6 +55,8 @@ class Press:
     pressure scale needs ``ram_diameter`` (mm) or ``ram_area`` (cm2). ``gauge_max`` is the gauge's full
     scale in ``gauge_unit`` (None: the reading at the press capacity). ``gauge_accuracy`` is a fraction
     of full scale. ``max_temperature`` in degC (None: not heated; warm steps then get a caution).
+    ``gauge_resolution`` is the gauge's smallest division in ``gauge_unit`` (None: the largest 1-2-5
+    step within its accuracy, e.g. 0.2 tf on a 15 tf gauge of 2.5 %); targets are rounded to it.
     """
 
     capacity: float = 15.0
@@ -62,6 +68,7 @@ class Press:
     gauge_accuracy: float = DEFAULT_GAUGE_ACCURACY
     max_temperature: float | None = None
     name: str = "press"
+    gauge_resolution: float | None = None
 
     # ------------------------------------------------------------------ checks and conversions
     def validate(self) -> "Press":
@@ -80,6 +87,8 @@ class Press:
                 _positive("press.ram_diameter", self.ram_diameter, "mm")
         if self.gauge_max is not None:
             _positive("press.gauge_max", self.gauge_max, self.gauge_unit)
+        if self.gauge_resolution is not None:
+            _positive("press.gauge_resolution", self.gauge_resolution, self.gauge_unit)
         if not (isinstance(self.gauge_accuracy, (int, float)) and 0 <= self.gauge_accuracy <= 0.2):
             raise InvalidInputError("press.gauge_accuracy", self.gauge_accuracy, "a fraction of full scale, 0 to 0.2")
         if self.max_temperature is not None and not (isinstance(self.max_temperature, (int, float))
@@ -119,11 +128,19 @@ class Press:
         """Full scale of the gauge in gauge_unit (given, or the reading at the press capacity)."""
         return float(self.gauge_max) if self.gauge_max is not None else self.reading(self.capacity_kN)
 
+    @property
+    def resolution(self) -> float:
+        """The smallest step the gauge can be set to (gauge_unit): given, or a 1-2-5 step within its accuracy."""
+        if self.gauge_resolution is not None:
+            return float(self.gauge_resolution)
+        return nice_step(max(self.gauge_accuracy, 0.001) * self.full_scale)
+
     def describe(self) -> str:
         text = f"{self.name}: capacity {_g(self.capacity)} {self.capacity_unit} ({self.capacity_kN:.1f} kN); gauge in {self.gauge_unit}"
         if self.gauge_unit in PRESSURE_GAUGES:
             text += f" (ram {_g(self.ram_area_mm2 / 100.0)} cm2)"
-        text += f", full scale {_g(self.full_scale)} {self.gauge_unit}, accuracy {100 * self.gauge_accuracy:g} % of full scale"
+        text += (f", full scale {_g(self.full_scale)} {self.gauge_unit}, accuracy {100 * self.gauge_accuracy:g} % of "
+                 f"full scale, set to steps of {_g(self.resolution)} {self.gauge_unit}")
         return text
 
 
@@ -165,6 +182,15 @@ class CardStep:
     stack_height_um: float    # expected pellet height after release
     stack_height_under_load_um: float
     checks: list = field(default_factory=list)
+    gauge_setting: float = math.nan   # the reading rounded to the gauge's resolution (what the operator sets)
+    pressure_set_MPa: float = math.nan  # the pressure on the die at that setting
+    settable: bool = True             # False: the gauge cannot resolve this load ("cannot set on this gauge")
+    instead: str = ""                 # what to use instead when not settable
+
+    def instructions(self) -> list[str]:
+        """Every instruction of the step, in order, as on the printed card."""
+        adds = [a.instruction for a in self.additions] or ["nothing new: press the stack again"]
+        return adds + [self.heat, "release: " + self.release]
 
 
 @dataclass
@@ -204,6 +230,9 @@ class ProtocolCard:
                 "expected_layer_thickness_um": "; ".join(f"{k} {v:.1f}" for k, v in s.layer_thickness_um.items()),
                 "expected_stack_height_um": f"{s.stack_height_um:.1f}",
                 "checks": " | ".join(f"{c.level}: {c.text}" for c in s.checks),
+                "gauge_setting": f"{s.gauge_setting:g}" if s.settable else "cannot set on this gauge",
+                "instead": s.instead,
+                "instructions": " | ".join(s.instructions()),
             })
         return rows
 
@@ -235,11 +264,16 @@ class ProtocolCard:
             out.append(f'<section class="pbc-step"><h2>Step {s.index}</h2><table>')
             adds = "".join(f"<li>{e(a.instruction)}</li>" for a in s.additions) or "<li>nothing new: press the stack again</li>"
             out.append(f"<tr><th>Add</th><td><ul>{adds}</ul></td><td class='pbc-fill'>weighed: </td></tr>")
-            out.append(
-                f"<tr><th>Target load</th><td><b class='pbc-target'>{_g(s.gauge_reading)} {e(s.gauge_unit)}</b> on the gauge "
-                f"(&plusmn;{_g(s.gauge_uncertainty)} {e(s.gauge_unit)}) = {s.load_kN:.2f} kN = {s.load_tf:.2f} tf "
-                f"&rarr; {s.pressure_MPa:g} MPa (&plusmn;{s.pressure_uncertainty_MPa:.2g} MPa) on the die</td>"
-                "<td class='pbc-fill'>read: </td></tr>")
+            if s.settable:
+                target = (f"<b class='pbc-target'>{s.gauge_setting:g} {e(s.gauge_unit)}</b> on the gauge "
+                          f"(&plusmn;{_g(s.gauge_uncertainty)} {e(s.gauge_unit)}) = {s.load_kN:.2f} kN = {s.load_tf:.2f} tf "
+                          f"&rarr; {s.pressure_set_MPa:.3g} MPa (&plusmn;{s.pressure_uncertainty_MPa:.2g} MPa) on the die "
+                          f"(design: {s.pressure_MPa:g} MPa)")
+            else:
+                target = (f"<b class='pbc-target pbc-refused'>cannot set on this gauge</b>: {s.load_kN:.3g} kN "
+                          f"({s.pressure_MPa:g} MPa on the die) is within the gauge's &plusmn;{_g(s.gauge_uncertainty)} "
+                          f"{e(s.gauge_unit)}. {e(s.instead)}")
+            out.append(f"<tr><th>Target load</th><td>{target}</td><td class='pbc-fill'>read: </td></tr>")
             out.append(f"<tr><th>Hold</th><td>{_duration(s.hold_s)} at {s.temperature_C:g} &deg;C. {e(s.heat)}</td>"
                        "<td class='pbc-fill'>time: </td></tr>")
             out.append(f"<tr><th>Release</th><td>{e(s.release)}</td><td></td></tr>")
@@ -267,7 +301,7 @@ CARD_CSS = """
 .pbc-card table { border-collapse: collapse; width: 100%; }
 .pbc-card th, .pbc-card td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
 .pbc-card th { width: 140px; background: #f0f0f0; }
-.pbc-card td.pbc-fill { width: 130px; color: #777; }
+.pbc-card td.pbc-fill { width: 130px; color: #595959; }
 .pbc-card ul { margin: 0; padding-left: 18px; }
 .pbc-card .pbc-target { font-size: 15px; }
 .pbc-card .pbc-refused { color: #a00; }
@@ -345,6 +379,8 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
     notes = []
     if rating is None:
         notes.append("The die's rated pressure is not given: check the marking or the maker's sheet before pressing.")
+    notes += [f"{u} is the {LOAD_UNIT_NAMES[u]}; check which one your press's plate and gauge mean."
+              for u in dict.fromkeys((press.capacity_unit, press.gauge_unit)) if u in ("tf", "tonf")]
     in_die: set[int] = set()
     phys_top = None
     for k, (step, rec) in enumerate(zip(d.steps, outcome.history), start=1):
@@ -362,20 +398,22 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
         frac = load / cap
         checks.append(Check("press capacity", "caution" if frac > CAUTION_FRACTION else "ok",
                             f"{load:.2f} kN is {100 * frac:.0f} % of the press's {cap:.1f} kN"))
-        low = unc_MPa > RESOLUTION_LIMIT * step.pressure
+        setting = round_to(reading, press.resolution)
+        settable = unc_MPa <= RESOLUTION_LIMIT * step.pressure and setting > 0
+        instead = "" if settable else use_instead(load, press)
         checks.append(Check(
-            "gauge resolution", "caution" if low else "ok",
+            "gauge resolution", "ok" if settable else "refused",
             f"{_g(reading)} {press.gauge_unit} is {100 * reading / fs:.1f} % of the {_g(fs)} {press.gauge_unit} full scale; "
-            f"a gauge accurate to {100 * press.gauge_accuracy:g} % of full scale sets it to +-{unc_MPa:.2g} MPa"
-            + (": too coarse for this step, use a press or load cell with a smaller range" if low else "")))
+            f"a gauge accurate to {100 * press.gauge_accuracy:g} % of full scale sets it to ±{unc_MPa:.2g} MPa"
+            + ("" if settable else f": cannot set on this gauge. {instead}")))
         if step.temperature > 30.0 and press.max_temperature is None:
             checks.append(Check("heating", "caution",
-                                f"{step.temperature:g} degC needs a heated die or platens; the press's heating is not stated"))
+                                f"{step.temperature:g} °C needs a heated die or platens; the press's heating is not stated"))
         lt = {name: v for name, v in rec.thickness_released.items() if v is not None}
         height = sum(lt.values())
         height_load = sum(v for v in rec.thickness_under_load.values() if v is not None)
         checks.append(Check("thickness", "ok",
-                            f"expect a pellet {height:.0f} um high after release; a difference of more than about 10 % "
+                            f"expect a pellet {height:.0f} µm high after release; a difference of more than about 10 % "
                             f"means a weighing, fill or load error"))
         additions = []
         idx = {l.name: i for i, l in enumerate(d.layers)}
@@ -409,7 +447,7 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
                 t = layer.thickness if layer.thickness is not None else mass * 1e-3 / (mat["density"] * area_cm2) * 1e4
                 where = ("under the pellet (take the pellet out, lay the foil on the bottom punch, put the pellet back)"
                          if i_layer in under else "on top of the stack")
-                instr = (f"{name}: place a {label} foil, {D:g} mm disc, {t:.0f} um thick ({mass:.2f} mg), centred "
+                instr = (f"{name}: place a {label} foil, {D:g} mm disc, {t:.0f} µm thick ({mass:.2f} mg), centred "
                          f"and flat, {where}")
                 form = "foil"
             else:
@@ -421,7 +459,7 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
                             if i_layer in under else
                             "; spread it evenly on top and level it (turn the punch gently without pressing)"))
                 if layer.thickness is not None:
-                    instr += f" [mass for {layer.thickness:g} um at full density]"
+                    instr += f" [mass for {layer.thickness:g} µm at full density]"
                 form = "powder"
             additions.append(Addition(layer=name, role=layer.role, material=label, form=form, mass_mg=mass,
                                       instruction=instr))
@@ -440,12 +478,29 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
             load_tf=pressure_to_load(step.pressure, D, "tf"), gauge_reading=reading, gauge_unit=press.gauge_unit,
             gauge_uncertainty=unc, pressure_uncertainty_MPa=unc_MPa, hold_s=step.hold, temperature_C=step.temperature,
             heat=heat, release=release, layer_thickness_um=lt, stack_height_um=height,
-            stack_height_under_load_um=height_load, checks=checks))
+            stack_height_under_load_um=height_load, checks=checks, gauge_setting=setting,
+            pressure_set_MPa=load_to_pressure(press.reading_to_load_kN(setting), D, "kN"), settable=settable,
+            instead=instead))
+    notes += [f"Step {s.index} cannot be set on this gauge: {s.instead}" for s in steps if not s.settable]
     return ProtocolCard(title=d.title, die_diameter_mm=D, die_rating_MPa=rating, press=press, steps=steps,
                         notes=notes, final_height_um=steps[-1].stack_height_um if steps else math.nan)
 
 
 # ---------------------------------------------------------------------- helpers
+def use_instead(load_kN: float, press: Press) -> str:
+    """What sets ``load_kN`` when ``press``'s gauge cannot: a dead weight when it is light enough
+    (DEAD_WEIGHT_MAX_KG), else a smaller press or a low-range gauge (load cell) whose accuracy band
+    (press.gauge_accuracy of its full scale) stays within RESOLUTION_LIMIT of the load."""
+    kg = dead_weight_kg(load_kN)
+    fs_kN = load_kN * RESOLUTION_LIMIT / max(press.gauge_accuracy, 1e-3)
+    fs_tf = float(Q_(fs_kN, "kilonewton").to(LOAD_UNITS["tf"]).magnitude)
+    smaller = (f"a smaller press or a low-range gauge (a load cell) with a full scale of at most {fs_kN:.3g} kN "
+               f"({fs_tf:.3g} tf) at {100 * press.gauge_accuracy:g} % accuracy")
+    if kg <= DEAD_WEIGHT_MAX_KG:
+        return f"Use a dead weight instead: {kg:.1f} kg on the punch gives {load_kN:.3g} kN (or {smaller})."
+    return f"Use {smaller} instead (a dead weight would be {kg:.0f} kg)."
+
+
 def _problem(field, value, allowed, hint) -> InvalidInputError:
     err = InvalidInputError(field, value, allowed, hint)
     err.hint = hint

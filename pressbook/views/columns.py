@@ -38,10 +38,19 @@ def contact_class(fraction: float) -> tuple[str, str]:
     return CONTACT_CLASSES[-1][1:]
 
 
-def typical_range_text(roles) -> str:
-    """Typical pressure range(s) for the roles a step adds, e.g. 'typical: SE pre-compaction 250-300 MPa'."""
-    parts = [f"{TYPICAL_RANGES[r][2]} {TYPICAL_RANGES[r][0]:g}-{TYPICAL_RANGES[r][1]:g} MPa"
-             for r in dict.fromkeys(roles) if r in TYPICAL_RANGES]
+def typical_range_text(roles, convert=None, unit: str = "MPa") -> str:
+    """Typical pressure range(s) for the roles a step adds, e.g. 'typical: SE pre-compaction 250-300 MPa'.
+    ``convert`` (MPa -> ``unit``, e.g. a load on the die) gives them in another unit, to 3 significant digits:
+    'typical: SE pre-compaction 1.96-2.4 tonne-force (250-300 MPa)'."""
+    parts = []
+    for r in dict.fromkeys(roles):
+        if r not in TYPICAL_RANGES:
+            continue
+        lo, hi, label = TYPICAL_RANGES[r]
+        text = f"{lo:g}-{hi:g} MPa"
+        if convert is not None:
+            text = f"{float(f'{convert(lo):.3g}'):g}-{float(f'{convert(hi):.3g}'):g} {unit} ({text})"
+        parts.append(f"{label} {text}")
     return "typical: " + "; ".join(parts) if parts else ""
 
 
@@ -114,7 +123,7 @@ def cross_section_columns(outcome, x0: float = 0.0, tag: str = "") -> dict:
         lay["thickness"].append(l.thickness)
         lay["label_x"].append(left + 0.03)
         lay["label_y"].append(y + 0.5 * l.thickness)
-        lay["text"].append(f"{tag}{l.name}: {l.thickness:.0f} um, {100 * l.porosity:.0f} % porous")
+        lay["text"].append(f"{tag}{l.name}: {l.thickness:.0f} µm, {100 * l.porosity:.0f} % porous")
         y += l.thickness
         bounds.append(y)
     faces = {k: [] for k in ("x0", "x1", "y", "colour", "contact", "quality", "name", "zone_bottom", "zone_top",

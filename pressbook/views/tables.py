@@ -4,6 +4,7 @@ from __future__ import annotations
 from html import escape
 
 from .columns import LEVEL_COLOURS, diff_rows, fmt, risk_rows, summary_rows
+from .words import plain_units
 
 UNIT_TEXT = {"um": "µm", "ohm cm2": "Ω·cm²", "ohm": "Ω", "mS/cm": "mS/cm", "%": "%", "": "", "score 0-1": "(0-1)"}
 
@@ -31,8 +32,8 @@ def risks_html(outcome) -> str:
         items.append(
             f'<li class="pb-risk pb-risk-{escape(level)}">'
             f'<span class="pb-badge" style="border-color:{colour};color:{colour}">{escape(level.upper())}</span> '
-            f"<b>{escape(name)}</b> ({escape(subject)}, score {score:.2f}): {escape(reason)}"
-            f'<br><small>threshold: {escape(threshold)}; source: {escape(source)}</small></li>')
+            f"<b>{escape(name)}</b> ({escape(subject)}, score {score:.2f}): {escape(plain_units(reason))}"
+            f'<br><small>threshold: {escape(plain_units(threshold))}; source: {escape(source)}</small></li>')
     return '<div class="pb-risk-panel"><b>Risks</b> (worst first)<ul>' + "".join(items) + "</ul></div>"
 
 

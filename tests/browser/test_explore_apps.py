@@ -46,11 +46,28 @@ def test_optimiser_app(voila, page):
     snap(page, "optimiser", full_page=False)
 
 
+def test_optimiser_reruns_when_the_risk_level_moves(voila, page):
+    """The optimiser's result follows its constraint: moving the risk slider re-runs it (no button press) and
+    its text states the new level."""
+    open_app(page, voila(NOTEBOOKS / "optimiser.ipynb"))
+    text = page.locator(".pbx-optimiser .pbx-text-out")
+    expect(text).to_contain_text("Risk level 0.33")
+    assert text.inner_text().count("The binding constraint is") <= 1  # one conclusion
+    handle = page.locator(".pbx-optimiser .pbx-level .noUi-handle").first
+    handle.focus()
+    for _ in range(10):
+        handle.press("ArrowRight")
+    expect(text).to_contain_text("Risk level 0.43", timeout=60_000)
+    assert text.inner_text().count("The binding constraint is") <= 1
+    expect(page.locator(".pbx-optimiser .pbx-table-out")).to_contain_text("worst risk score")
+    assert error_outputs(page) == []
+
+
 def test_sensitivity_app(voila, page):
     open_app(page, voila(NOTEBOOKS / "sensitivity.ipynb"))
     assert error_outputs(page) == []
     _drawn(page)
-    expect(page.locator(".pbx-sensitivity .pbx-text-out")).to_contain_text("Moves total_asr most")
+    expect(page.locator(".pbx-sensitivity .pbx-text-out")).to_contain_text("Moves the total ASR most")
     snap(page, "sensitivity", full_page=False)
 
 

@@ -21,10 +21,11 @@ import os
 import ipywidgets as w
 
 from ...views.tables import STYLE
+from ...views.words import plain_text
 from ..common import load_bokehjs  # noqa: F401 - public name of the designer notebook (one loader for all)
 from .editors import DieEditor, LayersEditor, StepsEditor
 from .figures import DesignerFigures
-from .panels import ComparePanel, PresetBar, RiskPanel, SharePanel, SummaryPanel
+from .panels import ComparePanel, PresetBar, ResultsStatus, RiskPanel, SharePanel, SummaryPanel
 
 # Imported at the top: the designer notebook builds the app before the page request, so a preheated
 # Voila kernel has done all of this when a student arrives.
@@ -107,10 +108,12 @@ def build_designer(query: dict | str | None = None, library=None) -> Designer:
                      layout=w.Layout(width="490px", min_width="490px"))
     editors.add_class("pb-editors")
     summary_box = w.VBox([summary], layout=w.Layout(width="380px", overflow="auto"))
+    t = figures.texts
     views = w.VBox([
-        w.HBox([models["compaction"], models["cross_section"]]),
-        models["impedance"],
-        w.HBox([models["history"], summary_box]),
+        ResultsStatus(state),
+        w.HBox([w.VBox([models["compaction"], t["compaction"]]), w.VBox([models["cross_section"], t["cross_section"]])]),
+        models["impedance"], t["impedance"],
+        w.HBox([w.VBox([models["history"], t["history"]]), summary_box]),
     ])
     views.add_class("pb-views")
     header = w.HTML(STYLE + "<h2 class='pb-h'>pressbook · sequence designer</h2>"
@@ -131,5 +134,5 @@ def _show_query(state: DesignerState, query) -> None:
     name = params.get("preset", DEFAULT_PRESET if "design" not in params else "")
     if problems:
         log.info("designer link problems: %s", problems)
-    state.notice = " ".join(problems)
+    state.notice = plain_text(" ".join(problems))
     state.set_design(design, preset=name if not any(k != "preset" for k in params) else "")

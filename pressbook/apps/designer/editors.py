@@ -11,14 +11,16 @@ from html import escape
 import ipywidgets as w
 
 from ...design import ROLES
-from ...lab.press import load_to_pressure, pressure_to_load
+from ...lab.press import load_to_pressure, pressure_to_load, round_sig
 from ...materials import default_library
 from ...views.columns import typical_range_text
-from ..common import ErrorMessage, discard_rows, guarded, number, prefix, set_quietly
+from ...views.words import plain_message
+from ..common import ErrorMessage, discard_rows, guarded, named, number, prefix, set_quietly
 from .query import format_material_text, parse_material_text
 from .state import DesignerState
 
 PRESSURE_UNITS = (("MPa", "MPa"), ("kN", "kN"), ("tonne-force", "tf"))
+UNIT_WORDS = {"MPa": "MPa", "kN": "kN", "tf": "tonne-force"}
 AMOUNT_LABEL = {"mass": "mass (mg)", "thickness": "thickness (µm)"}
 
 
@@ -74,24 +76,29 @@ class LayerRow(w.VBox):
         self.name = w.Text(value=layer["name"], description="name", continuous_update=False,
                            layout=w.Layout(width="180px"), style={"description_width": "45px"})
         self.name.add_class("pb-layer-name")
+        named(self.name, f"layer {i} name")
         self.role = w.Dropdown(options=ROLES, value=layer["role"] if layer["role"] in ROLES else ROLES[1],
                                description="role", layout=w.Layout(width="170px"), style={"description_width": "35px"})
         self.role.add_class("pb-layer-role")
+        named(self.role, f"layer {i} role")
         self.remove = w.Button(description="✕", tooltip=f"remove layer {i}", layout=w.Layout(width="36px"))
         self.remove.add_class("pb-layer-remove")
+        named(self.remove, f"remove layer {i} ({layer['name']})")
         self.material = w.Combobox(value=format_material_text(layer["material"], layer["composition"]),
                                    options=materials, ensure_option=False, continuous_update=False,
                                    description="material or composition",
                                    placeholder="Li6PS5Cl  or  NCM811 0.7, Li6PS5Cl 0.3",
                                    layout=w.Layout(width="470px"), style={"description_width": "160px"})
         self.material.add_class("pb-layer-material")
+        named(self.material, f"layer {i} material or composition")
         kind = "mass" if layer["mass"] is not None else "thickness"
         self.kind = w.Dropdown(options=[("mass (mg)", "mass"), ("thickness (µm)", "thickness")], value=kind,
                                description="given as", layout=w.Layout(width="200px"),
                                style={"description_width": "60px"})
         self.kind.add_class("pb-layer-kind")
+        named(self.kind, f"layer {i} given as")
         self.amount = number(AMOUNT_LABEL[kind], layer[kind] if layer[kind] is not None else 0.0, "pb-layer-amount",
-                             width="215px", desc_width="100px")
+                             width="215px", desc_width="100px", name=f"layer {i} {AMOUNT_LABEL[kind]}")
         self.name.observe(g(lambda c: state.rename_layer(i, c["new"])), names="value")
         self.role.observe(g(lambda c: state.set_field(f"layers.{i}.role", c["new"])), names="value")
         self.remove.on_click(g(lambda _b: state.remove_layer(i)))
@@ -127,6 +134,8 @@ class LayerRow(w.VBox):
         kind = "mass" if layer["mass"] is not None else "thickness"
         set_quietly(self.kind, kind)
         self.amount.description = AMOUNT_LABEL[kind]
+        named(self.amount, f"layer {self.i} {AMOUNT_LABEL[kind]}")
+        named(self.remove, f"remove layer {self.i} ({layer['name']})")
         if layer[kind] is not None:
             set_quietly(self.amount, float(layer[kind]))
 
@@ -176,23 +185,25 @@ class StepRow(w.VBox):
             cb = w.Checkbox(value=layer["name"] in step["add"], description=layer["name"], indent=False,
                             layout=w.Layout(width="auto"))
             cb.add_class("pb-step-add")
+            named(cb, f"step {k} adds {layer['name']}")
             cb.observe(g(lambda c, name=layer["name"]: state.set_step_adds(k, name, c["new"])), names="value")
             self.checks[layer["name"]] = cb
-        self.up = w.Button(description="↑", tooltip=f"move step {k} earlier", layout=w.Layout(width="36px"))
-        self.down = w.Button(description="↓", tooltip=f"move step {k} later", layout=w.Layout(width="36px"))
-        self.remove = w.Button(description="✕", tooltip=f"remove step {k}", layout=w.Layout(width="36px"))
+        self.up = named(w.Button(description="↑", layout=w.Layout(width="36px")), f"move step {k} up")
+        self.down = named(w.Button(description="↓", layout=w.Layout(width="36px")), f"move step {k} down")
+        self.remove = named(w.Button(description="✕", layout=w.Layout(width="36px")), f"remove step {k}")
         for b, css in ((self.up, "pb-step-up"), (self.down, "pb-step-down"), (self.remove, "pb-step-remove")):
             b.add_class(css)
         self.up.on_click(g(lambda _b: state.move_step(k, -1)))
         self.down.on_click(g(lambda _b: state.move_step(k, +1)))
         self.remove.on_click(g(lambda _b: state.remove_step(k)))
         self.pressure = number(f"pressure ({unit})", self._shown(step["pressure"]), "pb-step-pressure",
-                               width="210px", desc_width="110px")
+                               width="210px", desc_width="110px", name=f"step {k} pressure ({unit})")
         self.conversion = w.HTML()
         self.conversion.add_class("pb-conversion")
-        self.hold = number("hold (s)", step["hold"], "pb-step-hold", width="210px", desc_width="110px")
+        self.hold = number("hold (s)", step["hold"], "pb-step-hold", width="210px", desc_width="110px",
+                           name=f"step {k} hold (s)")
         self.temperature = number("temperature (°C)", step["temperature"], "pb-step-temperature", width="230px",
-                                  desc_width="115px")
+                                  desc_width="115px", name=f"step {k} temperature (°C)")
         self.typical = w.HTML()
         self.typical.add_class("pb-hint")
         self.pressure.observe(g(self._on_pressure), names="value")
@@ -211,21 +222,24 @@ class StepRow(w.VBox):
         return float(self.state.draft["die"]["diameter"])
 
     def _shown(self, mpa: float) -> float:
-        """Pressure in MPa -> value in the chosen unit for this die."""
+        """Pressure in MPa -> value in the chosen unit for this die (a load: 3 significant digits, as set
+        on a press: 2.40265 tf -> 2.4)."""
         if self.unit == "MPa":
             return float(mpa)
         try:
-            return round(pressure_to_load(mpa, self._diameter(), self.unit), 6)
+            return round_sig(pressure_to_load(mpa, self._diameter(), self.unit), 3)
         except Exception:
             return float(mpa)
 
     def _on_pressure(self, change) -> None:
         value = change["new"]
         if self.unit != "MPa":
+            if value == self._shown(self.state.draft["steps"][self.k - 1]["pressure"]):
+                return  # the rounded display of the current pressure: keep the pressure as it is
             try:
                 value = load_to_pressure(value, self._diameter(), self.unit)
             except Exception as exc:  # e.g. an invalid die diameter: say so at the step
-                self.state.errors = {f"steps.{self.k}.pressure": f"steps.{self.k}.pressure: {exc}"}
+                self.state.errors = {f"steps.{self.k}.pressure": f"Step {self.k} pressure: {plain_message(exc)}"}
                 return
         self.state.set_field(f"steps.{self.k}.pressure", value)
 
@@ -238,7 +252,12 @@ class StepRow(w.VBox):
         except Exception:
             self.conversion.value = ""
         roles = {l["name"]: l["role"] for l in self.state.draft["layers"]}
-        self.typical.value = escape(typical_range_text([roles.get(n) for n in step["add"]]))
+        convert = None if self.unit == "MPa" else (lambda p: pressure_to_load(p, self._diameter(), self.unit))
+        try:
+            text = typical_range_text([roles.get(n) for n in step["add"]], convert, UNIT_WORDS[self.unit])
+        except Exception:  # an invalid die diameter: the ranges in MPa
+            text = typical_range_text([roles.get(n) for n in step["add"]])
+        self.typical.value = escape(text)
 
     def sync(self, step: dict) -> None:
         for name, cb in self.checks.items():

@@ -10,6 +10,8 @@ from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d, Singl
 from bokeh.plotting import figure
 
 from ...views import columns as col
+from ...views import describe
+from ..common import FigureText
 from ..figure_widget import FigureWidget, hold
 
 A_COLOUR = "#666666"
@@ -25,6 +27,10 @@ def _assign(source: ColumnDataSource, data: dict) -> None:
     if dict(source.data) != data:
         source.data = data
 
+
+#: Titles of the figures that show the pinned design A: (without A, with A pinned).
+TITLES = {"cross_section": ("Stack to scale", "Stack to scale: current (left), A (right)"),
+          "nyquist": ("Nyquist plot", "Nyquist plot: current, A grey dashed")}
 
 class DesignerFigures:
     """Compaction, cross-section, history and impedance (Nyquist + Bode) with named sources ('pb-...')."""
@@ -49,7 +55,12 @@ class DesignerFigures:
             # one document for both: they share the spectrum source (a source lives in one document)
             "impedance": row(self._nyquist(), self._bode(), name="pb-fig-impedance"),
         }
+        self.titled = {"cross_section": self.figures["cross_section"], "nyquist": self.figures["impedance"].children[0]}
         self.widgets: dict[str, FigureWidget] = {}  # filled by wrap()
+        #: each figure's text alternative (class pb-figure-text), kept equal to the data it shows
+        self.texts = {k: FigureText() for k in self.figures}
+        for k, t in self.texts.items():
+            t.add_class(f"pb-text-{k}")
 
     def wrap(self) -> dict[str, FigureWidget]:
         """The figures as widgets (class ``pb-fig-<name>``), serialised with the data they hold now."""
@@ -83,7 +94,7 @@ class DesignerFigures:
 
     def _cross_section(self):
         s = self.sources
-        f = self._fig("cross_section", "Stack to scale (A pinned: right)", "", "height (µm)",
+        f = self._fig("cross_section", TITLES["cross_section"][0], "", "height (µm)",
                       x_range=(0.0, 2.45))
         f.xaxis.visible = False
         f.xgrid.visible = False
@@ -95,6 +106,9 @@ class DesignerFigures:
         f.segment(x0="x0", x1="x1", y0="y", y1="y", source=s["xs_faces"], line_color="colour", line_width=4)
         f.text("label_x", "label_y", text="text", source=s["xs_layers"], text_font_size="10px",
                text_baseline="middle")
+        # the contact class in words beside each interface: colour is never the only cue
+        f.text("x1", "y", text="quality", source=s["xs_faces"], text_font_size="9px", text_align="right",
+               text_baseline="bottom")
         for label, (_, _, colour) in zip(("contact good (≥0.8)", "fair (0.5-0.8)", "poor (<0.5)"),
                                          col.CONTACT_CLASSES):
             f.line([-5.0, -4.0], [0.0, 0.0], line_color=colour, line_width=4, legend_label=label)  # legend only
@@ -121,7 +135,7 @@ class DesignerFigures:
 
     def _nyquist(self):
         s = self.sources
-        f = self._fig("nyquist", "Nyquist (A pinned: grey dashed)", "Z' (Ω)", "-Z'' (Ω)", match_aspect=True)
+        f = self._fig("nyquist", TITLES["nyquist"][0], "Z' (Ω)", "-Z'' (Ω)", match_aspect=True)
         f.line("z_real", "minus_z_imag", source=s["imp_a"], line_color=A_COLOUR, line_width=2, line_dash="dashed")
         r = f.line("z_real", "minus_z_imag", source=s["imp"], line_color=col.PALETTE[0], line_width=2)
         f.scatter("z_real", "minus_z_imag", source=s["imp"], size=3, color=col.PALETTE[0])
@@ -165,3 +179,12 @@ class DesignerFigures:
         with hold(self.widgets.values()):
             for name, data in new.items():
                 _assign(s[name], data)
+            for name, (alone, with_a) in TITLES.items():  # say "A" only when A is pinned
+                title = self.titled[name].title
+                text = alone if pinned is None else with_a
+                if title.text != text:
+                    title.text = text
+        for key, text in (("compaction", describe.compaction_text(points)),
+                          ("cross_section", describe.stack_text(xs["layers"], xs["interfaces"])),
+                          ("history", describe.history_text(marks)), ("impedance", describe.impedance_text(new["imp"]))):
+            self.texts[key].say(text)

@@ -15,7 +15,8 @@ from ...design import Design
 from ...errors import MaterialDataError, PressbookError
 from ...presets import PRESETS, preset
 from ...views.tables import diff_html, risks_html, summary_html
-from ..common import ErrorMessage, guarded
+from ...views.words import plain_message
+from ..common import ErrorMessage, app_link, guarded
 from .query import design_to_query
 from .state import DesignerState
 
@@ -72,6 +73,24 @@ class PresetBar(w.VBox):
             self.status.value = ""
         self.notice.value = (f"<div class='pb-error' role='status'>{escape(self.state.notice)}</div>"
                              if self.state.notice else "")
+
+
+class ResultsStatus(w.HTML):
+    """A compact status above the results (class ``pb-results-status``): whether they are up to date. The
+    full messages stay beside the fields and in the bar at the top."""
+
+    def __init__(self, state: DesignerState):
+        super().__init__()
+        self.add_class("pb-results-status")
+        self.state = state
+        state.observe(self._show, names="errors")
+        self._show()
+
+    def _show(self, _change=None) -> None:
+        n = len(self.state.errors)
+        self.value = (f"<div class='pb-error' role='status'><b>Not updated</b>: these results are for the last valid "
+                      f"design; {n} {'entry needs' if n == 1 else 'entries need'} fixing (see the message beside "
+                      f"{'it' if n == 1 else 'them'}).</div>" if n else "<div role='status'></div>")
 
 
 class SummaryPanel(w.HTML):
@@ -152,10 +171,12 @@ class SharePanel(w.VBox):
         self.link.add_class("pb-link")
         self.open_link = w.HTML()
         self.open_link.add_class("pb-link-open")
+        self.bench = w.HTML()
+        self.bench.add_class("pb-bench-card")
         self.error = ErrorMessage(state, lambda k: k == "file")
         super().__init__([w.HTML("<h3 class='pb-h'>Save and share</h3>"),
                           w.HBox([self.download, self.upload, self.materials_upload]),
-                          self.error, self.link, self.open_link])
+                          self.error, self.link, w.HBox([self.open_link, self.bench])])
         self.add_class("pb-share")
 
     def __call__(self, state: DesignerState) -> None:
@@ -166,6 +187,7 @@ class SharePanel(w.VBox):
         query = "?" + design_to_query(design)
         self.link.value = self.base_url + query
         self.open_link.value = f'<a class="pb-link-a" href="{escape(query)}" target="_blank">open this design in a new tab</a>'
+        self.bench.value = app_link("protocol_card", design, "make the bench card (protocol card for your press)")
 
     def _on_materials(self, change) -> None:
         """Add the materials of an uploaded TOML file (the library format) to the designer's library.
@@ -184,7 +206,7 @@ class SharePanel(w.VBox):
                 raise MaterialDataError(f"{f.get('name', 'file')}: not UTF-8 text; allowed: a materials TOML file") from None
             added = self.on_library(text, str(f.get("name", "materials file")))
         except PressbookError as exc:
-            self.state.errors = {"file": str(exc)}
+            self.state.errors = {"file": plain_message(exc)}
         else:
             self.state.notice = "materials added: " + ", ".join(added) + " (use them by name in a layer)"
         finally:
@@ -202,7 +224,7 @@ class SharePanel(w.VBox):
             else:
                 design = Design.from_toml(raw)
         except PressbookError as exc:
-            self.state.errors = {"file": f"{f.get('name', 'file')}: {exc}"}
+            self.state.errors = {"file": f"{f.get('name', 'file')}: {plain_message(exc)}"}
         else:
             self.state.notice = ""
             self.state.set_design(design)

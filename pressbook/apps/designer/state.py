@@ -21,6 +21,7 @@ from traitlets import Any, Dict, HasTraits, Int, Unicode
 from ...design import MAX_LAYERS, MAX_STEPS, Design
 from ...errors import InvalidInputError, PressbookError
 from ...simulate import simulate
+from ...views.words import plain_message
 from ..serving import SimulationTimeout, time_limit
 
 #: Longest a single simulate() may take in the app (s); it normally takes about 1 ms.
@@ -210,7 +211,7 @@ class Controller:
             return False
         except PressbookError as exc:
             field = exc.field if isinstance(exc, InvalidInputError) else "file"
-            state.errors = {error_key(field): str(exc)}
+            state.errors = {error_key(field): plain_message(exc)}
             return False
         except Exception:  # never a traceback in the page: a message with an id, the details in the log
             eid = new_error_id()

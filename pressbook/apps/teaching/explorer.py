@@ -16,6 +16,8 @@ P_GRID = np.linspace(5.0, 600.0, 120)
 TOOLTIPS = [("material", "@label"), ("pressure", "@x{0} MPa"), ("relative density", "@y{0.000}"),
             ("state", "@state"), ("source", "@source"), ("DOI", "@doi")]
 MARKERS = {"under_load": "circle", "released_in_die": "square", "released": "triangle"}
+#: line patterns of the materials, in their order (with the colours: told apart without colour vision)
+DASHES = ["solid", "dashed", "dotted", "dotdash", "dashdot", [12, 4, 2, 4], [2, 6], [8, 3, 2, 3, 2, 3]]
 
 
 def _colour(key: str) -> str:
@@ -62,16 +64,18 @@ class Explorer:
                                    y_range=(0.35, 1.0), legend="bottom_right")
         self.heckel_chart = Chart("Heckel plot", "pressing pressure (MPa)", "ln(1/(1 − D))", width=470, height=340)
         self.kawakita_chart = Chart("Kawakita plot", "pressing pressure (MPa)", "P / C (MPa)", width=470, height=340)
-        for k in C.MATERIALS:
-            col = _colour(k)
+        for i, k in enumerate(C.MATERIALS):
+            col, dash = _colour(k), DASHES[i % len(DASHES)]  # a line pattern too: colour is never the only cue
             short = k
-            self.density_chart.line(k, short, col)
+            self.density_chart.line(k, short, col, dash=dash)
             self.density_chart.scatter(k + ":pts", "", col, size=9, fill=False, tooltips=TOOLTIPS, marker="marker",
-                                       extra={"label": [], "state": [], "source": [], "doi": [], "marker": []})
-            self.heckel_chart.line(k, short, col)
+                                       extra={"label": [], "state": [], "source": [], "doi": [], "marker": []},
+                                      name=f"{k} published points")
+            self.heckel_chart.line(k, short, col, dash=dash)
             self.heckel_chart.scatter(k + ":pts", "", col, size=8, fill=False, tooltips=TOOLTIPS, marker="marker",
-                                      extra={"label": [], "state": [], "source": [], "doi": [], "marker": []})
-            self.kawakita_chart.line(k, short, col)
+                                      extra={"label": [], "state": [], "source": [], "doi": [], "marker": []},
+                                      name=f"{k} published points")
+            self.kawakita_chart.line(k, short, col, dash=dash)
         self.params = w.HTML("")
         self.params.add_class("pb-params")
         self.fits = w.HTML("")

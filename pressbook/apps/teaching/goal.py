@@ -9,6 +9,7 @@ import ipywidgets as w
 from ...models import mechanics as mech
 from ...teaching import goals as G
 from ...teaching.text import num, pct
+from ..common import app_link, designer_link
 from .plots import Chart
 from .ui import OKABE_ITO, Message, guarded, level_html, safe, table
 
@@ -73,7 +74,8 @@ class GoalChooser:
             f"{b.design.operation.stack_pressure:g} MPa.</p>"
             "<b>Why (from the model):</b><ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in rec.reasons) + "</ul>"
             "<b>What it trades away:</b><ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in rec.tradeoffs) + "</ul>"
-            "</div>")
+            f"<p>{designer_link(b.design, 'Open the recommended protocol in the designer')} · "
+            f"{app_link('protocol_card', b.design, 'Make its bench card')}</p></div>")
         rows = []
         for rank, s in enumerate(rec.table, 1):
             sc = s.score(goal)

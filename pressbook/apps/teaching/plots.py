@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 
+import ipywidgets as w
 import numpy as np
 from bokeh.models import ColumnDataSource, HoverTool, LabelSet, Range1d, Span
 from bokeh.plotting import figure
 
+from ...views import describe
+from ..common import FigureText
 from .ui import OKABE_ITO, bokeh
 
 
@@ -39,16 +42,19 @@ class Chart:
         self.spans: dict[str, Span] = {}
         self._legend = legend
         self._widget = None
+        self.labels: dict[str, str] = {}
+        self.text = FigureText()  # the figure in words, updated with its data
 
     def line(self, key, label, colour, x=(), y=(), dash="solid", width=2.5):
         src = ColumnDataSource({"x": _clean(x), "y": _clean(y)})
         kw = {"legend_label": label} if label else {}
         self.renderers[key] = self.fig.line("x", "y", source=src, color=colour, line_dash=dash, line_width=width, **kw)
-        self.sources[key] = src
+        self.sources[key], self.labels[key] = src, label or key
         return src
 
     def scatter(self, key, label, colour, x=(), y=(), marker="circle", size=9, fill=True, extra=None,
-                tooltips=None):
+                tooltips=None, name=""):
+        """``name``: the series in the text alternative (default: its legend ``label``, else ``key``)."""
         data = {"x": _clean(x), "y": _clean(y)}
         data.update(extra or {})
         src = ColumnDataSource(data)
@@ -59,7 +65,7 @@ class Chart:
         if tooltips:
             self.fig.add_tools(HoverTool(renderers=[r], tooltips=tooltips))
         self.renderers[key] = r
-        self.sources[key] = src
+        self.sources[key], self.labels[key] = src, name or label or key
         return src
 
     def span(self, key, location, colour=OKABE_ITO["black"], dimension="height", dash="dashed"):
@@ -73,9 +79,18 @@ class Chart:
         for k, v in extra.items():
             data[k] = list(v)
         self.sources[key].data = data
+        self.describe()
 
     def show(self, key, visible: bool) -> None:
         self.renderers[key].visible = bool(visible)
+        self.describe()
+
+    def describe(self) -> None:
+        """Put the visible series into the text alternative."""
+        series = {self.labels[k]: (src.data["x"], src.data["y"]) for k, src in self.sources.items()
+                  if self.renderers[k].visible}
+        self.text.say(describe.series_text(self.fig.title.text, self.fig.xaxis.axis_label,
+                                           self.fig.yaxis.axis_label, series))
 
     def set_span(self, key, location):
         v = float(location)
@@ -93,7 +108,8 @@ class Chart:
                 self.fig.legend.click_policy = "hide"
                 self.fig.legend.label_text_font_size = "11px"
                 self.fig.legend.background_fill_alpha = 0.7
-            self._widget = bokeh(self.fig)
+            self.describe()
+            self._widget = w.VBox([bokeh(self.fig), self.text])
         return self._widget
 
 
@@ -115,6 +131,7 @@ class Bars:
                                      text_font_size="11px"))
         self.fig.x_range.start = 0
         self._widget = None
+        self.text = FigureText()
 
     def set(self, values, texts, colours=None):
         """Values (inf drawn as a hatched bar beyond the largest finite one), their labels, colours."""
@@ -127,10 +144,11 @@ class Bars:
         self.src.data = {"cat": self.categories, "value": shown,
                          "colour": list(colours or [OKABE_ITO["sky"]] * len(vals)), "text": list(texts),
                          "hatch": hatch}
+        self.text.say(describe.bars_text(self.fig.title.text, self.fig.xaxis.axis_label, self.categories, texts))
 
     def widget(self):
         if self._widget is None:
-            self._widget = bokeh(self.fig)
+            self._widget = w.VBox([bokeh(self.fig), self.text])
         return self._widget
 
 
@@ -150,6 +168,7 @@ class CrossSection:
         self.fig.add_layout(LabelSet(x=0.03, y="mid", text="label", source=self.src, text_font_size="11px",
                                      y_offset=-6, background_fill_color="white", background_fill_alpha=0.7))
         self._widget = None
+        self.text = FigureText()
 
     def set(self, bands, y_max: float):
         """bands: [(bottom, top, colour, label, hatch)]"""
@@ -158,8 +177,10 @@ class CrossSection:
                          "hatch": [b[4] for b in bands], "mid": [0.5 * (b[0] + b[1]) for b in bands]}
         self.fig.y_range.start = 0
         self.fig.y_range.end = y_max
+        self.text.say(f"{self.fig.title.text}, bottom to top: "
+                      + "; ".join(f"{b[3]} {b[1] - b[0]:.0f} µm" for b in bands) + ".")
 
     def widget(self):
         if self._widget is None:
-            self._widget = bokeh(self.fig)
+            self._widget = w.VBox([bokeh(self.fig), self.text])
         return self._widget

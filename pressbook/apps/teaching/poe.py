@@ -15,6 +15,7 @@ from typing import Callable
 import ipywidgets as w
 
 from ...teaching.questions import Question
+from ..common import move_focus
 from .ui import Message, feedback_html, safe
 
 
@@ -65,7 +66,8 @@ class PredictObserveExplain(w.VBox):
         self.predict = ChoiceQuestion(predict, button="Lock in my prediction", css=f"pb-{key}-predict",
                                       on_answer=self._locked)
         self.predict.feedback.layout.display = "none"  # verdict shown with the explanation
-        self.observe_box = w.VBox([w.HTML("<b>Observe:</b> press, and watch what the model predicts."), observe])
+        self.observe_intro = w.HTML("<b>Observe:</b> press, and watch what the model predicts.")
+        self.observe_box = w.VBox([self.observe_intro, observe])
         self.observe_box.add_class(f"pb-{key}-observe")
         self.observe_box.layout.display = "none"
         self.explain_button = w.Button(description="Explain what I saw", button_style="info",
@@ -86,6 +88,7 @@ class PredictObserveExplain(w.VBox):
         self.predict.button.description = "Prediction locked in"
         self.observe_box.layout.display = ""
         self.explain_button.layout.display = ""
+        move_focus(self.observe_intro)  # the focus goes to what was revealed, not to the top of the page
 
     def _explain(self, _=None):
         fb = self.predict.last

@@ -14,6 +14,7 @@ import ipywidgets as w
 
 from ...errors import PressbookError
 from ...views.palette import OKABE_ITO  # noqa: F401 - re-exported: the teaching modules take it from here
+from ...views.words import plain_message, plain_units
 from .. import common
 from ..common import bokeh  # noqa: F401 - re-exported: the teaching modules take it from here
 
@@ -59,7 +60,7 @@ class Message(common.Message):
 
 def friendly(exc: BaseException) -> str:
     if isinstance(exc, PressbookError):
-        return f"That input cannot be used: {exc}. Nothing was changed."
+        return f"That input cannot be used: {plain_message(exc)}. Nothing was changed."
     return ("Something went wrong while computing this view, so it was not updated. "
             "Try another value; if it keeps happening, reload the page.")
 
@@ -114,7 +115,7 @@ def card(title: str, body_html: str) -> str:
 def feedback_html(feedback) -> str:
     cls = "pb-feedback-right" if feedback.correct else "pb-feedback-wrong"
     mark = "✔" if feedback.correct else "✘"
-    return f'<div class="{cls}"><b>{mark} {html.escape(feedback.verdict)}</b><br>{feedback.why}</div>'
+    return f'<div class="{cls}"><b>{mark} {html.escape(feedback.verdict)}</b><br>{plain_units(feedback.why)}</div>'
 
 
 def level_html(level: str) -> str:

@@ -11,6 +11,7 @@ import numpy as np
 from ...simulate import simulate
 from ...teaching import lessons as L
 from ...teaching.text import num, pct
+from ..common import designer_link
 from .plots import Bars, Chart, CrossSection
 from .poe import PredictObserveExplain
 from .ui import OKABE_ITO, Message, clamp, guarded, level_html, safe, slider, table
@@ -107,7 +108,8 @@ def part_substrate(title: str = "") -> PredictObserveExplain:
         readout.value = ((f"SE pre-compacted at <b>{P:.0f} MPa</b>" if P > 0 else "<b>no pre-compaction</b>") +
                          f", cathode bonded at {L.REF['cathode']:.0f} MPa: intermixed zone <b>{d:.1f} µm</b>, "
                          f"contact fraction {i.contact_fraction:.2f}; intermixing-short risk {level_html(r.level)} "
-                         f"({r.score:.2f}) for this {t_sep:.0f} µm separator.")
+                         f"({r.score:.2f}) for this {t_sep:.0f} µm separator. "
+                         + designer_link(o.design, "Open these two layers in the designer"))
 
     pre.observe(update, names="value")
     update()
@@ -160,7 +162,8 @@ def part_bonding(title: str = "") -> PredictObserveExplain:
                          f"pre-compaction): contact fraction <b>{i.contact_fraction:.2f}</b>, interface ASR "
                          f"<b>{num(i.asr, '.2f', 'Ω·cm²')}</b>, whole-cell ASR "
                          f"{num(o.impedance.total_asr, '.0f', 'Ω·cm²')}; cathode particle cracking "
-                         f"{level_html(crack.level)} ({crack.score:.2f}).")
+                         f"{level_html(crack.level)} ({crack.score:.2f}). "
+                         + designer_link(o.design, "Open these two layers in the designer"))
 
     pre.observe(curves, names="value")
     bond.observe(point, names="value")
@@ -215,7 +218,8 @@ def part_anode(title: str = "") -> PredictObserveExplain:
         chart.set("now", [P], [i.contact_fraction])
         readout.value = (f"{t:g} µm lithium pressed at <b>{P:.3g} MPa</b>: contact fraction "
                          f"<b>{i.contact_fraction:.3f}</b> (ASR {num(i.asr, '.2f', 'Ω·cm²')}); extrusion "
-                         f"{level_html(ex.level)} ({ex.score:.2f}), creep short {level_html(cr.level)} ({cr.score:.2f}).")
+                         f"{level_html(ex.level)} ({ex.score:.2f}), creep short {level_html(cr.level)} ({cr.score:.2f}). "
+                         + designer_link(o.design, "Open this cell in the designer"))
 
     thickness.observe(curves, names="value")
     pressure.observe(point, names="value")
@@ -263,7 +267,8 @@ def part_failures(title: str = "") -> PredictObserveExplain:
                  html.escape(r.reason)] for r in o.risks if r.score >= 0.05][:6]
         risks.value = (f"<b>{html.escape(chosen)}</b>: " + html.escape(o.design.title) + "<br>" +
                        (table(["risk", "layer", "level", "score", "why (model)"], body) if body
-                        else "no risk above a score of 0.05"))
+                        else "no risk above a score of 0.05") + "<br>"
+                       + designer_link(o.design, "Open this procedure in the designer"))
 
     @safe(msg)
     def scaled(_=None):
@@ -276,7 +281,8 @@ def part_failures(title: str = "") -> PredictObserveExplain:
                                f"<b>{L.REF['cathode'] * s:.0f} MPa</b>: total ASR "
                                f"<b>{num(o.impedance.total_asr, '.0f', 'Ω·cm²')}</b>; worst risk "
                                + (f"{html.escape(r.name)} ({html.escape(r.subject)}) {level_html(r.level)} "
-                                  f"({r.score:.2f})" if r else "none"))
+                                  f"({r.score:.2f})" if r else "none") + ". "
+                               + designer_link(o.design, "Open it in the designer"))
 
     pick.observe(show, names="value")
     scale.observe(scaled, names="value")

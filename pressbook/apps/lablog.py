@@ -1,0 +1,424 @@
+"""The lab's pellet log as an app: log a pellet, enter what was measured, see predicted vs measured and
+the control chart, recalibrate a powder lot and download it as a materials TOML (ipywidgets + Bokeh).
+
+    from pressbook.apps.lablog import lab_log_app, setup
+    setup()
+    lab_log_app()
+
+The database is ``PRESSBOOK_DB`` (a path or URL; default ~/.local/share/pressbook/pellets.sqlite); the
+user is ``JUPYTERHUB_USER`` or the OS user. With ``PRESSBOOK_LOG=off`` (what ``make serve-class`` sets)
+the app only says the log is off: students do not write into a lab's database. Every callback turns an
+error into a message (never a traceback); typed values go through ``pressbook.lab.lablog.records.clean``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+
+import ipywidgets as w
+import numpy as np
+
+from ..errors import PressbookError
+from ..views.palette import OKABE_ITO
+from . import common
+from .onboarding import CSS, Message, _upload_bytes, download_link, _unexpected
+
+MAX_SPECTRUM_BYTES = 8_000_000   # below the 10 MiB websocket message limit (TOOLCHAIN)
+MEASURE_FIELDS = (("thickness_um", "Final thickness", "e.g. 612 um or 0.61 mm"),
+                  ("ejected_density", "Ejected relative density", "e.g. 0.84 or 84 %"),
+                  ("conductivity_mS_cm", "Ionic conductivity", "e.g. 2.1 mS/cm"),
+                  ("conductivity_temperature_C", "measured at", "e.g. 25 degC"),
+                  ("stack_pressure_MPa", "under stack pressure", "e.g. 5 MPa or 50 bar"),
+                  ("cycles_to_short", "Cycles to short", "empty: no short / not cycled"))
+OUTCOMES = ("cracked", "delaminated", "shorted")
+_STYLE = {"description_width": "190px"}
+
+
+def setup() -> w.HTML:
+    common.load_bokehjs()
+    return w.HTML(CSS)
+
+
+def log_enabled() -> bool:
+    return os.environ.get("PRESSBOOK_LOG", "on").strip().lower() not in ("off", "0", "no", "false")
+
+
+def _text(description: str, placeholder: str = "", value: str = "", css: str = "", width: str = "420px") -> w.Text:
+    box = w.Text(value=value, description=description, placeholder=placeholder, style=_STYLE,
+                 layout=w.Layout(width=width))
+    if css:
+        box.add_class(css)
+    return box
+
+
+def _friendly(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, PressbookError) else _unexpected(exc)
+
+
+def _query_design():
+    """The design of the page's link (?design=... as the designer writes it), or None."""
+    from .designer.app import request_query
+    from .designer.query import design_from_query, parse_query
+
+    query = request_query()
+    if not query or not parse_query(query):
+        return None
+    design, _notes = design_from_query(query)
+    return design
+
+
+class LabLogApp:
+    """The four parts of the page: log a pellet, measurements, the lab's numbers, recalibration."""
+
+    def __init__(self, db=None, design=None):
+        from ..lab.lablog import open_log
+        from ..presets import PRESETS
+
+        self.log = open_log(db)
+        self.link_design = design
+        self.table = None
+        self.version = None          # version of the record in the measurement form
+        self.recal = None
+        # ------------------------------------------------------------ log a pellet
+        sources = [(f"preset: {k}", k) for k in PRESETS]
+        if design is not None:
+            sources = [(f"from the link: {design.title or 'design'}", "__link__")] + sources
+        self.source = w.Dropdown(options=sources, value=sources[0][1], description="Design", style=_STYLE,
+                                 layout=w.Layout(width="560px"))
+        self.upload = w.FileUpload(accept=".toml,.json", multiple=False, description="Upload design")
+        self._uploaded = None
+        self.material = _text("Powder material", "default: the separator's", css="pbl-material")
+        self.lot = _text("Powder lot", css="pbl-lot")
+        self.supplier = _text("Supplier", css="pbl-supplier")
+        self.milling = _text("Milling", "mill, speed, time, media", css="pbl-milling")
+        self.operator = _text("Operator", value=self.log.user[:100], css="pbl-operator")
+        self.die = _text("Die", "e.g. 10 mm #3", css="pbl-die")
+        self.press = _text("Press", css="pbl-press")
+        self.pressed_on = _text("Pressed on", "YYYY-MM-DD", dt.date.today().isoformat(), css="pbl-date")
+        self.o2 = _text("Glovebox O2 (ppm)", "optional", css="pbl-o2")
+        self.h2o = _text("Glovebox H2O (ppm)", "optional", css="pbl-h2o")
+        self.log_button = w.Button(description="Log this pellet", button_style="primary")
+        self.log_button.add_class("pbl-log")
+        self.log_message = Message()
+        # ------------------------------------------------------------ measurements
+        self.pellet = w.Dropdown(options=[], description="Pellet", style=_STYLE, layout=w.Layout(width="640px"))
+        self.pellet.add_class("pbl-pellet")
+        self.measure = {name: _text(label, hint, css=f"pbl-m-{name.replace('_', '-')}")
+                        for name, label, hint in MEASURE_FIELDS}
+        self.outcome = {name: w.Dropdown(options=[("not known", ""), ("no", "no"), ("yes", "yes")], value="",
+                                         description=name.capitalize(), style=_STYLE, layout=w.Layout(width="320px"))
+                        for name in OUTCOMES}
+        for name, box in self.outcome.items():
+            box.add_class(f"pbl-m-{name}")
+        self.notes = w.Textarea(description="Notes", style=_STYLE, layout=w.Layout(width="640px", height="60px"))
+        self.notes.add_class("pbl-m-notes")
+        self.spectrum = w.FileUpload(accept="", multiple=False, description="Raw impedance file")
+        self.spectrum.add_class("pbl-spectrum")
+        self.save_button = w.Button(description="Save measurements", button_style="primary")
+        self.save_button.add_class("pbl-save")
+        self.save_message = Message()
+        self.record_view = w.HTML()
+        self.record_view.add_class("pbl-record")
+        # ------------------------------------------------------------ the lab
+        self.filter_lot = w.Dropdown(options=[("all lots", "")], description="Lot", layout=w.Layout(width="300px"))
+        self.filter_operator = w.Dropdown(options=[("all operators", "")], description="Operator",
+                                          layout=w.Layout(width="300px"))
+        self.filter_lot.add_class("pbl-filter-lot")
+        self.summary = w.HTML()
+        self.summary.add_class("pbl-summary")
+        parity_fig, chart_fig = self._figures()
+        self.parity_widget = common.bokeh(parity_fig)
+        self.chart_widget = common.bokeh(chart_fig)
+        # ------------------------------------------------------------ recalibration
+        self.recal_lot = w.Dropdown(options=[], description="Powder lot", style=_STYLE, layout=w.Layout(width="420px"))
+        self.recal_lot.add_class("pbl-recal-lot")
+        self.recal_button = w.Button(description="Recalibrate this lot")
+        self.recal_button.add_class("pbl-recalibrate")
+        self.recal_message = Message()
+        self.recal_view = w.HTML()
+        self.recal_view.add_class("pbl-recal")
+        self.downloads = w.HTML()
+        self.downloads.add_class("pbo-download")
+        self.downloads.add_class("pbl-download")
+        # ------------------------------------------------------------ wiring
+        self.log_button.on_click(lambda _b: self._guard(self.log_message, self.log_pellet))
+        self.save_button.on_click(self._save)
+        self.pellet.observe(lambda _c: self._guard(self.save_message, self.show_pellet), names="value")
+        self.upload.observe(lambda _c: self._guard(self.log_message, self._on_upload), names="value")
+        for f in (self.filter_lot, self.filter_operator):
+            f.observe(lambda _c: self._guard(self.recal_message, self.refresh_lab), names="value")
+        self.recal_button.on_click(lambda _b: self._guard(self.recal_message, self.recalibrate))
+        section = lambda title: w.HTML(f"<h3>{html.escape(title)}</h3>")  # noqa: E731
+        self.widget = w.VBox([
+            w.HTML(CSS), w.HTML(f"<p class='pbl-where'>Pellet log of <b>{html.escape(self._where())}</b>, "
+                                f"as <b>{html.escape(self.log.user)}</b>.</p>"),
+            section("1. Log a pellet"), w.HBox([self.source, self.upload]),
+            w.HBox([w.VBox([self.material, self.lot, self.supplier, self.milling]),
+                    w.VBox([self.operator, self.pressed_on, self.die, self.press, self.o2, self.h2o])]),
+            self.log_button, self.log_message,
+            section("2. What was measured"), self.pellet, self.record_view,
+            w.HBox([w.VBox([self.measure[n] for n, _, _ in MEASURE_FIELDS]),
+                    w.VBox([*self.outcome.values(), self.spectrum])]),
+            self.notes, self.save_button, self.save_message,
+            section("3. The lab: predicted vs measured, reproducibility"),
+            w.HBox([self.filter_lot, self.filter_operator]), self.summary,
+            w.HBox([self.parity_widget, self.chart_widget]),
+            section("4. Recalibrate a powder lot"), w.HBox([self.recal_lot, self.recal_button]), self.recal_message,
+            self.recal_view, self.downloads])
+        self.widget.add_class("pbl-app")
+        self.refresh()
+        for fig in (self.parity_widget, self.chart_widget):  # the first data in what the page reads on connecting
+            fig.refresh()
+
+    # ---------------------------------------------------------------- helpers
+    def _where(self) -> str:
+        return self.log.engine.url.render_as_string(hide_password=True)
+
+    @staticmethod
+    def _guard(message, fn, *args):
+        try:
+            fn(*args)
+        except Exception as exc:  # noqa: BLE001 - every error becomes a message, never a traceback
+            message.say(_friendly(exc))
+
+    def _figures(self):
+        from bokeh.models import ColumnDataSource, Span
+        from bokeh.plotting import figure
+
+        self.src_parity = ColumnDataSource({"x": [], "y": [], "uid": [], "lot": []})
+        self.src_line = ColumnDataSource({"x": [0.5, 1.0], "y": [0.5, 1.0]})
+        p = figure(width=470, height=380, title="Ejected relative density: predicted vs measured",
+                   x_axis_label="predicted", y_axis_label="measured", tools="pan,wheel_zoom,box_zoom,reset,save,hover",
+                   tooltips=[("pellet", "@uid"), ("lot", "@lot")], output_backend="webgl")
+        p.line("x", "y", source=self.src_line, color="#555555", line_dash="dashed", legend_label="measured = predicted")
+        p.scatter("x", "y", source=self.src_parity, size=7, alpha=0.7, color=OKABE_ITO["blue"], legend_label="pellets")
+        p.legend.location = "top_left"
+        self.src_chart = ColumnDataSource({"x": [], "y": [], "date": []})
+        self.src_out = ColumnDataSource({"x": [], "y": []})
+        c = figure(width=470, height=380, title="Control chart: measured density in pressing order",
+                   x_axis_label="pellet (in pressing order)", y_axis_label="ejected relative density",
+                   tools="pan,wheel_zoom,box_zoom,reset,save", output_backend="webgl")
+        c.line("x", "y", source=self.src_chart, color=OKABE_ITO["blue"])
+        c.scatter("x", "y", source=self.src_chart, size=5, color=OKABE_ITO["blue"])
+        c.scatter("x", "y", source=self.src_out, size=10, marker="x", color=OKABE_ITO["vermillion"],
+                  legend_label="out of control")
+        self.spans = [Span(location=0, dimension="width", line_dash=dash, line_color=colour)
+                      for dash, colour in (("solid", "#555555"), ("dashed", OKABE_ITO["vermillion"]),
+                                           ("dashed", OKABE_ITO["vermillion"]))]
+        for s in self.spans:
+            c.add_layout(s)
+        c.legend.location = "top_left"
+        return p, c
+
+    # ---------------------------------------------------------------- 1. log a pellet
+    def _on_upload(self):
+        from ..design import Design
+
+        got = _upload_bytes(self.upload, 1_000_000)
+        if got is None:
+            return
+        name, data = got
+        design = Design.from_json(data) if name.lower().endswith(".json") else Design.from_toml(data)
+        self._uploaded = (name, design)
+        opts = [o for o in self.source.options if o[1] != "__upload__"]
+        self.source.options = [(f"uploaded: {name}", "__upload__")] + opts
+        self.source.value = "__upload__"
+
+    def design(self):
+        from ..presets import preset
+
+        if self.source.value == "__upload__" and self._uploaded:
+            return self._uploaded[1].copy()
+        if self.source.value == "__link__" and self.link_design is not None:
+            return self.link_design.copy()
+        return preset(self.source.value)
+
+    def log_pellet(self, _button=None) -> dict:
+        fields = {"lot": self.lot.value, "supplier": self.supplier.value, "milling": self.milling.value,
+                  "operator": self.operator.value, "die": self.die.value, "press": self.press.value,
+                  "pressed_on": self.pressed_on.value,
+                  "glovebox": {"o2_ppm": self.o2.value.strip(), "h2o_ppm": self.h2o.value.strip()}}
+        rec = self.log.add(self.design(), material=self.material.value.strip() or None, **fields)
+        self.refresh(select=rec["uid"])
+        self.log_message.say(f"Logged pellet {rec['uid'][:8]} ({rec['material']}, lot {rec['lot'] or '-'}): predicted "
+                             f"ejected density {rec['pred_density']:.3f} at {rec['pressure_MPa']:g} MPa. Enter what "
+                             "was measured below.")
+        return rec
+
+    # ---------------------------------------------------------------- 2. measurements
+    def show_pellet(self):
+        uid = self.pellet.value
+        if not uid:
+            self.version, self.record_view.value = None, ""
+            return
+        rec = self.log.get(uid)
+        self.version = rec["version"]
+        for name, box in self.measure.items():
+            box.value = "" if rec[name] is None else f"{rec[name]:g}"
+        for name, box in self.outcome.items():
+            box.value = "" if rec[name] is None else ("yes" if rec[name] else "no")
+        self.notes.value = rec["notes"] or ""
+        files = ", ".join(f["name"] for f in self.log.raw_files(uid)) or "none"
+        self.record_view.value = (
+            f"<p>Pellet <code>{uid}</code>, version {rec['version']}, owner {html.escape(rec['owner'])}: "
+            f"{html.escape(rec['material'])} lot {html.escape(rec['lot'] or '-')}, layer "
+            f"{html.escape(rec['subject_layer'])} pressed at {rec['pressure_MPa']:g} MPa. Predicted: ejected density "
+            f"{_g(rec['pred_density'])}, conductivity {_g(rec['pred_conductivity_mS_cm'])} mS/cm, thickness "
+            f"{_g(rec['pred_thickness_um'])} um (pressbook {html.escape(rec['pressbook_version'])}, library "
+            f"{html.escape(rec['library_version'])}). Raw files: {html.escape(files)}.</p>")
+
+    def _save(self, _button=None):
+        try:
+            self.save()
+        except Exception as exc:  # noqa: BLE001 - the form keeps what was typed
+            self.save_message.say(_friendly(exc))
+
+    def save(self) -> dict:
+        from ..lab.lablog import ConflictError
+
+        uid = self.pellet.value
+        if not uid:
+            raise PressbookError("pellet: none chosen; allowed: log a pellet first, then choose it")
+        changes = {name: box.value.strip() or None for name, box in self.measure.items()}
+        changes.update({name: box.value or None for name, box in self.outcome.items()})
+        changes["notes"] = self.notes.value
+        got = _upload_bytes(self.spectrum, MAX_SPECTRUM_BYTES)
+        try:
+            rec = self.log.update(uid, self.version, **changes)
+        except ConflictError as exc:
+            self.save_message.say(str(exc))   # the form keeps the typed values: reload = choose the pellet again
+            return exc.current
+        note = ""
+        if got is not None:
+            self.log.attach(uid, got[0], got[1], "impedance")
+            self.spectrum.value = ()
+            note = " " + _spectrum_note(rec, *got)
+        self.refresh(select=uid)
+        self.show_pellet()
+        self.save_message.say(f"Saved pellet {uid[:8]} (version {rec['version']}).{note}")
+        return rec
+
+    # ---------------------------------------------------------------- 3. the lab
+    def refresh(self, select: str | None = None):
+        from ..lab.lablog.stats import COLUMNS, outliers
+
+        self.table = self.log.table(COLUMNS)
+        t = self.table
+        labels = [(f"{d} · {m} · lot {l or '-'} · {o} · {u[:8]}", u)
+                  for d, m, l, o, u in zip(t["pressed_on"], t["material"], t["lot"], t["operator"], t["uid"])][::-1][:500]
+        keep = select or self.pellet.value
+        self.pellet.options = labels
+        self.pellet.value = keep if keep in {u for _, u in labels} else (labels[0][1] if labels else None)
+        lots = sorted({l for l in t["lot"] if l})
+        for box, values, everything in ((self.filter_lot, lots, "all lots"),
+                                        (self.filter_operator, sorted(set(t["operator"])), "all operators")):
+            old = box.value
+            box.options = [(everything, "")] + [(v, v) for v in values]
+            box.value = old if old in values else ""
+        chosen = self.recal_lot.value
+        self.recal_lot.options = lots
+        self.recal_lot.value = chosen if chosen in lots else (lots[0] if lots else None)
+        self.refresh_lab()
+        self.outliers = outliers(t)
+
+    def refresh_lab(self):
+        from ..lab.lablog.stats import control_chart, parity, reproducibility
+        from .figure_widget import hold
+
+        t = self.table
+        lot, op = self.filter_lot.value, self.filter_operator.value
+        if lot or op:
+            keep = [(not lot or a == lot) and (not op or b == op) for a, b in zip(t["lot"], t["operator"])]
+            t = {k: [v for v, k2 in zip(vals, keep) if k2] for k, vals in t.items()}
+        par = parity(t)
+        chart = control_chart(t)
+        lots = dict(zip(self.table["uid"], self.table["lot"]))
+        with hold([self.parity_widget, self.chart_widget]):
+            self.src_parity.data = {"x": par["predicted"], "y": par["measured"], "uid": [u[:8] for u in par["uid"]],
+                                    "lot": [lots[u] for u in par["uid"]]}
+            self.src_chart.data = {"x": chart["index"], "y": chart["value"], "date": chart["pressed_on"]}
+            self.src_out.data = {"x": chart["index"][chart["out"]], "y": chart["value"][chart["out"]]}
+            for span, y in zip(self.spans, (chart["centre"], chart["ucl"], chart["lcl"])):
+                span.location = float(y) if np.isfinite(y) else None
+        rows = "".join(f"<tr><td>{html.escape(str(r['operator']))}</td><td>{r['n']}</td><td>{_g(r['mean'])}</td>"
+                       f"<td>{_g(r['sd'])}</td><td>{_g(100 * r['cv'])} %</td><td>{_g(r['mean_error'])}</td></tr>"
+                       for r in reproducibility(t, by="operator")) if par["n"] else ""
+        self.summary.value = (
+            f"<p>{len(t['uid'])} pellets, {par['n']} with a measured density: mean error (measured - predicted) "
+            f"{_g(par['bias'])}, RMS {_g(par['rmse'])}.</p>"
+            + (f"<table class='pbo-table'><tr><th>operator</th><th>n</th><th>mean</th><th>sd</th><th>CV</th>"
+               f"<th>mean error</th></tr>{rows}</table>" if rows else ""))
+
+    # ---------------------------------------------------------------- 4. recalibration
+    def recalibrate(self):
+        from ..lab.lablog.stats import recalibrate
+
+        lot = self.recal_lot.value
+        if not lot:
+            raise PressbookError("lot: none chosen; allowed: a powder lot with logged pellets")
+        rc = recalibrate(self.table, lot)
+        self.recal = rc
+        rows = "".join(f"<tr><td>{html.escape(r['parameter'])}</td><td>{_g(r['value'])} +- {_g(r['se'])} "
+                       f"{html.escape(r['unit'])}</td><td>{_g(r['library'])}</td></tr>"
+                       for r in rc.calibration.table() if r["library"] is not None)
+        self.recal_view.value = (
+            f"<p>{html.escape(rc.material_id)}: fitted to {rc.n} pellets of lot {html.escape(lot)}. Cross-validated "
+            f"({rc.folds} folds) RMS error of the ejected density: library {_g(rc.cv_density_before)} -> recalibrated "
+            f"<b>{_g(rc.cv_density_after)}</b>"
+            + (f"; of ln(conductivity): {_g(rc.cv_conductivity_before)} -> <b>{_g(rc.cv_conductivity_after)}</b>"
+               if np.isfinite(rc.cv_conductivity_after) else "")
+            + ".</p><table class='pbo-table'><tr><th>parameter</th><th>fitted</th><th>library</th></tr>"
+            + rows + "</table>")
+        stem = "".join(ch if ch.isalnum() else "_" for ch in rc.material_id)[:60]
+        self.downloads.value = download_link(rc.toml, f"{stem}.toml", "application/toml",
+                                             "Download the material (TOML) for the designer")
+
+
+def _spectrum_note(rec: dict, name: str, content: bytes) -> str:
+    """One sentence on a raw impedance file: Kramers-Kronig check, then the predicted circuit's fit."""
+    from ..lab.lablog.spectra import fit_logged_spectrum
+
+    try:
+        kk, fit = fit_logged_spectrum(rec, name, content)
+    except PressbookError as exc:
+        return f"The file {name} is kept but was not fitted: {exc}"
+    except Exception as exc:  # noqa: BLE001 - the readers raise many kinds
+        return f"The file {name} is kept but was not fitted ({type(exc).__name__})."
+    valid = ("passes the Kramers-Kronig check" if kk["valid"] else
+             f"fails the Kramers-Kronig check (residuals up to {100 * kk['max_residual']:.1f} %: drift or noise)")
+    return (f"The spectrum {name} {valid}; fitted with {fit.circuit}: {fit.names[0]} = {_g(fit.values[0])} ohm "
+            f"(predicted {_g(rec['predicted']['impedance']['parameters'][0])} ohm).")
+
+
+def _g(x) -> str:
+    return "-" if x is None or not np.isfinite(x) else f"{x:.4g}"
+
+
+def log_link(design) -> str:
+    """"Log this pellet": a link to the pellet log app beside the current notebook, carrying ``design``
+    (as the designer's share link does); empty when the log is off (PRESSBOOK_LOG=off)."""
+    from .designer.query import encode_design
+
+    if not log_enabled():
+        return ""
+    return (f'<a class="pbl-log-link" href="lab_log.ipynb?design={encode_design(design)}" target="_blank">'
+            "Log this pellet</a>")
+
+
+def lab_log_app(db=None) -> w.Widget:
+    """The pellet log app, or a message when the log is off or cannot be opened."""
+    if not log_enabled():
+        msg = Message()
+        msg.say("The pellet log is off on this server (a class server: students do not write into a lab's "
+                "database). A lab switches it on with PRESSBOOK_LOG=on and PRESSBOOK_DB=<database> for the server.")
+        return msg
+
+    def build():
+        try:
+            design = _query_design()
+        except PressbookError:
+            design = None
+        return LabLogApp(db, design).widget
+
+    return common.guarded_builder(build, Message, _friendly)()

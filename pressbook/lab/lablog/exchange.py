@@ -1,0 +1,200 @@
+"""Round-robin packages: export pellet records to a zip another lab can import, and import one.
+
+A package is a zip file holding
+
+    manifest.json      {"format": "pressbook-pellet-log", "format_version": 1, "pressbook_version",
+                        "exported_at", "pellets": n, "identities": true|false}
+    schema.json        every field of a record: kind, unit, meaning (records.FIELDS)
+    pellets.json       a list of {"record": {...}, "history": [...], "raw_files": [{name, kind, sha256,
+                        added_at, added_by, path}]}: the complete records (what import reads)
+    pellets.csv        one row per pellet, every field (JSON text for glovebox, predicted, masses_mg,
+                        thickness_steps_um): for a spreadsheet
+    raw/<uid>/<name>   each pellet's raw data files, as uploaded
+
+``identities=False`` replaces the names of people (owner, operator, deleted_by, who in the history,
+added_by) with ``person-1``, ``person-2``, ... consistently within the package. Import checks the
+package (size, format, fields, file hashes) before writing anything and skips records already present
+(same uid), so importing twice changes nothing.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+
+from ...errors import InvalidInputError
+from .records import FIELD, FIELDS, IDENTIFYING, clean
+from .store import RECORD_COLUMNS, LogError, PelletLog, now
+
+FORMAT = "pressbook-pellet-log"
+FORMAT_VERSION = 1
+MAX_PACKAGE_BYTES = 100_000_000
+JSON_FIELDS = tuple(f.name for f in FIELDS if f.kind == "json") + ("predicted",)
+
+
+class PackageError(LogError, ValueError):
+    """A file that is not a usable pellet-log package: what is wrong and what is allowed."""
+
+
+def schema() -> dict:
+    """The documented schema of a record (written into every package as schema.json)."""
+    return {f.name: {"kind": f.kind, "unit": f.unit or None, "meaning": f.meaning} for f in FIELDS}
+
+
+def export_package(log: PelletLog, *, identities: bool = True, include_deleted: bool = False, **filters) -> bytes:
+    """The records selected by ``filters`` (see PelletLog.table) as a zip package (bytes)."""
+    from ... import __version__
+
+    records = log.list(include_deleted=include_deleted, **filters)
+    alias = _Pseudonyms(enabled=not identities)
+    entries, buf = [], io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for rec in records:
+            rec = alias.record(rec)
+            files = []
+            for meta in log.raw_files(rec["uid"]):
+                path = f"raw/{rec['uid']}/{meta['name']}"
+                zf.writestr(path, log.raw_file(rec["uid"], meta["name"]))
+                files.append({**{k: meta[k] for k in ("name", "kind", "sha256", "added_at")},
+                              "added_by": alias(meta["added_by"]), "path": path})
+            history = [{**h, "who": alias(h["who"]), "changes": alias.changes(h["changes"])}
+                       for h in log.history(rec["uid"])]
+            entries.append({"record": rec, "history": history, "raw_files": files})
+        manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "pressbook_version": __version__,
+                    "exported_at": now(), "pellets": len(entries), "identities": identities}
+        zf.writestr("manifest.json", json.dumps(manifest, indent=2))
+        zf.writestr("schema.json", json.dumps(schema(), indent=2))
+        zf.writestr("pellets.json", json.dumps(entries, indent=1))
+        zf.writestr("pellets.csv", records_csv([e["record"] for e in entries]))
+    return buf.getvalue()
+
+
+def records_csv(records: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(RECORD_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for rec in records:
+        writer.writerow({k: (json.dumps(rec[k]) if k in JSON_FIELDS else ("" if rec[k] is None else rec[k]))
+                         for k in RECORD_COLUMNS})
+    return out.getvalue()
+
+
+def import_package(log: PelletLog, data: bytes, source: str = "package") -> dict:
+    """Add the package's records to ``log``; returns {"added": n, "skipped": n (already present)}."""
+    entries, files = read_package(data, source)
+    added = skipped = 0
+    for entry in entries:
+        raw = [(meta, files[meta["path"]]) for meta in entry["raw_files"]]
+        if log.insert_record(entry["record"], entry["history"], raw, source):
+            added += 1
+        else:
+            skipped += 1
+    return {"added": added, "skipped": skipped}
+
+
+def read_package(data: bytes, source: str = "package") -> tuple[list[dict], dict[str, bytes]]:
+    """Check a package completely and return its entries and raw files (path -> bytes)."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise PackageError(f"{source}: got {type(data).__name__}; allowed: the bytes of a zip package")
+    if len(data) > MAX_PACKAGE_BYTES:
+        raise PackageError(f"{source}: {len(data) / 1e6:.0f} MB; allowed: a package up to "
+                           f"{MAX_PACKAGE_BYTES // 1_000_000} MB (export fewer pellets at a time)")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(bytes(data)))
+        names = set(zf.namelist())
+    except zipfile.BadZipFile:
+        raise PackageError(f"{source}: not a zip file; allowed: a package made by `pressbook log export`") from None
+    with zf:
+        missing = [n for n in ("manifest.json", "pellets.json") if n not in names]
+        if missing:
+            raise PackageError(f"{source}: no {', '.join(missing)} in the zip; allowed: a package made by "
+                               "`pressbook log export`")
+        if sum(i.file_size for i in zf.infolist()) > 4 * MAX_PACKAGE_BYTES:
+            raise PackageError(f"{source}: unpacks to more than {4 * MAX_PACKAGE_BYTES // 1_000_000} MB")
+        manifest = _json(zf, "manifest.json", source)
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise PackageError(f"{source}: manifest.json format {manifest.get('format') if isinstance(manifest, dict) else None!r}; "
+                               f"allowed: {FORMAT!r}")
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise PackageError(f"{source}: format_version {manifest.get('format_version')!r}; allowed: "
+                               f"{FORMAT_VERSION} (update pressbook to read newer packages)")
+        entries = _json(zf, "pellets.json", source)
+        if not isinstance(entries, list):
+            raise PackageError(f"{source}: pellets.json is not a list of pellets")
+        files = {}
+        for i, entry in enumerate(entries):
+            where = f"{source}, pellets.json[{i}]"
+            _check_entry(entry, where)
+            for meta in entry["raw_files"]:
+                path = meta.get("path")
+                if path not in names:
+                    raise PackageError(f"{where}: raw file {path!r} is not in the zip")
+                content = zf.read(path)
+                if hashlib.sha256(content).hexdigest() != meta.get("sha256"):
+                    raise PackageError(f"{where}: raw file {path!r} does not match its sha256 (damaged package)")
+                files[path] = content
+    return entries, files
+
+
+def _json(zf, name, source):
+    try:
+        return json.loads(zf.read(name).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PackageError(f"{source}: {name} is not valid JSON ({exc})") from None
+
+
+def _check_entry(entry, where: str) -> None:
+    if not isinstance(entry, dict) or not {"record", "history", "raw_files"} <= set(entry):
+        raise PackageError(f"{where}: allowed: an object with record, history and raw_files")
+    rec = entry["record"]
+    if not isinstance(rec, dict):
+        raise PackageError(f"{where}.record: allowed: an object with the fields of schema.json")
+    missing = [k for k in RECORD_COLUMNS if k not in rec]
+    if missing:
+        raise PackageError(f"{where}.record: missing fields {', '.join(missing[:6])}; allowed: every field of schema.json")
+    for key in ("uid", "owner", "design_toml", "material", "subject_layer", "pressbook_version", "library_version",
+                "created_at", "updated_at"):
+        if not isinstance(rec[key], str) or not rec[key]:
+            raise PackageError(f"{where}.record.{key}: got {rec[key]!r}; allowed: non-empty text")
+    if not isinstance(rec["version"], int) or rec["version"] < 1:
+        raise PackageError(f"{where}.record.version: got {rec['version']!r}; allowed: a whole number >= 1")
+    for key in ("pressure_MPa", "hold_s", "temperature_C"):
+        if not isinstance(rec[key], (int, float)) or isinstance(rec[key], bool):
+            raise PackageError(f"{where}.record.{key}: got {rec[key]!r}; allowed: a number")
+    for f in FIELDS:  # entered values pass the same checks as when typed in
+        if f.kind in ("text", "date", "quantity", "int", "bool", "json") and rec[f.name] not in (None, ""):
+            try:
+                value = clean(f.name, rec[f.name])
+            except InvalidInputError as exc:
+                raise PackageError(f"{where}.record: {exc}") from None
+            if value != rec[f.name]:
+                raise PackageError(f"{where}.record.{f.name}: got {rec[f.name]!r}; allowed: a value in "
+                                   f"{FIELD[f.name].unit or 'the stored form'} ({value!r})")
+    if not isinstance(entry["history"], list) or not all(
+            isinstance(h, dict) and {"at", "who", "action", "version", "changes"} <= set(h) for h in entry["history"]):
+        raise PackageError(f"{where}.history: allowed: a list of {{at, who, action, version, changes}}")
+    if not isinstance(entry["raw_files"], list) or not all(
+            isinstance(m, dict) and {"name", "kind", "sha256", "added_at", "added_by", "path"} <= set(m)
+            for m in entry["raw_files"]):
+        raise PackageError(f"{where}.raw_files: allowed: a list of {{name, kind, sha256, added_at, added_by, path}}")
+
+
+class _Pseudonyms:
+    """person-1, person-2, ... for the names of people, the same name always the same alias."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.names: dict[str, str] = {}
+
+    def __call__(self, name):
+        if not self.enabled or name in (None, ""):
+            return name
+        return self.names.setdefault(name, f"person-{len(self.names) + 1}")
+
+    def changes(self, changes: dict) -> dict:
+        return {k: ([self(v) for v in pair] if k in IDENTIFYING else pair) for k, pair in changes.items()}
+
+    def record(self, rec: dict) -> dict:
+        return {**rec, **{k: self(rec[k]) for k in IDENTIFYING}}

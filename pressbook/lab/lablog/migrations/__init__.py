@@ -1,0 +1,1 @@
+"""Alembic migrations of the pellet log, run programmatically by ``store.migrate`` (no alembic.ini)."""

@@ -1,0 +1,97 @@
+"""Every app on a laptop and on a phone, for every student (issue 15): axe-core in the real browser, no
+request leaving the machine, no console error, and at 412 px the main result inside the screen.
+
+One Voila server for the whole notebooks/ folder (module scope); each app is opened at 1366x768 and at
+412x915 in a fresh context. The axe report of each page is saved in
+``test-artifacts/accessibility/axe-<app>-<width>.json`` (with a screenshot beside it).
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from harness import ARTIFACTS, ROOT, open_app, record_of, watch, error_outputs
+
+NOTEBOOKS = ROOT / "notebooks"
+APPS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+SIZES = {"desktop": (1366, 768), "phone": (412, 915)}
+REPORTS = ARTIFACTS / "accessibility"
+
+#: the main result of each app: at 412 px wide it must be inside the screen (CSS selectors)
+MAIN_RESULT = {
+    "calibrate": [".pbo-calibrate-app canvas"],
+    "choose_goal": ["canvas"],
+    "compaction_explorer": ["canvas"],
+    "designer": [".pb-summary", ".pb-fig-compaction canvas", ".pb-fig-cross_section canvas"],
+    "interfaces_impedance": ["canvas"],
+    "optimiser": ["canvas"],
+    "process_map": ["canvas"],
+    "protocol_card": [".pbo-card-view"],
+    "sensitivity": ["canvas"],
+    "uncertainty": ["canvas"],
+    "why_multistep": [".pb-voids-predict"],
+}
+
+
+def test_every_app_has_a_main_result():
+    """The table above names every notebook (a new app must say what its main result is)."""
+    assert sorted(MAIN_RESULT) == APPS
+
+
+@pytest.fixture(scope="module")
+def notebooks_url():
+    from serving_fixtures import VoilaServer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = VoilaServer(NOTEBOOKS, "app", [], Path(tmp) / "voila.log")
+        try:
+            assert server.wait_ready(90), server.log_text()
+            yield server.url + "voila/render/"
+        finally:
+            server.stop()
+
+
+def serious(violations: list[dict]) -> list[str]:
+    """The serious and critical axe violations, one line each (rule, count, first targets, help)."""
+    return [f"{v['impact']} {v['id']} x{len(v['nodes'])}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+            for v in violations if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("app", APPS)
+def test_app_accessible(browser, notebooks_url, app, size):
+    from axe_playwright_python.sync_playwright import Axe
+
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    record = watch(page)
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+    try:
+        open_app(page, notebooks_url + f"{app}.ipynb")
+        if MAIN_RESULT[app][-1].endswith("canvas"):
+            page.locator(MAIN_RESULT[app][-1]).first.wait_for()
+        page.wait_for_timeout(500)  # Bokeh's layout and the page script's sweep
+        results = Axe().run(page)
+        REPORTS.mkdir(parents=True, exist_ok=True)
+        (REPORTS / f"axe-{app}-{width}.json").write_text(json.dumps(results.response["violations"], indent=1))
+        page.screenshot(path=str(REPORTS / f"{app}-{width}.png"), full_page=True)
+
+        assert serious(results.response["violations"]) == []
+        assert error_outputs(page) == []
+        assert failed == [], "requests that failed (nothing may leave the machine)"
+        assert [c for c in record.console if c.startswith("error")] == []
+        if size == "phone":
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"the page scrolls sideways ({scroll} px wide)"
+            for selector in MAIN_RESULT[app]:
+                box = page.locator(selector).first.bounding_box()
+                assert box is not None and box["width"] > 50 and box["height"] > 20, selector
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (selector, box)
+    finally:
+        context.close()

@@ -1,0 +1,110 @@
+"""The pellet log app in Voila + Chromium: log a pellet, enter measurements (a wrong unit first), see it in
+the parity plot, recalibrate a lot, download the TOML and use it in a design; and the log off on a class
+server."""
+from __future__ import annotations
+
+import base64
+import urllib.parse
+
+import numpy as np
+import pytest
+from harness import ROOT, error_outputs, open_app, snap
+from playwright.sync_api import expect
+
+from pressbook import Design, presets, simulate
+from pressbook.materials import load_user_materials
+
+pytestmark = pytest.mark.browser
+NB = ROOT / "notebooks" / "lab_log.ipynb"
+
+PARITY_POINTS = """() => {
+  for (const doc of (window.Bokeh ? Bokeh.documents : []))
+    for (const m of doc.all_models)
+      if (m.type === 'ColumnDataSource') {
+        const d = m.data instanceof Map ? Object.fromEntries(m.data) : m.data;
+        if (d.uid && d.lot) return Array.from(d.y);
+      }
+  return null;
+}"""
+
+
+def _fill(page, css, value):
+    box = page.locator(f"{css} input, {css} textarea").first
+    box.fill(str(value))
+    box.press("Tab")
+
+
+@pytest.fixture
+def lab_db(tmp_path, monkeypatch):
+    """A lab log with 8 measured pellets of lot T (Li6PS5Cl pressed at 150-500 MPa)."""
+    from pressbook.lab.lablog import open_log
+
+    db = tmp_path / "lab.sqlite"
+    log = open_log(db, user="ana")
+    for i, P in enumerate(np.linspace(150, 500, 8)):
+        d = presets.three_step()
+        d.steps = d.steps[:1]
+        d.layers = [l for l in d.layers if l.name == "separator"]
+        d.steps[0].pressure = float(P)
+        rec = log.add(d, lot="T", pressed_on=f"2026-10-{i + 1:02d}")
+        log.update(rec["uid"], 1, ejected_density=min(0.97, rec["pred_density"] + 0.03))
+    monkeypatch.setenv("PRESSBOOK_DB", str(db))
+    monkeypatch.setenv("JUPYTERHUB_USER", "ana")
+    return db
+
+
+def test_log_measure_plot_recalibrate_download(voila, page, lab_db):
+    design = Design.from_toml(presets.three_step().to_toml())
+    open_app(page, voila(NB) + "?preset=three-step")
+    assert error_outputs(page) == []
+    page.locator("canvas").first.wait_for()
+    expect(page.locator(".pbl-where")).to_contain_text("as ana")
+    assert len(page.evaluate(PARITY_POINTS)) == 8
+
+    # 1. log a pellet from the design of the link
+    expect(page.locator(".widget-dropdown select").first).to_contain_text("from the link")
+    _fill(page, ".pbl-lot", "T")
+    _fill(page, ".pbl-die", "10 mm #3")
+    page.locator(".pbl-log").click()
+    message = page.locator(".pbo-message").first
+    expect(message).to_contain_text("Logged pellet")
+    expect(page.locator(".pbl-record")).to_contain_text("version 1")
+
+    # 2. measurements: a thickness in the wrong unit is refused and nothing typed is lost
+    _fill(page, ".pbl-m-ejected-density", "86 %")
+    _fill(page, ".pbl-m-thickness-um", "300 MPa")
+    page.locator(".pbl-save").click()
+    expect(page.locator(".pbo-message").nth(1)).to_contain_text("thickness_um: got '300 MPa'")
+    expect(page.locator(".pbl-m-ejected-density input")).to_have_value("86 %")
+    _fill(page, ".pbl-m-thickness-um", "0.61 mm")
+    page.locator(".pbl-save").click()
+    expect(page.locator(".pbo-message").nth(1)).to_contain_text("Saved pellet")
+    expect(page.locator(".pbl-record")).to_contain_text("version 2")
+
+    # 3. the new pellet is in the parity plot
+    page.wait_for_function(f"() => ({PARITY_POINTS})()?.length === 9")
+    assert 0.86 in [round(y, 4) for y in page.evaluate(PARITY_POINTS)]
+    expect(page.locator(".pbl-summary")).to_contain_text("9 pellets, 9 with a measured density")
+
+    # 4. recalibrate lot T and download the material
+    page.locator(".pbl-recalibrate").click()
+    expect(page.locator(".pbl-recal")).to_contain_text("Li6PS5Cl lot T: fitted to 9 pellets")
+    expect(page.locator(".pbl-recal")).to_contain_text("Cross-validated")
+    link = page.locator(".pbl-download a")
+    assert link.get_attribute("download") == "Li6PS5Cl_lot_T.toml"
+    toml = base64.b64decode(link.get_attribute("href").split(",", 1)[1]).decode()
+    snap(page, "lab_log")
+    assert error_outputs(page) == []
+
+    # the downloaded material works in a design
+    lib = load_user_materials(toml)
+    design.layer("separator").material = "Li6PS5Cl lot T"
+    assert simulate(Design.from_toml(design.to_toml(), library=lib), lib).layer("separator").ejected_density > 0.5
+
+
+def test_the_log_is_off_on_a_class_server(voila, page, lab_db, monkeypatch):
+    monkeypatch.setenv("PRESSBOOK_LOG", "off")
+    open_app(page, voila(NB))
+    expect(page.locator(".pbo-message")).to_contain_text("The pellet log is off on this server")
+    expect(page.locator(".pbl-app")).to_have_count(0)
+    assert error_outputs(page) == []

@@ -1,0 +1,140 @@
+"""The pellet log's statistics on a synthetic lab whose true powder parameters are known: predicted vs
+measured, reproducibility, control chart, outliers with reasons, and recalibration of a lot (reusing
+pressbook.lab.calibrate) recovering the true parameters, with cross-validated error before and after."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pressbook import Design, simulate
+from pressbook.lab.lablog import open_log
+from pressbook.lab.lablog import stats
+from pressbook.materials import default_library, load_user_materials
+from pressbook.models import compaction as cp
+from pressbook.models import transport as tr
+
+SEPARATOR = '''title = "separator pellet"
+[die]
+diameter = "10 mm"
+[[layers]]
+name = "separator"
+role = "separator"
+material = "{material}"
+mass = "80 mg"
+[[steps]]
+add = ["separator"]
+pressure = "{pressure} MPa"
+hold = "2 min"
+'''
+# the lot's true powder: softer and better packing than the library's Li6PS5Cl, a lower bulk conductivity
+LIB = default_library().get("Li6PS5Cl")
+TRUE = {"yield_pressure": LIB["yield_pressure"] * 0.75, "heckel_intercept": LIB["heckel_intercept"] + 0.12,
+        "ionic_conductivity": LIB["ionic_conductivity"] * 0.6}
+NOISE_D, NOISE_LN_SIGMA = 0.004, 0.05
+
+
+def true_density(P):
+    """Ejected ('released') relative density of the true powder: Heckel at 2 min hold, springback P/M."""
+    D_load = cp.heckel_density(P, TRUE["heckel_intercept"], TRUE["yield_pressure"], c_creep=LIB["creep_coefficient"],
+                               hold_s=120.0, T_soft=LIB["softening_temperature"], temperature_C=25.0)
+    return D_load / (1.0 + cp.springback_strain(P, LIB["compact_modulus"]))
+
+
+def true_sigma(D):
+    return tr.ionic_conductivity(D, TRUE["ionic_conductivity"], LIB["percolation_density"],
+                                 LIB["conductivity_exponent"], LIB["activation_energy"], 25.0)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """60 pellets of lot T (the true powder), 3 operators and 2 dies; 12 of lot N pressed by one operator
+    pressing 10 % light; one cracked pellet of lot T measured far too low."""
+    rng = np.random.default_rng(7)
+    log = open_log(tmp_path_factory.mktemp("lab") / "lab.sqlite", user="ana")
+    for i, P in enumerate(np.linspace(120, 520, 60)):
+        rec = log.add(SEPARATOR.format(material="Li6PS5Cl", pressure=round(P, 1)), lot="T", supplier="NEI",
+                      operator=["ana", "bo", "cy"][i % 3], die=["D10-1", "D10-2"][i % 2],
+                      pressed_on=f"2026-10-{1 + i // 3:02d}")
+        D = float(true_density(rec["pressure_MPa"]) + rng.normal(0, NOISE_D))
+        sig = float(true_sigma(D) * np.exp(rng.normal(0, NOISE_LN_SIGMA)))
+        log.update(rec["uid"], 1, ejected_density=D, conductivity_mS_cm=sig, conductivity_temperature_C=25)
+    for i, P in enumerate(np.linspace(250, 450, 12)):
+        rec = log.add(SEPARATOR.format(material="Li6PS5Cl", pressure=P), lot="N", operator="dee",
+                      pressed_on=f"2026-11-{1 + i:02d}")
+        log.update(rec["uid"], 1, ejected_density=float(true_density(0.9 * P) + rng.normal(0, NOISE_D)))
+    bad = log.add(SEPARATOR.format(material="Li6PS5Cl", pressure=400), lot="T", operator="ana", pressed_on="2026-11-20")
+    log.update(bad["uid"], 1, ejected_density=0.70, cracked=True)
+    return log, bad["uid"]
+
+
+def test_recalibration_recovers_the_lots_true_parameters(lab):
+    log, bad = lab
+    table = log.table()
+    clean = {k: [v for v, u in zip(vals, table["uid"]) if u != bad] for k, vals in table.items()}
+    rc = stats.recalibrate(clean, "T")
+    m, se = rc.calibration.material, rc.calibration.se
+    assert rc.n == 60 and rc.material == "Li6PS5Cl" and rc.material_id == "Li6PS5Cl lot T"
+    # stated error: within 3 standard errors and 5 % (yield pressure), 0.03 (intercept), 10 % (sigma_bulk)
+    assert abs(m["yield_pressure"] - TRUE["yield_pressure"]) < max(3 * se["yield_pressure"], 1e-9)
+    assert m["yield_pressure"] == pytest.approx(TRUE["yield_pressure"], rel=0.05)
+    assert m["heckel_intercept"] == pytest.approx(TRUE["heckel_intercept"], abs=0.03)
+    assert float(rc.calibration.predicted_conductivity(0.85)) == pytest.approx(float(true_sigma(0.85)), rel=0.10)
+    # cross-validated error: the library is off by several noise widths, the fit is at the noise
+    assert rc.cv_density_before > 4 * NOISE_D
+    assert rc.cv_density_after < 1.5 * NOISE_D
+    assert rc.cv_conductivity_after < 1.5 * NOISE_LN_SIGMA < rc.cv_conductivity_before
+
+
+def test_the_recalibrated_material_toml_works_in_the_designer(lab):
+    log, bad = lab
+    rc = stats.recalibrate(log.table(), "N")
+    lib = load_user_materials(rc.toml)
+    assert rc.material_id in lib
+    design = Design.from_toml(SEPARATOR.format(material=rc.material_id, pressure=350), library=lib)
+    assert simulate(design, lib).layer("separator").ejected_density > 0.5
+
+
+def test_parity_reproducibility_and_control_chart(lab):
+    log, bad = lab
+    table = log.table()
+    par = stats.parity(table)
+    assert par["n"] == 73 and par["predicted"].shape == par["measured"].shape == (73,)
+    assert par["bias"] > 0      # the true lot packs better than the library predicts
+    cond = stats.parity(table, "conductivity")
+    assert cond["n"] == 60
+    ops = {r["operator"]: r for r in stats.reproducibility(table, by="operator")}
+    assert set(ops) == {"ana", "bo", "cy", "dee"} and ops["dee"]["n"] == 12
+    assert ops["dee"]["cv"] == pytest.approx(ops["dee"]["sd"] / ops["dee"]["mean"])
+    assert abs(ops["bo"]["mean_error"] - ops["cy"]["mean_error"]) < 0.01    # same lot, same pressures
+    assert ops["dee"]["mean_error"] < ops["bo"]["mean_error"]    # dee presses light
+    lots = {r["lot"]: r for r in stats.reproducibility(table, by="lot")}
+    assert lots["T"]["n"] == 61 and lots["N"]["n"] == 12
+    sub = log.table(lot="T", operator="bo")     # 20 pellets over a month, pressures rising
+    chart = stats.control_chart(sub)
+    assert chart["value"].size == 20 and chart["lcl"] < chart["centre"] < chart["ucl"]
+    assert chart["pressed_on"] == sorted(chart["pressed_on"])
+    steady = dict(sub, ejected_density=[0.85 + 0.004 * (-1) ** i for i in range(20)])
+    chart = stats.control_chart(steady)
+    assert chart["sigma"] == pytest.approx(0.008 / 1.128) and not chart["out"].any()
+    shifted = dict(steady, ejected_density=steady["ejected_density"][:10] + [0.87] * 10)
+    assert stats.control_chart(shifted)["out"][10:].all()
+    with pytest.raises(Exception, match="by: got 'colour'"):
+        stats.reproducibility(table, by="colour")
+
+
+def test_outliers_name_the_pellet_and_why(lab):
+    log, bad = lab
+    found = stats.outliers(log.table())
+    assert [o["uid"] for o in found] == [bad]
+    why = " ".join(found[0]["reasons"])
+    assert "measured 0.7" in why and "cracked" in why and "unlike the other pellets of lot T" in why
+
+
+def test_recalibration_refuses_too_few_pellets(lab):
+    log, bad = lab
+    table = log.table()
+    few = {k: v[:3] for k, v in table.items()}
+    with pytest.raises(Exception, match="lot T: 3 pellets .* at least 6"):
+        stats.recalibrate(few, "T")
+    with pytest.raises(Exception, match="lot: got 'nope'"):
+        stats.recalibrate(table, "nope")
