@@ -46,16 +46,22 @@ def test_network_factor_percolation_form():
 
 
 def test_composite_well_below_bruggeman_and_falls_steeply_with_active_fraction():
-    sig = []
+    sig, brug = [], []
     for w in (0.6, 0.7, 0.8, 0.85):
         c, s = composite_state({"NCM811": w, "Li6PS5Cl": round(1 - w, 3)})
         v_se = LIB.composite({"NCM811": w, "Li6PS5Cl": round(1 - w, 3)}).network["se_fraction"]
         sig.append(c.ionic_conductivity)
+        brug.append(v_se ** 1.5)
         if w == 0.7:  # the usual loading: several times below Bruggeman on the separator's own conductivity
             assert s.ionic_conductivity * v_se ** 1.5 / c.ionic_conductivity > 2.0
             tau = s.ionic_conductivity * v_se * (1 - c.porosity) / c.ionic_conductivity
             assert 2.5 < tau < 8.0, tau  # tortuosity factor of the order measured (about 4-7)
-    assert all(a > 2.0 * b for a, b in zip(sig, sig[1:]))  # each step in active fraction costs more than 2x
+    # each step in active fraction costs more than Bruggeman says, more and more towards the threshold (the
+    # 60 -> 70 wt% step, 34 -> 44 vol% NCM, costs about 2x: Asano 2017 measured about 1.5x per 7 vol%)
+    steps = [a / b for a, b in zip(sig, sig[1:])]
+    brug_steps = [a / b for a, b in zip(brug, brug[1:])]
+    assert all(m > b for m, b in zip(steps, brug_steps)), (steps, brug_steps)
+    assert steps == sorted(steps)
 
 
 def test_composite_collapses_at_the_percolation_threshold():

@@ -145,3 +145,20 @@ def test_figures_update_in_place(three, co):
     for src in figs.sources.values():  # every source has equal-length columns
         assert len({len(v) for v in src.data.values()}) == 1
     assert not any(isinstance(v, float) and math.isnan(v) for v in figs.sources["points"].data["density"])
+
+
+def test_the_typical_anode_range_agrees_with_the_extrusion_model():
+    """The designer's hint ("gentle anode 1-25 MPa") must not recommend what the model flags: at the top of the
+    range the default cell's 50 um Li foil scores low for extrusion, and well above it the model does flag it."""
+    import dataclasses
+
+    lo, hi, _ = col.TYPICAL_RANGES["anode"]
+
+    def extrusion(P):
+        d = presets.three_step()
+        steps = list(d.steps)
+        steps[2] = dataclasses.replace(steps[2], pressure=P)
+        return next(r for r in simulate(dataclasses.replace(d, steps=tuple(steps))).risks if r.name == "metal extrusion")
+
+    assert extrusion(lo).level == "low" and extrusion(hi).level == "low"
+    assert extrusion(3 * hi).level == "high"
