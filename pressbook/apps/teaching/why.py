@@ -195,8 +195,8 @@ def part_anode(title: str = "") -> PredictObserveExplain:
     chart.line("creep", "lithium creep-short risk", OKABE_ITO["purple"], dash="dotdash")
     chart.scatter("now", "your pressure", OKABE_ITO["black"], size=11, fill=False)
     chart.span("flow", L.extrusion_pressure(50.0), colour=OKABE_ITO["vermillion"])
-    note = w.HTML("<i>Dashed vertical line: the pressure at which this foil flows out of a 10 mm die "
-                  "(friction-hill estimate). The markers sit on the contact curve.</i>")
+    note = w.HTML("<i>Dashed vertical line: the pressure at which this foil starts to creep out of a 10 mm die "
+                  "through the gap between punch and die (extrusion risk medium, 1 min hold). The markers sit on the contact curve.</i>")
 
     @safe(msg)
     def curves(_=None):
