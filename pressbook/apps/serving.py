@@ -50,6 +50,7 @@ from ..errors import PressbookError
 __all__ = [
     "BUSY_REASON",
     "LimitedKernelManager",
+    "QuerySocketHandler",
     "SimulationTimeout",
     "page_guard",
     "page_guard_js",
@@ -262,6 +263,42 @@ def time_limit(seconds: float, what: str = "The simulation"):
 BUSY_REASON = "Server busy: all places are taken. Please try again in a minute"
 
 
+def _query_socket_handler():
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    class QuerySocketHandler(RequestInfoSocketHandler):
+        """Voila's query socket with a correct ``on_close`` (shares Voila's waiter dict)."""
+
+        _kernel_id = None
+
+        def open(self, kernel_id: str) -> None:
+            self._kernel_id = kernel_id
+            super().open(kernel_id)
+
+        def on_close(self) -> None:
+            waiters = RequestInfoSocketHandler._waiters
+            if self._kernel_id is not None and waiters.get(self._kernel_id) is self:
+                del waiters[self._kernel_id]
+
+    return QuerySocketHandler
+
+
+def install_query_socket_fix() -> None:
+    """Make Voila's app register ``QuerySocketHandler`` for ``/voila/query/<id>``.
+
+    Voila's ``init_handlers`` (run when the server starts, after the kernel
+    manager is built) reads the handler class from ``voila.app``'s namespace;
+    the handler's waiters stay in Voila's class-level dict, which
+    ``VoilaHandler`` feeds.
+    """
+    import voila.app
+
+    if not getattr(voila.app.RequestInfoSocketHandler, "_pressbook_fixed", False):
+        handler = _query_socket_handler()
+        handler._pressbook_fixed = True
+        voila.app.RequestInfoSocketHandler = handler
+
+
 def _limited_kernel_manager():
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
     from tornado.web import HTTPError
@@ -283,6 +320,7 @@ def _limited_kernel_manager():
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self._starting = 0
+            pass  # install_query_socket_fix()  # built by Voila before its handlers are registered
 
         def _full(self) -> str:
             if self.max_kernels and len(self.list_kernel_ids()) + self._starting >= self.max_kernels:
@@ -316,4 +354,10 @@ def __getattr__(name):  # the class needs jupyter_server: build it on first use 
         cls.__module__ = __name__
         globals()[name] = cls
         return cls
+    if name == "QuerySocketHandler":
+        install_query_socket_fix()
+        import voila.app
+
+        globals()[name] = voila.app.RequestInfoSocketHandler
+        return voila.app.RequestInfoSocketHandler
     raise AttributeError(name)
