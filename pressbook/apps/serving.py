@@ -320,7 +320,7 @@ def _limited_kernel_manager():
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self._starting = 0
-            pass  # install_query_socket_fix()  # built by Voila before its handlers are registered
+            install_query_socket_fix()  # built by Voila before its handlers are registered
 
         def _full(self) -> str:
             if self.max_kernels and len(self.list_kernel_ids()) + self._starting >= self.max_kernels:
