@@ -18,7 +18,7 @@ import unicodedata
 
 from .errors import DesignFileError, InvalidInputError
 
-__all__ = ["clean_text", "read_file_bytes", "MAX_FILE_BYTES"]
+__all__ = ["clean_text", "needs_cleaning", "read_file_bytes", "texts_in", "MAX_FILE_BYTES"]
 
 #: Largest file read from disk or accepted as an upload (design, materials, data), in bytes.
 MAX_FILE_BYTES = 1_000_000
@@ -38,6 +38,15 @@ def clean_text(value, field: str, max_chars: int = 80, *, multiline: bool = Fals
         raise InvalidInputError(field, shown, f"text of at most {max_chars} characters")
     if len(value) > 4 * max_chars + 64:  # refuse huge input before working on it
         raise InvalidInputError(field, f"{len(value)} characters", f"text of at most {max_chars} characters")
+    text = _normalise(value, multiline)
+    if len(text) > max_chars:
+        raise InvalidInputError(field, f"{len(text)} characters", f"text of at most {max_chars} characters")
+    if not text and not allow_empty:
+        raise InvalidInputError(field, value if len(value) <= 20 else value[:20], f"text of 1 to {max_chars} characters")
+    return text
+
+
+def _normalise(value: str, multiline: bool) -> str:
     # lone surrogates cannot be encoded as UTF-8 (JSON, the page, the terminal): replace them
     text = _SURROGATE.sub("\ufffd", value)
     kept = []
@@ -47,12 +56,29 @@ def clean_text(value, field: str, max_chars: int = 80, *, multiline: bool = Fals
         elif unicodedata.category(ch) not in _DROPPED:
             kept.append(ch)
     text = unicodedata.normalize("NFC", "".join(kept))
-    text = ("\n".join(line.strip() for line in text.split("\n")) if multiline else text).strip()
-    if len(text) > max_chars:
-        raise InvalidInputError(field, f"{len(text)} characters", f"text of at most {max_chars} characters")
-    if not text and not allow_empty:
-        raise InvalidInputError(field, value if len(value) <= 20 else value[:20], f"text of 1 to {max_chars} characters")
-    return text
+    return ("\n".join(line.strip() for line in text.split("\n")) if multiline else text).strip()
+
+
+def needs_cleaning(value) -> bool:
+    """True if ``clean_text`` would change the text ``value`` beyond stripping spaces at its ends
+    (to tell a user that characters were replaced or removed)."""
+    return isinstance(value, str) and _normalise(value, False) != unicodedata.normalize("NFC", value.strip())
+
+
+def texts_in(data) -> list[str]:
+    """Every string in nested dicts/lists (keys included): what a design file or link carries."""
+    found: list[str] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return found
 
 
 def read_file_bytes(path, field: str = "file", max_bytes: int = MAX_FILE_BYTES) -> bytes:

@@ -152,3 +152,25 @@ def test_material_text():
         parse_material_text("NCM811 0.7, Li6PS5Cl")
     with pytest.raises(InvalidInputError):
         parse_material_text("  ")
+
+
+def test_a_surrogate_or_control_character_in_a_link_opens_the_design_cleaned_with_a_message():
+    import base64
+    import json
+
+    data = presets.three_step().to_dict()
+    data["title"] = "a\ud800b"
+    query = "design=" + base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
+    design, problems = design_from_query(query)
+    assert design.title == "a\ufffdb"
+    assert len(problems) == 1 and "could not be used" in problems[0]
+    design, problems = design_from_query("preset=three-step&title=x%07y")
+    assert design.title == "xy" and "could not be used" in problems[0]
+    assert design_from_query("preset=three-step&title=caf%C3%A9")[1] == []
+
+
+def test_overrides_that_together_make_no_design_are_named_once():
+    design, problems = design_from_query("preset=three-step&steps.1.add=anode")
+    assert design == presets.three_step()
+    assert problems[0].startswith("link: its changes together do not make a valid design")
+    assert "link: link" not in problems[0]
