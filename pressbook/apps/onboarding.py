@@ -24,8 +24,7 @@ from ..errors import PressbookError
 from ..views.palette import OKABE_ITO
 from . import common
 from .common import bokeh as _bokeh
-
-MAX_UPLOAD_BYTES = 2_000_000
+from .serving import MAX_UPLOAD_BYTES  # also the page guard's browser-side limit
 
 CSS = """<style>
 .pbo-message {color: #7a3b00; background: #fff6e5; border-left: 4px solid #E69F00; padding: 4px 10px; max-width: 980px;}

@@ -21,6 +21,10 @@ module level):
     When the session is gone it shows a banner over the app: what happened, a
     "Reload" button (the URL holds the design, so reloading restores it) and the
     app's own download link for the design, which works without a kernel.
+    (3) refuses, in the browser, a file chosen in an upload widget that is larger
+    than ``max_upload_bytes`` (the server's websocket limit is 10 MiB; a larger
+    message would close the page's kernel connection): nothing is sent, a note
+    next to the button says why, and later uploads keep working.
     Voila 0.5.13 itself shows nothing when a kernel dies: the widgets simply stop
     answering.
 
@@ -190,14 +194,61 @@ _GUARD_JS = r"""
       .catch(function () { failures += 1; if (failures >= 2) { lost("offline", "server unreachable"); } });
   }
   setInterval(check, CFG.pollMs);
+
+  // ---- (3) uploads over the limit are refused in the browser, before they are sent --------
+  // A FileUpload widget reads each chosen file with a FileReader and sends it on the kernel
+  // websocket; a message over the server's limit (10 MiB) closes that socket and every later
+  // upload is lost.  A file over CFG.maxUpload is not read (its promise never settles, so nothing
+  // is sent and the widget keeps working); a note appears next to the last upload button clicked.
+  let lastUpload = null;
+  window.addEventListener("click", function (ev) {
+    const el = ev.target && ev.target.closest ? ev.target.closest(".widget-upload, .jupyter-widget-upload") : null;
+    if (el) { lastUpload = el; }
+  }, true);
+  const readAsArrayBuffer = FileReader.prototype.readAsArrayBuffer;
+  FileReader.prototype.readAsArrayBuffer = function (blob) {
+    if (blob && blob.size > CFG.maxUpload) {
+      try { refuseUpload(blob); } catch (e) { /* never break the app */ }
+      return undefined;
+    }
+    if (lastUpload) { clearRefusal(lastUpload); }
+    return readAsArrayBuffer.call(this, blob);
+  };
+  function clearRefusal(button) {
+    const next = button.nextElementSibling;
+    if (next && next.classList.contains("pb-upload-refused")) { next.remove(); }
+  }
+  function refuseUpload(file) {
+    const mb = function (n) { return (n / 1e6).toFixed(1).replace(/\.0$/, ""); };
+    const note = document.createElement("div");
+    note.className = "pb-upload-refused";
+    note.setAttribute("role", "alert");
+    note.style.cssText = "color:#8a1c1c;font:14px/1.4 sans-serif;margin:4px 0";
+    note.textContent = "\u201c" + (file.name || "file") + "\u201d is " + mb(file.size) + " MB; files up to " +
+      mb(CFG.maxUpload) + " MB can be uploaded. Nothing was sent: choose a smaller file.";
+    guard.refusedUploads = (guard.refusedUploads || 0) + 1;
+    if (lastUpload && lastUpload.parentElement) {
+      clearRefusal(lastUpload);
+      lastUpload.insertAdjacentElement("afterend", note);
+    } else {
+      note.style.cssText += ";position:fixed;bottom:0;left:0;right:0;background:#fff;padding:8px;z-index:100000";
+      document.body.appendChild(note);
+    }
+  }
 })();
 """
 
 
+#: Largest file an upload widget sends (bytes): the apps' own largest limit (onboarding's CSV, 2 MB), well
+#: under the 10 MiB websocket message limit of the server.
+MAX_UPLOAD_BYTES = 2_000_000
+
+
 def page_guard_js(link_selector: str = ".pb-link-a", download_selector: str = ".pb-download-link",
-                  poll_seconds: float = 5.0) -> str:
+                  poll_seconds: float = 5.0, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> str:
     """The page guard's JavaScript source (see the module docstring)."""
-    config = {"link": link_selector, "download": download_selector, "pollMs": int(poll_seconds * 1000)}
+    config = {"link": link_selector, "download": download_selector, "pollMs": int(poll_seconds * 1000),
+              "maxUpload": int(max_upload_bytes)}
     return _GUARD_JS.replace("__CONFIG__", json.dumps(config))
 
 

@@ -13,6 +13,7 @@ import ipywidgets as w
 
 from ...design import Design
 from ...errors import MaterialDataError, PressbookError
+from ...materials import YOURS
 from ...presets import PRESETS, preset
 from ...views.tables import diff_html, risks_html, summary_html
 from ..common import ErrorMessage, guarded
@@ -186,7 +187,10 @@ class SharePanel(w.VBox):
         except PressbookError as exc:
             self.state.errors = {"file": str(exc)}
         else:
-            self.state.notice = "materials added: " + ", ".join(added) + " (use them by name in a layer)"
+            renamed = [a for a in added if a.endswith(YOURS)]
+            self.state.notice = "materials added: " + ", ".join(added) + " (use them by name in a layer)" + (
+                f"; {', '.join(renamed)}: the library already has a material of that name, which stays as it was"
+                if renamed else "")
         finally:
             self.materials_upload.value = ()
 
