@@ -70,7 +70,7 @@ class LayerRow(w.VBox):
         layer = state.draft["layers"][i - 1]
         n = len(state.draft["layers"])
         where = " (bottom)" if i == 1 else " (top)" if i == n and n > 1 else ""
-        g = guarded(state)
+        g = guarded(state, self)
         self.name = w.Text(value=layer["name"], description="name", continuous_update=False,
                            layout=w.Layout(width="180px"), style={"description_width": "45px"})
         self.name.add_class("pb-layer-name")
@@ -92,7 +92,7 @@ class LayerRow(w.VBox):
         self.kind.add_class("pb-layer-kind")
         self.amount = number(AMOUNT_LABEL[kind], layer[kind] if layer[kind] is not None else 0.0, "pb-layer-amount",
                              width="215px", desc_width="100px")
-        self.name.observe(g(lambda c: state.rename_layer(i, c["new"])), names="value")
+        self.name.observe(g(self._on_name), names="value")
         self.role.observe(g(lambda c: state.set_field(f"layers.{i}.role", c["new"])), names="value")
         self.remove.on_click(g(lambda _b: state.remove_layer(i)))
         self.material.observe(g(self._on_material), names="value")
@@ -105,6 +105,10 @@ class LayerRow(w.VBox):
             self.material, w.HBox([self.kind, self.amount]), self.error])
         self.add_class("pb-layer")
         self.add_class(f"pb-layer-{i}")
+
+    def _on_name(self, change) -> None:
+        self.state.rename_layer(self.i, change["new"])
+        set_quietly(self.name, self.state.draft["layers"][self.i - 1]["name"])  # a refused name is not kept
 
     def _on_material(self, change) -> None:
         try:
@@ -170,7 +174,7 @@ class StepRow(w.VBox):
         self.state, self.k, self.unit = state, k, unit
         draft = state.draft
         step = draft["steps"][k - 1]
-        g = guarded(state)
+        g = guarded(state, self)
         self.checks = {}
         for layer in draft["layers"]:
             cb = w.Checkbox(value=layer["name"] in step["add"], description=layer["name"], indent=False,
