@@ -124,17 +124,18 @@ def test_replaced_editor_rows_are_retired_at_once_and_closed_later(monkeypatch):
 
     clock = [1000.0]
     monkeypatch.setattr(common.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(common, "_retired", [])  # rows retired by earlier tests, on the real clock
     app = app_mod.build_designer("preset=three-step")
-    rows = find_widgets(app, "pb-steps-editor")[0].rows_box.children
-    old = [rows[0], rows[0].layout, rows[0].children[0]]
+    rows = find_widgets(app, "pb-steps-editor")[0].rows_box.children  # 3 steps; co-press has 1
+    old = [rows[-1], rows[-1].layout, rows[-1].children[0]]
     assert all(x.comm is not None for x in old)
     live = len(_instances)
     for name in ("co-press", "three-step", "co-press", "three-step"):
         app.apply_query(f"preset={name}")
-    assert rows[0].retired and all(x.comm is not None for x in old)  # still there for a page drawing them
-    pressure = app.state.draft["steps"][0]["pressure"]
-    rows[0].pressure.value = 123.0  # a late value from a retired row changes nothing
-    assert app.state.draft["steps"][0]["pressure"] == pressure
+    assert rows[-1].retired and all(x.comm is not None for x in old)  # still there for a page drawing them
+    pressure = app.state.draft["steps"][-1]["pressure"]
+    rows[-1].pressure.value = 123.0  # a late value from a retired row changes nothing
+    assert app.state.draft["steps"][-1]["pressure"] == pressure
     clock[0] += common.RETIRED_ROWS_CLOSE_AFTER_S
     app.apply_query("preset=co-press")
     clock[0] += common.RETIRED_ROWS_CLOSE_AFTER_S

@@ -10,6 +10,9 @@ from html import escape
 import ipywidgets as w
 
 from .designer.state import DesignerState, log, new_error_id
+from .kernel_guard import guard_kernel
+
+guard_kernel()  # in an app's kernel (every app imports this module): message limits, no tracebacks, memory
 
 DESC = {"description_width": "initial"}
 
@@ -180,14 +183,16 @@ def discard_rows(rows, now: float | None = None) -> None:
     widgets, stack = [], list(rows)
     for row in rows:
         row.retired = True
-        row.error.detach()
+        if isinstance(getattr(row, "error", None), ErrorMessage):
+            row.error.detach()
     while stack:
         widget = stack.pop()
         widgets.append(widget)
         stack.extend(getattr(widget, "children", ()))
         stack.extend(x for x in (getattr(widget, "layout", None), getattr(widget, "style", None))
                      if isinstance(x, w.Widget))
-    _retired.append((now, widgets))
+    if widgets:
+        _retired.append((now, widgets))
     while _retired and now - _retired[0][0] >= RETIRED_ROWS_CLOSE_AFTER_S:
         for widget in _retired.pop(0)[1]:
             widget.close()

@@ -55,3 +55,27 @@ def test_an_oversized_upload_is_refused_in_the_browser_and_later_uploads_work(vo
     expect(page.locator(".pb-step")).to_have_count(len(presets.co_press().steps))
     expect(note).to_have_count(0)  # the note goes with the next accepted file
     assert error_outputs(page) == []
+
+
+def test_fast_clicks_on_add_layer_and_add_step_leave_editors_matching_the_design(voila, page):
+    from harness import record_of
+
+    from pressbook.design import MAX_LAYERS, MAX_STEPS
+
+    open_designer(page, voila(NB) + "?preset=three-step")
+    for _ in range(15):
+        page.locator(".pb-layer-add").click()
+        page.wait_for_timeout(250)
+    for _ in range(25):
+        page.locator(".pb-step-add-button").click()
+        page.wait_for_timeout(250)
+    expect(page.locator(".pb-layer")).to_have_count(MAX_LAYERS)
+    expect(page.locator(".pb-step")).to_have_count(MAX_STEPS)
+    names = ["cathode", "separator", "anode"] + [f"layer{n}" for n in range(4, MAX_LAYERS + 1)]
+    for i, name in enumerate(names, 1):
+        expect(page.locator(f".pb-layer-{i} .pb-layer-name input")).to_have_value(name)
+    for k in range(1, MAX_STEPS + 1):  # every step row offers every layer, once
+        expect(page.locator(f".pb-step-{k} .pb-step-add")).to_have_count(MAX_LAYERS)
+    console = "\n".join(record_of(page).console)
+    assert "not found" not in console, console[-2000:]
+    assert error_outputs(page) == []
