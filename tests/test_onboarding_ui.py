@@ -83,3 +83,28 @@ def test_calibrate_app_impedance():
 def test_download_link_escapes_the_name():
     link = download_link("a,b\n", 'x"><script>.csv', "text/csv", "<b>")
     assert "<script>" not in link and "&lt;b&gt;" in link
+
+
+def test_calibration_and_spectrum_fits_are_stopped_by_the_simulation_time_limit(monkeypatch):
+    import time
+
+    import pressbook.apps.onboarding as onboarding
+    import pressbook.lab.calibrate as calibrate
+    import pressbook.lab.spectrum as spectrum
+
+    def slow(*args, **kwargs):  # a fit that never ends (Python code: the alarm interrupts it)
+        while True:
+            time.sleep(0.01)
+
+    app = CalibrateApp(DATA)
+    app.sample.value = "compaction_thickness.csv"
+    first = app.cal
+    app.eis_sample.value = "eis_three_step.csv"
+    monkeypatch.setattr(onboarding, "SIMULATE_LIMIT_S", 0.3)
+    monkeypatch.setattr(calibrate, "calibrate_compaction", slow)
+    monkeypatch.setattr(spectrum, "fit_outcome_spectrum", slow)
+    app.update()
+    assert "The calibration fit took longer than 0.3 s and was stopped" in app.message.value
+    assert "fewer rows" in app.message.value and app.cal is first
+    app.update_eis()
+    assert "The spectrum fit took longer than 0.3 s" in app.eis_message.value

@@ -268,19 +268,20 @@ def page_guard(link_selector: str = ".pb-link-a", download_selector: str = ".pb-
 # ----------------------------------------------------------------------------- time limits
 
 
+SIMPLER_DESIGN = "Try a simpler design (fewer steps or layers, less extreme values)."
+
+
 class SimulationTimeout(PressbookError):
     """A computation took longer than its time limit and was stopped."""
 
-    def __init__(self, seconds: float, what: str = "The simulation"):
+    def __init__(self, seconds: float, what: str = "The simulation", hint: str = SIMPLER_DESIGN):
         self.seconds = seconds
-        super().__init__(
-            f"{what} took longer than {seconds:g} s and was stopped; the last good results are shown. "
-            "Try a simpler design (fewer steps or layers, less extreme values)."
-        )
+        super().__init__(f"{what} took longer than {seconds:g} s and was stopped; the last good results are shown. "
+                         + hint)
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float, what: str = "The simulation"):
+def time_limit(seconds: float, what: str = "The simulation", hint: str = SIMPLER_DESIGN):
     """Raise ``SimulationTimeout`` in the block if it runs longer than ``seconds``.
 
     Works in the main thread on Unix (where ipykernel runs widget callbacks): a
@@ -298,7 +299,7 @@ def time_limit(seconds: float, what: str = "The simulation"):
         return
 
     def on_alarm(_signum, _frame):
-        raise SimulationTimeout(seconds, what)
+        raise SimulationTimeout(seconds, what, hint)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
