@@ -351,6 +351,28 @@ def install_query_socket_fix() -> None:
         voila.app.RequestInfoSocketHandler = handler
 
 
+def read_only_listing(contents_manager) -> None:
+    """Make the contents models Voila lists (``/voila/api/contents``) say ``"writable": false``: visitors
+    can write nothing (every writing method answers 403/405), and the listing should not claim otherwise.
+    Voila builds its contents manager itself (no class option); it exists when the kernel manager is built."""
+    if contents_manager is None or getattr(contents_manager, "_pressbook_read_only", False):
+        return
+    get = contents_manager.get
+
+    def read_only_get(*args, **kwargs):
+        model = get(*args, **kwargs)
+        if isinstance(model, dict):
+            model["writable"] = False
+            items = model.get("content") if model.get("type") == "directory" else None
+            for item in items or ():
+                if isinstance(item, dict):
+                    item["writable"] = False
+        return model
+
+    contents_manager.get = read_only_get
+    contents_manager._pressbook_read_only = True
+
+
 def _limited_kernel_manager():
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
     from tornado.web import HTTPError
@@ -373,6 +395,7 @@ def _limited_kernel_manager():
             super().__init__(**kwargs)
             self._starting = 0
             install_query_socket_fix()  # built by Voila before its handlers are registered
+            read_only_listing(getattr(self.parent, "contents_manager", None))
 
         def _full(self) -> str:
             if self.max_kernels and len(self.list_kernel_ids()) + self._starting >= self.max_kernels:
