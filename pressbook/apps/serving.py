@@ -390,10 +390,15 @@ def _limited_kernel_manager():
         min_available_mb = Int(
             0, config=True, help="Refuse new kernels when less memory than this is available (0: no check)."
         )
+        cull_unconnected_timeout = Int(
+            0, config=True, help="Shut down an idle kernel no page has connected to after this many seconds "
+                                 "(a GET without a page behind it; pooled kernels excepted). 0: off."
+        )
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self._starting = 0
+            self._connected: set[str] = set()  # kernels a page was seen connected to
             install_query_socket_fix()  # built by Voila before its handlers are registered
             read_only_listing(getattr(self.parent, "contents_manager", None))
 
@@ -407,6 +412,27 @@ def _limited_kernel_manager():
                 if available < self.min_available_mb:
                     return f"{available} MB of memory available"
             return ""
+
+        async def cull_kernel_if_idle(self, kernel_id):
+            """Also cull, after ``cull_unconnected_timeout`` idle seconds, a kernel no page ever connected to
+            (Voila's own override, around this one, keeps preheated pool kernels out)."""
+            kernel = self._kernels.get(kernel_id)
+            if kernel is not None and self._kernel_connections.get(kernel_id, 0):
+                self._connected.add(kernel_id)
+            elif kernel is not None and self.cull_unconnected_timeout and kernel_id not in self._connected:
+                from jupyter_server._tz import utcnow
+
+                last = getattr(kernel, "last_activity", None)
+                idle = (utcnow() - last).total_seconds() if last is not None else 0.0
+                if getattr(kernel, "execution_state", None) != "busy" and idle > self.cull_unconnected_timeout:
+                    self.log.warning("culling kernel %s: no page connected to it in %d s", kernel_id, idle)
+                    await self.shutdown_kernel(kernel_id)
+                    return
+            return await super().cull_kernel_if_idle(kernel_id)
+
+        async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+            self._connected.discard(kernel_id)
+            return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
         async def start_kernel(self, *args, **kwargs):
             if kwargs.get("kernel_id") is None:  # a restart of a known kernel is never refused
