@@ -220,9 +220,12 @@ class StepRow(w.VBox):
         return cb
 
     def _on_check(self, p: int, included: bool) -> None:
-        layers = self.state.draft["layers"]
-        if p < len(layers):
-            self.state.set_step_adds(self.k, layers[p]["name"], included)
+        draft = self.state.draft
+        if p >= len(draft["layers"]) or self.k > len(draft["steps"]):
+            return
+        name = draft["layers"][p]["name"]
+        if (name in draft["steps"][self.k - 1]["add"]) != included:  # a click, not the editor showing the state
+            self.state.set_step_adds(self.k, name, included)
 
     def _sync_checks(self, names: list[str]) -> None:
         """One checkbox per layer, reused by position; only a changed number of layers adds or retires some."""
