@@ -174,3 +174,10 @@ def test_overrides_that_together_make_no_design_are_named_once():
     assert design == presets.three_step()
     assert problems[0].startswith("link: its changes together do not make a valid design")
     assert "link: link" not in problems[0]
+
+
+def test_a_unit_with_a_huge_exponent_in_a_link_is_refused_not_computed():
+    """'1m**9**9**9' as a step pressure made pint compute 9**9**9 (the kernel hung); now a message."""
+    design, problems = design_from_query("preset=three-step&steps.1.pressure=1m**9**9**9")
+    assert design == presets.three_step()
+    assert problems and "steps.1.pressure" in problems[0]
