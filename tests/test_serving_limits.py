@@ -3,6 +3,7 @@ kernels no page connects to are culled within a minute (issue 14, Found-4); the 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -30,7 +31,8 @@ def _cull(km, kernel_id, shut, monkeypatch):
 
     # LimitedKernelManager's own shutdown bookkeeping runs; jupyter_server's (a real kernel) is a stand-in
     monkeypatch.setattr(type(km).__mro__[1], "shutdown_kernel", fake_shutdown)
-    asyncio.run(km.cull_kernel_if_idle(kernel_id))
+    with ThreadPoolExecutor(1) as pool:  # a thread of its own: another test may leave a loop running here
+        pool.submit(asyncio.run, km.cull_kernel_if_idle(kernel_id)).result()
 
 
 def test_a_kernel_no_page_connected_to_is_culled_after_the_unconnected_timeout(monkeypatch):
