@@ -9,7 +9,8 @@
 #   make load-test     a class of simulated students -> benchmarks/results/load.md
 #   make hub           a local JupyterHub serving the designer per user
 #
-# Variables: PORT (8866), IP (127.0.0.1; IP=0.0.0.0 lets other machines in),
+# Variables: PORT (8866), IP (127.0.0.1; IP=0.0.0.0 lets other machines in), STUDENTS (serve-class:
+# preheated designer kernels, default 2; about 105 MB each),
 # PYTHON (python3), VOILA_ARGS (extra Voila options), PYTEST_ARGS,
 # PRESSBOOK_CHROMIUM (browser for the browser tests; default /usr/bin/chromium).
 
@@ -18,6 +19,7 @@ VENV        ?= .venv
 PORT        ?= 8866
 IP          ?= 127.0.0.1
 VOILA_ARGS  ?=
+STUDENTS    ?=
 PYTEST_ARGS ?=
 CHROMIUM    := $(or $(PRESSBOOK_CHROMIUM),/usr/bin/chromium)
 
@@ -60,7 +62,9 @@ serve-class: venv
 	@echo "    start page:           http://$(IP):$(PORT)/      (Ctrl-C to stop)"
 	@echo "    the designer:         http://$(IP):$(PORT)/voila/render/designer.ipynb"
 	@echo
-	PRESSBOOK_LOG=$(or $(PRESSBOOK_LOG),off) JUPYTER_PATH=$(CURDIR)/etc/jupyter $(VOILA) --Voila.config_file_paths=etc/voila/class $(VOILA_ARGS) notebooks
+	PRESSBOOK_LOG=$(or $(PRESSBOOK_LOG),off) JUPYTER_PATH=$(CURDIR)/etc/jupyter \
+	  $(VOILA) --Voila.config_file_paths=etc/voila/class \
+	  $(if $(STUDENTS),--VoilaConfiguration.default_pool_size=$(STUDENTS)) $(VOILA_ARGS) notebooks
 
 test: venv chromium postgresql
 	$(BIN)/lint-imports --config pyproject.toml

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from .errors import DesignFileError, PressbookError
@@ -30,9 +31,25 @@ def _presets(args) -> int:
     return 0
 
 
-def _load(args) -> int:
-    from .lab.press import gauge_reading, pressure_to_load
+#: Ram diameters accepted by `pressbook load --ram-diameter` (mm).
+RAM_DIAMETER_MM = (1.0, 1000.0)
 
+
+def _load(args) -> int:
+    from .design import check_range
+    from .errors import InvalidInputError
+    from .lab.press import gauge_reading, pressure_to_load
+    from .units import format_quantity, to_magnitude
+
+    # the same ranges as a design file's step pressure and die diameter
+    check_range("pressure", to_magnitude(args.pressure, "MPa", "pressure"), "pressure")
+    check_range("diameter", to_magnitude(args.diameter, "mm", "diameter"), "die.diameter")
+    if args.ram_diameter:
+        ram = to_magnitude(args.ram_diameter, "mm", "--ram-diameter")
+        lo, hi = RAM_DIAMETER_MM
+        if not (math.isfinite(ram) and lo <= ram <= hi):
+            raise InvalidInputError("--ram-diameter", format_quantity(ram, "mm") if math.isfinite(ram) else ram,
+                                    f"{lo:g} to {hi:g} mm")
     for unit in ("kN", "tf", "tonf", "lbf"):
         print(f"{pressure_to_load(args.pressure, args.diameter, unit):10.3f} {unit}")
     if args.ram_diameter:
@@ -78,6 +95,9 @@ def main(argv=None) -> int:
 
     register_log(sub)
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # text the terminal cannot show is escaped, never a traceback
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return args.func(args)
     except PressbookError as exc:
@@ -86,6 +106,15 @@ def main(argv=None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `pressbook ... | head`: the reader left; no traceback at exit either
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (ArithmeticError, RecursionError, MemoryError, UnicodeError) as exc:  # never a traceback
+        print(f"pressbook: error: the input could not be handled ({type(exc).__name__}); "
+              "allowed: values inside the ranges of the README's design format", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

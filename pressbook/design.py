@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import pint
 
 from .errors import DesignFileError, InvalidInputError, ProtocolError
+from .inputs import MAX_FILE_BYTES, clean_text, read_file_bytes
 from .units import format_quantity, to_magnitude
 
 try:  # Python >= 3.11
@@ -49,7 +50,8 @@ LIMITS = {
 }
 MAX_LAYERS = 12
 MAX_STEPS = 20
-MAX_FILE_BYTES = 1_000_000
+MAX_TITLE_CHARS = 200
+MAX_NAME_CHARS = 80
 
 
 def check_range(field_name: str, value: float, kind: str) -> float:
@@ -250,10 +252,7 @@ class Design:
         from pathlib import Path
 
         p = Path(path)
-        try:
-            raw = p.read_bytes()
-        except OSError as exc:
-            raise DesignFileError(f"design file: cannot read '{p}' ({exc.strerror})") from None
+        raw = read_file_bytes(p, "design file", MAX_FILE_BYTES)
         if p.suffix.lower() == ".json":
             return cls.from_json(raw, **kw)
         return cls.from_toml(raw, **kw)
@@ -288,16 +287,14 @@ def _design_from_dict(data) -> Design:
     extra = sorted(set(data) - known)
     if extra:
         raise InvalidInputError("design", extra[0], "the keys " + ", ".join(sorted(known)))
-    title = data.get("title", "")
-    if not isinstance(title, str) or len(title) > 200:
-        raise InvalidInputError("title", title if isinstance(title, str) else type(title).__name__, "text up to 200 characters")
+    title = clean_text(data.get("title", ""), "title", MAX_TITLE_CHARS)
 
     die_d = _expect(data.get("die", {}), None, dict, "die")
     _known_keys(die_d, ("diameter", "rated_pressure", "pressing", "clearance"), "die")
     die = Die(
         diameter=to_magnitude(die_d.get("diameter", 10.0), "mm", "die.diameter"),
         rated_pressure=to_magnitude(die_d.get("rated_pressure"), "MPa", "die.rated_pressure", allow_none=True),
-        pressing=die_d.get("pressing", "single"),
+        pressing=die_d.get("pressing", "single"),  # one of PRESSING_MODES or refused, shown escaped
         clearance=to_magnitude(die_d.get("clearance"), "um", "die.clearance", allow_none=True),
     )
     layers = []
@@ -308,7 +305,7 @@ def _design_from_dict(data) -> Design:
         comp = ld.get("composition")
         if comp is not None:
             _expect(comp, None, dict, f"{where}.composition")
-            comp = {str(k): _fraction(v, f"{where}.composition.{k}") for k, v in comp.items()}
+            comp = {_text(k, f"{where}.composition"): _fraction(v, f"{where}.composition.{k}") for k, v in comp.items()}
         layers.append(Layer(
             name=_text(ld.get("name", f"layer{i + 1}"), f"{where}.name"),
             role=_text(ld.get("role", "separator"), f"{where}.role"),
@@ -343,9 +340,11 @@ def _design_from_dict(data) -> Design:
 
 
 def _text(value, where) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > 80:
-        raise InvalidInputError(where, value, "a name of 1 to 80 characters")
-    return value.strip()
+    """A name (layer, material, role) through the shared normaliser: 1 to MAX_NAME_CHARS characters."""
+    if not isinstance(value, str):
+        raise InvalidInputError(where, value if isinstance(value, (int, float, bool, type(None))) else type(value).__name__,
+                                f"a name of 1 to {MAX_NAME_CHARS} characters")
+    return clean_text(value, where, MAX_NAME_CHARS, allow_empty=False)
 
 
 def _fraction(value, where) -> float:

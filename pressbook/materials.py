@@ -6,12 +6,14 @@ their components' parameters by volume fraction (rules in ``composite``).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from .errors import InvalidInputError, MaterialDataError, UnknownMaterialError
+from .errors import DesignFileError, InvalidInputError, MaterialDataError, UnknownMaterialError
+from .inputs import clean_text, read_file_bytes
 from .units import safe_unit, ureg
 
 try:
@@ -19,6 +21,8 @@ try:
 except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib
 
+#: Suffix of a user's material whose name is already a library material (a built-in is never replaced).
+YOURS = " (yours)"
 KINDS = ("solid_electrolyte", "cathode_active", "conductive_additive", "anode_foil", "anode_powder")
 
 #: name -> (canonical unit, min, max, description)
@@ -140,25 +144,41 @@ class Library:
         return [m.id for m in self.materials.values() if kind is None or m.kind == kind]
 
     # ------------------------------------------------------------- loading
-    def add_toml(self, text: str, origin: str = "materials file") -> list[str]:
+    def add_toml(self, text: str, origin: str = "materials file", **kw) -> list[str]:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise MaterialDataError(f"{origin}: not valid TOML ({exc})") from None
-        return self.add_dict(data, origin)
+        except (RecursionError, ValueError, MemoryError) as exc:
+            raise MaterialDataError(f"{origin}: unreadable ({type(exc).__name__}: nested too deeply or too large); "
+                                    "allowed: a materials TOML file like the calibration app's") from None
+        return self.add_dict(data, origin, **kw)
 
-    def add_dict(self, data: dict, origin: str = "materials") -> list[str]:
-        """Validate and add materials given as {id: {name, kind, aliases, <param> = {value, unit, source|estimate}}}."""
+    def add_dict(self, data: dict, origin: str = "materials", *, yours: bool = False) -> list[str]:
+        """Validate and add materials given as {id: {name, kind, aliases, <param> = {value, unit, source|estimate}}}.
+
+        ``yours=True`` (a user's upload): a material whose id or alias is already a library material of
+        another origin is added as "<id> (yours)" without the clashing aliases, never replacing it."""
         if not isinstance(data, dict):
             raise MaterialDataError(f"{origin}: expected a table of materials")
         added = [self._parse(mid, entry, origin) for mid, entry in data.items()]
+        if yours:
+            added = [self._as_yours(m) for m in added]
         for m in added:
             self.materials[m.id] = m
             for name in (m.id, *m.aliases):
                 self._index[_norm(name)] = m.id
         return [m.id for m in added]
 
+    def _as_yours(self, m: Material) -> Material:
+        names = [m.id, *m.aliases]
+        if not any(_norm(n) in self._index and not self._index[_norm(n)].endswith(YOURS) for n in names):
+            return m
+        aliases = tuple(a for a in m.aliases if _norm(a) not in self._index)
+        return dataclasses.replace(m, id=m.id + YOURS, name=m.name + YOURS, aliases=aliases)
+
     def _parse(self, mid: str, entry, origin: str) -> Material:
+        mid = clean_text(mid, f"{origin} material name", 80, allow_empty=False)
         where = f"{origin} [{mid}]"
         if not isinstance(entry, dict):
             raise MaterialDataError(f"{where}: expected a table")
@@ -178,7 +198,9 @@ class Library:
         aliases = entry.get("aliases", [])
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             raise MaterialDataError(f"{where}.aliases: expected a list of names")
-        return Material(id=mid, name=str(entry.get("name", mid)), kind=kind, params=params, aliases=tuple(aliases))
+        aliases = [clean_text(a, f"{where}.aliases", 80, allow_empty=False) for a in aliases]
+        name = clean_text(str(entry.get("name", mid)), f"{where}.name", 200) or mid
+        return Material(id=mid, name=name, kind=kind, params=params, aliases=tuple(aliases))
 
     def _parameter(self, raw, key: str, where: str) -> Parameter:
         unit, lo, hi, what = PARAMETERS[key]
@@ -341,15 +363,17 @@ def load_user_materials(path_or_text, library: Library | None = None) -> Library
 
     lib = copy.deepcopy(library or default_library())
     if isinstance(path_or_text, dict):
-        lib.add_dict(path_or_text, origin="user materials")
+        lib.add_dict(path_or_text, origin="user materials", yours=True)
         return lib
     text = str(path_or_text)
     origin = "user materials"
     if "\n" not in text and text.endswith(".toml"):
         origin = text
         try:
-            text = Path(text).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise MaterialDataError(f"{origin}: cannot read the file ({type(exc).__name__}: {exc})") from None
-    lib.add_toml(text, origin=origin)
+            text = read_file_bytes(Path(text), "materials file").decode("utf-8")
+        except DesignFileError as exc:
+            raise MaterialDataError(str(exc)) from None
+        except UnicodeDecodeError:
+            raise MaterialDataError(f"{origin}: not UTF-8 text; allowed: a materials TOML file") from None
+    lib.add_toml(text, origin=origin, yours=True)
     return lib

@@ -265,3 +265,23 @@ def test_designer_notebook_runs_in_a_kernel():
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error" or o.get("name") == "stderr"]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+def test_a_refused_rename_leaves_the_design_as_it_was(setup):
+    """Issue 14: 'cathode' -> 'separator' (another layer's name) is refused; renaming back must not
+    rewrite the real separator's step reference."""
+    state, ctl, seen, calls = setup
+    before = state.draft
+    steps = [s["add"] for s in before["steps"]]
+    state.rename_layer(1, "separator")
+    assert state.draft == before
+    assert state.errors == {"layers.1.name": "layers.1 (cathode).name: got 'separator'; allowed: a name used by one layer only"}
+    state.rename_layer(1, "cathode")
+    assert state.draft == before and [s["add"] for s in state.draft["steps"]] == steps
+    assert state.errors == {}
+    for bad in ("", "  ", "x" * 81):
+        state.rename_layer(1, bad)
+        assert state.draft == before and "layers.1.name" in state.errors
+    state.rename_layer(1, "cath\x00ode 2")  # cleaned by the shared normaliser, then applied everywhere
+    assert state.draft["layers"][0]["name"] == "cathode 2"
+    assert ["cathode 2"] in [s["add"] for s in state.draft["steps"]] and state.errors == {}

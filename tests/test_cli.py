@@ -120,7 +120,8 @@ def run_in_process(capsys, *args):
 
 def test_errors_are_one_line(tmp_path, capsys):
     r = lambda *a: run_in_process(capsys, *a)  # noqa: E731
-    assert_one_line_error(r("simulate", tmp_path), "design file", "cannot read")
+    assert_one_line_error(r("simulate", tmp_path), "design file", "is a directory; allowed: a regular file")
+    assert_one_line_error(r("simulate", tmp_path / "missing.toml"), "design file", "cannot read")
     bad = tmp_path / "bad.toml"
     bad.write_text("title = \n[die", encoding="utf-8")
     assert_one_line_error(r("simulate", bad), "design file", "not valid TOML")
@@ -131,3 +132,56 @@ def test_errors_are_one_line(tmp_path, capsys):
     assert_one_line_error(r("simulate", bad), "design file", "not valid TOML")
 
 
+# ------------------------------------------------------------------ hostile files and absurd values (issue 14)
+
+
+def test_simulate_refuses_devices_fifos_symlinks_and_huge_files_at_once(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.toml")
+    (tmp_path / "zero.toml").symlink_to("/dev/zero")
+    (tmp_path / "huge.toml").write_bytes(b"#" * 2_000_001)
+    cases = {"/dev/zero": "is a device", tmp_path / "pipe.toml": "is a FIFO", tmp_path / "zero.toml": "is a device",
+             tmp_path / "huge.toml": "has 2000001 bytes; allowed: at most 1000000 bytes"}
+    for path, message in cases.items():
+        r = run("simulate", path, timeout=20)  # reading /dev/zero or opening the FIFO would never end
+        assert r.returncode == 2
+        assert_one_line_error(r, "design file", message)
+
+
+def test_simulate_a_surrogate_title_prints_without_a_traceback_even_on_an_ascii_terminal(tmp_path):
+    data = presets.symmetric_li().to_dict()
+    data["title"] = "a\ud800b"
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data), encoding="utf-8")  # json.dumps escapes it: "a\\ud800b"
+    import os
+
+    for extra in ([], ["--json"]):
+        r = subprocess.run([sys.executable, "-m", "pressbook.cli", "simulate", str(path), *extra],
+                           capture_output=True, text=True, timeout=120, env=dict(os.environ, PYTHONIOENCODING="ascii"))
+        assert r.returncode == 0, r.stderr
+        assert "Traceback" not in r.stderr
+        assert "a\\ufffdb" in r.stdout
+
+
+@pytest.mark.parametrize("pressure, diameter, field, shown, allowed", [
+    ("-300 MPa", "10 mm", "pressure", "'-300 MPa'", "0.01 to 3000 MPa"),
+    ("0 MPa", "10 mm", "pressure", "'0 MPa'", "0.01 to 3000 MPa"),
+    ("1e9 MPa", "10 mm", "pressure", "'1000000000 MPa'", "0.01 to 3000 MPa"),
+    ("inf MPa", "10 mm", "pressure", "MPa", "0.01 to 3000 MPa"),
+    ("300 MPa", "1e308 mm", "diameter", "'1e+308 mm'", "1 to 100 mm"),
+    ("300 MPa", "0 mm", "diameter", "'0 mm'", "1 to 100 mm"),
+])
+def test_load_refuses_nonsense_with_field_value_and_range(pressure, diameter, field, shown, allowed):
+    r = run("load", pressure, diameter)
+    assert r.returncode == 2
+    line = assert_one_line_error(r, f"{field}: got ", shown, f"allowed: {allowed}")
+    assert "inf kN" not in line
+
+
+def test_load_refuses_an_absurd_ram_diameter_and_still_answers_sensible_input():
+    r = run("load", "300 MPa", "10 mm", "--ram-diameter", "1e400 mm")
+    assert r.returncode == 2
+    assert_one_line_error(r, "--ram-diameter", "allowed: 1 to 1000 mm")
+    r = run("load", "300 MPa", "10 mm", "--ram-diameter", "50 mm")
+    assert r.returncode == 0 and "23.562 kN" in r.stdout and "bar (gauge)" in r.stdout

@@ -127,8 +127,8 @@ def test_save_and_load_files(tmp_path):
 def test_load_missing_file_is_a_design_file_error(tmp_path):
     with pytest.raises(DesignFileError, match="cannot read"):
         Design.load(tmp_path / "nope.toml")
-    with pytest.raises(DesignFileError, match="cannot read"):
-        Design.load(tmp_path)  # a directory
+    with pytest.raises(DesignFileError, match="is a directory; allowed: a regular file"):
+        Design.load(tmp_path)
 
 
 def test_copy_is_independent():

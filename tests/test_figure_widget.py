@@ -114,20 +114,35 @@ def test_apply_query_after_build_refreshes_only_changed_figures(monkeypatch):
     assert "Step 1 pressure" in app.state.notice  # the link key in words
 
 
-def test_replaced_editor_rows_are_closed():
-    """Switching designs replaces the editor rows; the old widgets are closed (not kept for a page that
-    connects later, nor in the kernel)."""
+def test_replaced_editor_rows_are_retired_at_once_and_closed_later(monkeypatch):
+    """Switching designs replaces the editor rows; the old rows stop acting at once, and their widgets are
+    closed RETIRED_ROWS_CLOSE_AFTER_S later (a page under fast clicks may still be drawing them), so
+    neither the kernel nor a page that connects later keeps them."""
     from ipywidgets.widgets.widget import _instances  # every open widget of the kernel
 
+    from pressbook.apps import common
+
+    clock = [1000.0]
+    monkeypatch.setattr(common.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(common, "_retired", [])  # rows retired by earlier tests, on the real clock
     app = app_mod.build_designer("preset=three-step")
-    rows = find_widgets(app, "pb-steps-editor")[0].rows_box.children
-    old = [rows[0], rows[0].layout, rows[0].children[0]]
+    rows = find_widgets(app, "pb-steps-editor")[0].rows_box.children  # 3 steps; co-press has 1
+    old = [rows[-1], rows[-1].layout, rows[-1].children[0]]
     assert all(x.comm is not None for x in old)
     live = len(_instances)
     for name in ("co-press", "three-step", "co-press", "three-step"):
         app.apply_query(f"preset={name}")
+    assert rows[-1].retired and all(x.comm is not None for x in old)  # still there for a page drawing them
+    pressure = app.state.draft["steps"][-1]["pressure"]
+    rows[-1].pressure.value = 123.0  # a late value from a retired row changes nothing
+    assert app.state.draft["steps"][-1]["pressure"] == pressure
+    clock[0] += common.RETIRED_ROWS_CLOSE_AFTER_S
+    app.apply_query("preset=co-press")
+    clock[0] += common.RETIRED_ROWS_CLOSE_AFTER_S
+    app.apply_query("preset=three-step")
     assert all(x.comm is None for x in old)
-    assert len(_instances) == live  # back on the same design: as many widgets as before (1,116 when kept)
+    # back on the same design: as many widgets as before, plus the rows retired a moment ago (1,116 when kept)
+    assert len(_instances) == live + sum(len(ws) for when, ws in common._retired if when == clock[0])
 
 
 def test_load_bokehjs_publishes_one_copy(monkeypatch):

@@ -324,3 +324,35 @@ def test_parameter_units_are_pint_parsable():
 def test_design_validation_uses_the_library(lib):
     with pytest.raises(UnknownMaterialError, match=r"layers.1 \(cathode\).composition: got 'NMC811x'"):
         Design.from_toml(presets.THREE_STEP.replace("NCM811 = 0.70", "NMC811x = 0.70"))
+
+
+# ------------------------------------------------------------------ user uploads (issue 14)
+
+
+def test_an_uploaded_material_never_replaces_a_built_in_it_is_added_as_yours():
+    lib = default_library()
+    built_in = lib.get("Li6PS5Cl")
+    clash = GOOD_ENTRY.replace("[MySE]", "[Li6PS5Cl]").replace('aliases = ["MYSE-1"]', 'aliases = ["LPSCl", "mine-1"]')
+    new = load_user_materials(clash, lib)
+    assert new.get("Li6PS5Cl") is not None and new.get("Li6PS5Cl").params == built_in.params
+    yours = new.get("Li6PS5Cl (yours)")
+    assert yours.params["yield_pressure"].value == pytest.approx(200.0)
+    assert "LPSCl" not in yours.aliases or new.get("LPSCl").id == built_in.id
+    assert new.get("mine-1").id == "Li6PS5Cl (yours)"
+    # loading it again replaces the user's own copy, still not the built-in
+    again = load_user_materials(clash, new)
+    assert again.get("Li6PS5Cl").params == built_in.params and again.get("Li6PS5Cl (yours)").id == "Li6PS5Cl (yours)"
+    # a new name is added as given
+    assert load_user_materials(GOOD_ENTRY, lib).get("MySE").id == "MySE"
+
+
+def test_a_deeply_nested_materials_file_is_a_clear_error_not_a_recursion_error():
+    nested = "x = " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(MaterialDataError, match=r"mine.toml: (unreadable|not valid TOML)"):
+        Library(default_library().sources).add_toml(nested, origin="mine.toml")
+
+
+def test_uploaded_material_names_go_through_the_normaliser():
+    text = GOOD_ENTRY.replace("[MySE]", '["My\\u0007SE\\u202e"]')
+    lib = load_user_materials(text)
+    assert lib.get("MySE").id == "MySE"

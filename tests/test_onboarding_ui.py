@@ -116,3 +116,28 @@ def test_protocol_card_app_opens_a_design_from_a_link():
     assert app.card_obj.steps[0].pressure_MPa == 280.0
     bad = ProtocolCardApp(query="preset=three-step&steps.1.pressure=lots")
     assert "Step 1 pressure" in bad.message.value and "steps.1" not in bad.message.value and bad.card.value
+
+
+def test_calibration_and_spectrum_fits_are_stopped_by_the_simulation_time_limit(monkeypatch):
+    import time
+
+    import pressbook.apps.onboarding as onboarding
+    import pressbook.lab.calibrate as calibrate
+    import pressbook.lab.spectrum as spectrum
+
+    def slow(*args, **kwargs):  # a fit that never ends (Python code: the alarm interrupts it)
+        while True:
+            time.sleep(0.01)
+
+    app = CalibrateApp(DATA)
+    app.sample.value = "compaction_thickness.csv"
+    first = app.cal
+    app.eis_sample.value = "eis_three_step.csv"
+    monkeypatch.setattr(onboarding, "SIMULATE_LIMIT_S", 0.3)
+    monkeypatch.setattr(calibrate, "calibrate_compaction", slow)
+    monkeypatch.setattr(spectrum, "fit_outcome_spectrum", slow)
+    app.update()
+    assert "The calibration fit took longer than 0.3 s and was stopped" in app.message.value
+    assert "fewer rows" in app.message.value and app.cal is first
+    app.update_eis()
+    assert "The spectrum fit took longer than 0.3 s" in app.eis_message.value

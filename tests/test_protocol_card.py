@@ -232,3 +232,23 @@ def test_csv_holds_every_instruction_of_the_card():
                 assert html.escape(text.removeprefix("release: ")) in page
         flips.append(any("Turn the pellet over" in r["instructions"] for r in rows))
     assert flips == [True, False]  # three-step: the lithium goes on the separator's other face
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
+    from pressbook.lab.protocol_card import spreadsheet_safe
+
+    assert spreadsheet_safe('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
+    for text in ("+1+2", "-cmd", "@SUM(A1)", "\t=1"):
+        assert spreadsheet_safe(text).startswith("'")
+    for kept in ("-40", "+3.5", "1e3", "cathode", 12, ""):
+        assert spreadsheet_safe(kept) == kept
+    design = presets.three_step().to_dict()
+    design["layers"][0]["name"] = "=1+2"
+    for step in design["steps"]:
+        step["add"] = ["=1+2" if a == "cathode" else a for a in step["add"]]
+    from pressbook import Design
+
+    card = protocol_card(Design.from_dict(design))
+    rows = list(csv.DictReader(io.StringIO(card.to_csv())))
+    assert all(not cell.startswith("=") for row in rows for cell in row.values())
+    assert any(cell.startswith("'=1+2") for row in rows for cell in row.values())

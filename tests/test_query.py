@@ -154,9 +154,30 @@ def test_material_text():
         parse_material_text("  ")
 
 
-def test_a_unit_with_a_huge_power_is_refused_at_once():
-    """pint evaluates numbers in unit text: '9**9**9' in a link's pressure must not make it compute the power
-    (found by the fuzz test: the page's kernel hung in pint's _power)."""
-    design, notes = design_from_query("preset=three-step&steps.1.pressure=1 m**9**9**9")
-    assert design.steps[0].pressure == presets.three_step().steps[0].pressure
-    assert any("steps.1.pressure" in n for n in notes)
+def test_a_surrogate_or_control_character_in_a_link_opens_the_design_cleaned_with_a_message():
+    import base64
+    import json
+
+    data = presets.three_step().to_dict()
+    data["title"] = "a\ud800b"
+    query = "design=" + base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
+    design, problems = design_from_query(query)
+    assert design.title == "a\ufffdb"
+    assert len(problems) == 1 and "could not be used" in problems[0]
+    design, problems = design_from_query("preset=three-step&title=x%07y")
+    assert design.title == "xy" and "could not be used" in problems[0]
+    assert design_from_query("preset=three-step&title=caf%C3%A9")[1] == []
+
+
+def test_overrides_that_together_make_no_design_are_named_once():
+    design, problems = design_from_query("preset=three-step&steps.1.add=anode")
+    assert design == presets.three_step()
+    assert problems[0].startswith("link: its changes together do not make a valid design")
+    assert "link: link" not in problems[0]
+
+
+def test_a_unit_with_a_huge_exponent_in_a_link_is_refused_not_computed():
+    """'1m**9**9**9' as a step pressure made pint compute 9**9**9 (the kernel hung); now a message."""
+    design, problems = design_from_query("preset=three-step&steps.1.pressure=1m**9**9**9")
+    assert design == presets.three_step()
+    assert problems and "steps.1.pressure" in problems[0]

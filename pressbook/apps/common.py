@@ -4,11 +4,15 @@ numeric inputs and per-field error messages."""
 from __future__ import annotations
 
 import functools
+import time
 from html import escape
 
 import ipywidgets as w
 
 from .designer.state import DesignerState, log, new_error_id
+from .kernel_guard import guard_kernel
+
+guard_kernel()  # in an app's kernel (every app imports this module): message limits, no tracebacks, memory
 
 DESC = {"description_width": "initial"}
 
@@ -258,12 +262,15 @@ def guarded_builder(builder, message_class=Message, friendly=str):
     return inner
 
 
-def guarded(state: DesignerState):
+def guarded(state: DesignerState, row=None):
     """Decorator for widget callbacks: an unexpected exception becomes a message with an error id
-    (logged server side), never a traceback in the page."""
+    (logged server side), never a traceback in the page.  With ``row``, the callback does nothing once
+    ``discard_rows`` retired that row (a page still showing it may send a late click or value)."""
     def deco(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
+            if row is not None and getattr(row, "retired", False):
+                return None
             try:
                 return fn(*args, **kwargs)
             except Exception:
@@ -316,19 +323,34 @@ class ErrorMessage(w.HTML):
         self._state.unobserve(self._refresh, names="errors")
 
 
-def discard_rows(rows) -> None:
-    """Retire editor rows being replaced: stop their error messages observing the state and close every
-    widget in them (children, layouts, styles), so neither the kernel nor a page connecting later keeps
-    their models."""
-    stack = list(rows)
+#: Retired editor rows are closed this long after they left the page (s).
+RETIRED_ROWS_CLOSE_AFTER_S = 30.0
+_retired: list[tuple[float, list]] = []  # (when, widgets) in retirement order
+
+
+def discard_rows(rows, now: float | None = None) -> None:
+    """Retire editor rows being replaced: their callbacks stop at once (``guarded(state, row)``), their
+    error messages stop observing the state, and every widget in them (children, layouts, styles) is
+    closed ``RETIRED_ROWS_CLOSE_AFTER_S`` later, so neither the kernel nor a page connecting later keeps
+    their models.  Not at once: under fast clicks the page may still be drawing a row built a moment
+    ago, and a model closed under it gives "widget model not found" and a stale editor."""
+    now = time.monotonic() if now is None else now
+    widgets, stack = [], list(rows)
     for row in rows:
-        row.error.detach()
+        row.retired = True
+        if isinstance(getattr(row, "error", None), ErrorMessage):
+            row.error.detach()
     while stack:
         widget = stack.pop()
+        widgets.append(widget)
         stack.extend(getattr(widget, "children", ()))
         stack.extend(x for x in (getattr(widget, "layout", None), getattr(widget, "style", None))
                      if isinstance(x, w.Widget))
-        widget.close()
+    if widgets:
+        _retired.append((now, widgets))
+    while _retired and now - _retired[0][0] >= RETIRED_ROWS_CLOSE_AFTER_S:
+        for widget in _retired.pop(0)[1]:
+            widget.close()
 
 
 def app_link(app: str, design=None, text: str = "") -> str:

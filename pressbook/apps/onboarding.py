@@ -25,8 +25,11 @@ from ..views.palette import OKABE_ITO
 from ..views.words import plain_message
 from . import common
 from .common import bokeh as _bokeh
+from .designer.state import SIMULATE_LIMIT_S, log, new_error_id
+from .serving import MAX_UPLOAD_BYTES, time_limit  # MAX_UPLOAD_BYTES: also the page guard's browser-side limit
 
-MAX_UPLOAD_BYTES = 2_000_000
+#: What to do when a fit is stopped by its time limit (the same limit as a simulation).
+FIT_HINT = "Try a file with fewer rows (a few hundred points are plenty)."
 
 CSS = """<style>
 .pbo-message {color: #7a3b00; background: #fff6e5; border-left: 4px solid #E69F00; padding: 4px 10px; max-width: 980px;}
@@ -112,7 +115,12 @@ def _samples(samples_dir, pattern: str) -> dict[str, Path]:
 
 
 def _unexpected(exc: Exception) -> str:
-    return f"Something went wrong ({type(exc).__name__}). Check the inputs; if it persists, report it with the file used."
+    """The message for an unexpected error (call it in the ``except`` block): the details go to the server's
+    log under an error id, never to the page."""
+    eid = new_error_id()
+    log.error("onboarding error %s", eid, exc_info=exc)
+    return (f"Something went wrong ({type(exc).__name__}, error id {eid}). Check the inputs; if it persists, "
+            "report it with the id and the file used.")
 
 
 # ====================================================================== protocol card
@@ -451,11 +459,13 @@ class CalibrateApp:
             return
         name, data = self._data
         try:
-            cal = calibrate_compaction(
-                data, self.material.value, filename=name, mass=float(self.mass.value),
-                diameter=float(self.diameter.value),
-                true_density=float(self.true_density.value) if self.true_density.value > 0 else None,
-                measured=self.measured.value, hold=float(self.hold.value), temperature=float(self.temperature.value))
+            with time_limit(SIMULATE_LIMIT_S, "The calibration fit", FIT_HINT):
+                cal = calibrate_compaction(
+                    data, self.material.value, filename=name, mass=float(self.mass.value),
+                    diameter=float(self.diameter.value),
+                    true_density=float(self.true_density.value) if self.true_density.value > 0 else None,
+                    measured=self.measured.value, hold=float(self.hold.value),
+                    temperature=float(self.temperature.value))
         except PressbookError as exc:
             self._fail(plain_message(exc) + ("" if self.cal is None else "  (the previous result is kept)"))
             return
@@ -520,8 +530,9 @@ class CalibrateApp:
                 for layer in design.layers:
                     if layer.material == self.cal.base.id:
                         layer.material = self.cal.material_id
-            outcome = simulate(design, lib)
-            fit = fit_outcome_spectrum(data, outcome, filename=name)
+            with time_limit(SIMULATE_LIMIT_S, "The spectrum fit", FIT_HINT):
+                outcome = simulate(design, lib)
+                fit = fit_outcome_spectrum(data, outcome, filename=name)
         except PressbookError as exc:
             self.eis_message.say(plain_message(exc))
             return

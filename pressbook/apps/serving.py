@@ -21,6 +21,10 @@ module level):
     When the session is gone it shows a banner over the app: what happened, a
     "Reload" button (the URL holds the design, so reloading restores it) and the
     app's own download link for the design, which works without a kernel.
+    (3) refuses, in the browser, a file chosen in an upload widget that is larger
+    than ``max_upload_bytes`` (the server's websocket limit is 10 MiB; a larger
+    message would close the page's kernel connection): nothing is sent, a note
+    next to the button says why, and later uploads keep working.
     Voila 0.5.13 itself shows nothing when a kernel dies: the widgets simply stop
     answering.
 
@@ -50,6 +54,7 @@ from ..errors import PressbookError
 __all__ = [
     "BUSY_REASON",
     "LimitedKernelManager",
+    "QuerySocketHandler",
     "SimulationTimeout",
     "page_guard",
     "page_guard_js",
@@ -189,14 +194,61 @@ _GUARD_JS = r"""
       .catch(function () { failures += 1; if (failures >= 2) { lost("offline", "server unreachable"); } });
   }
   setInterval(check, CFG.pollMs);
+
+  // ---- (3) uploads over the limit are refused in the browser, before they are sent --------
+  // A FileUpload widget reads each chosen file with a FileReader and sends it on the kernel
+  // websocket; a message over the server's limit (10 MiB) closes that socket and every later
+  // upload is lost.  A file over CFG.maxUpload is not read (its promise never settles, so nothing
+  // is sent and the widget keeps working); a note appears next to the last upload button clicked.
+  let lastUpload = null;
+  window.addEventListener("click", function (ev) {
+    const el = ev.target && ev.target.closest ? ev.target.closest(".widget-upload, .jupyter-widget-upload") : null;
+    if (el) { lastUpload = el; }
+  }, true);
+  const readAsArrayBuffer = FileReader.prototype.readAsArrayBuffer;
+  FileReader.prototype.readAsArrayBuffer = function (blob) {
+    if (blob && blob.size > CFG.maxUpload) {
+      try { refuseUpload(blob); } catch (e) { /* never break the app */ }
+      return undefined;
+    }
+    if (lastUpload) { clearRefusal(lastUpload); }
+    return readAsArrayBuffer.call(this, blob);
+  };
+  function clearRefusal(button) {
+    const next = button.nextElementSibling;
+    if (next && next.classList.contains("pb-upload-refused")) { next.remove(); }
+  }
+  function refuseUpload(file) {
+    const mb = function (n) { return (n / 1e6).toFixed(1).replace(/\.0$/, ""); };
+    const note = document.createElement("div");
+    note.className = "pb-upload-refused";
+    note.setAttribute("role", "alert");
+    note.style.cssText = "color:#8a1c1c;font:14px/1.4 sans-serif;margin:4px 0";
+    note.textContent = "\u201c" + (file.name || "file") + "\u201d is " + mb(file.size) + " MB; files up to " +
+      mb(CFG.maxUpload) + " MB can be uploaded. Nothing was sent: choose a smaller file.";
+    guard.refusedUploads = (guard.refusedUploads || 0) + 1;
+    if (lastUpload && lastUpload.parentElement) {
+      clearRefusal(lastUpload);
+      lastUpload.insertAdjacentElement("afterend", note);
+    } else {
+      note.style.cssText += ";position:fixed;bottom:0;left:0;right:0;background:#fff;padding:8px;z-index:100000";
+      document.body.appendChild(note);
+    }
+  }
 })();
 """
 
 
+#: Largest file an upload widget sends (bytes): the apps' own largest limit (onboarding's CSV, 2 MB), well
+#: under the 10 MiB websocket message limit of the server.
+MAX_UPLOAD_BYTES = 2_000_000
+
+
 def page_guard_js(link_selector: str = ".pb-link-a", download_selector: str = ".pb-download-link",
-                  poll_seconds: float = 5.0) -> str:
+                  poll_seconds: float = 5.0, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> str:
     """The page guard's JavaScript source (see the module docstring)."""
-    config = {"link": link_selector, "download": download_selector, "pollMs": int(poll_seconds * 1000)}
+    config = {"link": link_selector, "download": download_selector, "pollMs": int(poll_seconds * 1000),
+              "maxUpload": int(max_upload_bytes)}
     return _GUARD_JS.replace("__CONFIG__", json.dumps(config))
 
 
@@ -216,19 +268,20 @@ def page_guard(link_selector: str = ".pb-link-a", download_selector: str = ".pb-
 # ----------------------------------------------------------------------------- time limits
 
 
+SIMPLER_DESIGN = "Try a simpler design (fewer steps or layers, less extreme values)."
+
+
 class SimulationTimeout(PressbookError):
     """A computation took longer than its time limit and was stopped."""
 
-    def __init__(self, seconds: float, what: str = "The simulation"):
+    def __init__(self, seconds: float, what: str = "The simulation", hint: str = SIMPLER_DESIGN):
         self.seconds = seconds
-        super().__init__(
-            f"{what} took longer than {seconds:g} s and was stopped; the last good results are shown. "
-            "Try a simpler design (fewer steps or layers, less extreme values)."
-        )
+        super().__init__(f"{what} took longer than {seconds:g} s and was stopped; the last good results are shown. "
+                         + hint)
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float, what: str = "The simulation"):
+def time_limit(seconds: float, what: str = "The simulation", hint: str = SIMPLER_DESIGN):
     """Raise ``SimulationTimeout`` in the block if it runs longer than ``seconds``.
 
     Works in the main thread on Unix (where ipykernel runs widget callbacks): a
@@ -246,7 +299,7 @@ def time_limit(seconds: float, what: str = "The simulation"):
         return
 
     def on_alarm(_signum, _frame):
-        raise SimulationTimeout(seconds, what)
+        raise SimulationTimeout(seconds, what, hint)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -260,6 +313,64 @@ def time_limit(seconds: float, what: str = "The simulation"):
 # ----------------------------------------------------------------------------- kernel limit
 
 BUSY_REASON = "Server busy: all places are taken. Please try again in a minute"
+
+
+def _query_socket_handler():
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    class QuerySocketHandler(RequestInfoSocketHandler):
+        """Voila's query socket with a correct ``on_close`` (shares Voila's waiter dict)."""
+
+        _kernel_id = None
+
+        def open(self, kernel_id: str) -> None:
+            self._kernel_id = kernel_id
+            super().open(kernel_id)
+
+        def on_close(self) -> None:
+            waiters = RequestInfoSocketHandler._waiters
+            if self._kernel_id is not None and waiters.get(self._kernel_id) is self:
+                del waiters[self._kernel_id]
+
+    return QuerySocketHandler
+
+
+def install_query_socket_fix() -> None:
+    """Make Voila's app register ``QuerySocketHandler`` for ``/voila/query/<id>``.
+
+    Voila's ``init_handlers`` (run when the server starts, after the kernel
+    manager is built) reads the handler class from ``voila.app``'s namespace;
+    the handler's waiters stay in Voila's class-level dict, which
+    ``VoilaHandler`` feeds.
+    """
+    import voila.app
+
+    if not getattr(voila.app.RequestInfoSocketHandler, "_pressbook_fixed", False):
+        handler = _query_socket_handler()
+        handler._pressbook_fixed = True
+        voila.app.RequestInfoSocketHandler = handler
+
+
+def read_only_listing(contents_manager) -> None:
+    """Make the contents models Voila lists (``/voila/api/contents``) say ``"writable": false``: visitors
+    can write nothing (every writing method answers 403/405), and the listing should not claim otherwise.
+    Voila builds its contents manager itself (no class option); it exists when the kernel manager is built."""
+    if contents_manager is None or getattr(contents_manager, "_pressbook_read_only", False):
+        return
+    get = contents_manager.get
+
+    def read_only_get(*args, **kwargs):
+        model = get(*args, **kwargs)
+        if isinstance(model, dict):
+            model["writable"] = False
+            items = model.get("content") if model.get("type") == "directory" else None
+            for item in items or ():
+                if isinstance(item, dict):
+                    item["writable"] = False
+        return model
+
+    contents_manager.get = read_only_get
+    contents_manager._pressbook_read_only = True
 
 
 def _limited_kernel_manager():
@@ -279,10 +390,17 @@ def _limited_kernel_manager():
         min_available_mb = Int(
             0, config=True, help="Refuse new kernels when less memory than this is available (0: no check)."
         )
+        cull_unconnected_timeout = Int(
+            0, config=True, help="Shut down an idle kernel no page has connected to after this many seconds "
+                                 "(a GET without a page behind it; pooled kernels excepted). 0: off."
+        )
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self._starting = 0
+            self._connected: set[str] = set()  # kernels a page was seen connected to
+            install_query_socket_fix()  # built by Voila before its handlers are registered
+            read_only_listing(getattr(self.parent, "contents_manager", None))
 
         def _full(self) -> str:
             if self.max_kernels and len(self.list_kernel_ids()) + self._starting >= self.max_kernels:
@@ -294,6 +412,27 @@ def _limited_kernel_manager():
                 if available < self.min_available_mb:
                     return f"{available} MB of memory available"
             return ""
+
+        async def cull_kernel_if_idle(self, kernel_id):
+            """Also cull, after ``cull_unconnected_timeout`` idle seconds, a kernel no page ever connected to
+            (Voila's own override, around this one, keeps preheated pool kernels out)."""
+            kernel = self._kernels.get(kernel_id)
+            if kernel is not None and self._kernel_connections.get(kernel_id, 0):
+                self._connected.add(kernel_id)
+            elif kernel is not None and self.cull_unconnected_timeout and kernel_id not in self._connected:
+                from jupyter_server._tz import utcnow
+
+                last = getattr(kernel, "last_activity", None)
+                idle = (utcnow() - last).total_seconds() if last is not None else 0.0
+                if getattr(kernel, "execution_state", None) != "busy" and idle > self.cull_unconnected_timeout:
+                    self.log.warning("culling kernel %s: no page connected to it in %d s", kernel_id, idle)
+                    await self.shutdown_kernel(kernel_id)
+                    return
+            return await super().cull_kernel_if_idle(kernel_id)
+
+        async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+            self._connected.discard(kernel_id)
+            return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
         async def start_kernel(self, *args, **kwargs):
             if kwargs.get("kernel_id") is None:  # a restart of a known kernel is never refused
@@ -316,4 +455,10 @@ def __getattr__(name):  # the class needs jupyter_server: build it on first use 
         cls.__module__ = __name__
         globals()[name] = cls
         return cls
+    if name == "QuerySocketHandler":
+        install_query_socket_fix()
+        import voila.app
+
+        globals()[name] = voila.app.RequestInfoSocketHandler
+        return voila.app.RequestInfoSocketHandler
     raise AttributeError(name)

@@ -47,6 +47,22 @@ RESOLUTION_LIMIT = 0.2
 DEAD_WEIGHT_MAX_KG = 25.0
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell):
+    """A CSV cell that opens as text in a spreadsheet: text starting with = + - @ (or a tab / carriage
+    return) that is not a plain number gets a leading apostrophe (a layer named '=HYPERLINK(...)' is not
+    run as a formula); numbers such as '-40' stay numbers."""
+    if not isinstance(cell, str) or not cell.startswith(_FORMULA_START):
+        return cell
+    try:
+        float(cell)
+    except ValueError:
+        return "'" + cell
+    return cell
+
+
 @dataclass
 class Press:
     """A press: capacity (``capacity_unit`` kN, tf or tonf) and how its gauge reads.
@@ -237,7 +253,8 @@ class ProtocolCard:
         return rows
 
     def to_csv(self) -> str:
-        rows = self.csv_rows()
+        """The card as CSV; a text cell a spreadsheet would run as a formula is neutralised (spreadsheet_safe)."""
+        rows = [{k: spreadsheet_safe(v) for k, v in row.items()} for row in self.csv_rows()]
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()

@@ -349,6 +349,7 @@ def test_directory_listing_shows_notebooks_only(class_server):
     names = {item["name"] for item in model["content"]}
     assert "app.ipynb" in names
     assert not names & {"secret.py", "secret.toml", "data.csv", ".hidden.ipynb"}, names
+    assert model["writable"] is False and all(item["writable"] is False for item in model["content"])  # issue 14
     for path in ("/voila/api/contents/app.ipynb", "/voila/api/contents/app.ipynb?format=text&content=1"):
         status, _h, data = _http(port, "GET", path)
         assert status == 200

@@ -97,7 +97,7 @@ def build_designer(query: dict | str | None = None, library=None) -> Designer:
         from ...materials import default_library
 
         lib = copy.deepcopy(controller.library or default_library())
-        added = lib.add_toml(text, origin=origin)
+        added = lib.add_toml(text, origin=origin, yours=True)  # a built-in is never replaced
         controller.library = figures.library = lib
         controller.run()
         return added

@@ -1,8 +1,9 @@
 """Editors of the design: die and operation, layers in stack order, the pressing steps.
 
-Every editor writes into the ``DesignerState`` and re-reads it when the draft changes: values are
-set in place when the structure is unchanged (focus and typed text survive), rows are rebuilt when
-layers or steps are added, removed, reordered or replaced by a preset.
+Every editor writes into the ``DesignerState`` and re-reads it after every change: row i shows
+layer/step i of the draft, values are set in place (focus and typed text survive), and only a
+changed number of layers or steps adds or retires rows (and step checkboxes) at the end, so fast
+clicks create few widget models and the page keeps up.
 """
 from __future__ import annotations
 
@@ -70,9 +71,8 @@ class LayerRow(w.VBox):
     def __init__(self, state: DesignerState, i: int, materials: list[str]):
         self.state, self.i = state, i
         layer = state.draft["layers"][i - 1]
-        n = len(state.draft["layers"])
-        where = " (bottom)" if i == 1 else " (top)" if i == n and n > 1 else ""
-        g = guarded(state)
+        g = guarded(state, self)
+        self.header = w.HTML(layout=w.Layout(width="125px"))
         self.name = w.Text(value=layer["name"], description="name", continuous_update=False,
                            layout=w.Layout(width="180px"), style={"description_width": "45px"})
         self.name.add_class("pb-layer-name")
@@ -99,7 +99,7 @@ class LayerRow(w.VBox):
         named(self.kind, f"layer {i} given as")
         self.amount = number(AMOUNT_LABEL[kind], layer[kind] if layer[kind] is not None else 0.0, "pb-layer-amount",
                              width="215px", desc_width="100px", name=f"layer {i} {AMOUNT_LABEL[kind]}")
-        self.name.observe(g(lambda c: state.rename_layer(i, c["new"])), names="value")
+        self.name.observe(g(self._on_name), names="value")
         self.role.observe(g(lambda c: state.set_field(f"layers.{i}.role", c["new"])), names="value")
         self.remove.on_click(g(lambda _b: state.remove_layer(i)))
         self.material.observe(g(self._on_material), names="value")
@@ -107,11 +107,19 @@ class LayerRow(w.VBox):
         self.amount.observe(g(lambda c: state.set_layer_amount(i, self.kind.value, c["new"])), names="value")
         self.error = ErrorMessage(state, prefix(f"layers.{i}"))
         super().__init__([
-            w.HBox([w.HTML(f"<b>Layer {i}</b>{escape(where)}", layout=w.Layout(width="125px")), self.name, self.role,
-                    self.remove]),
+            w.HBox([self.header, self.name, self.role, self.remove]),
             self.material, w.HBox([self.kind, self.amount]), self.error])
         self.add_class("pb-layer")
         self.add_class(f"pb-layer-{i}")
+        self._header(len(state.draft["layers"]))
+
+    def _header(self, n: int) -> None:
+        where = " (bottom)" if self.i == 1 else " (top)" if self.i == n and n > 1 else ""
+        set_quietly(self.header, f"<b>Layer {self.i}</b>{escape(where)}")
+
+    def _on_name(self, change) -> None:
+        self.state.rename_layer(self.i, change["new"])
+        set_quietly(self.name, self.state.draft["layers"][self.i - 1]["name"])  # a refused name is not kept
 
     def _on_material(self, change) -> None:
         try:
@@ -120,7 +128,9 @@ class LayerRow(w.VBox):
             material, composition = change["new"], None  # validation names the field and the allowed materials
         self.state.set_layer_material(self.i, material, composition)
 
-    def sync(self, layer: dict) -> None:
+    def sync(self, layer: dict, n: int) -> None:
+        """Show ``layer`` (the row's index in a stack of ``n`` layers)."""
+        self._header(n)
         set_quietly(self.name, layer["name"])
         if layer["role"] in ROLES:
             set_quietly(self.role, layer["role"])
@@ -152,7 +162,6 @@ class LayersEditor(w.VBox):
         self.add.on_click(guarded(state)(lambda _b: state.add_layer()))
         self.rows_box = w.VBox()
         self.error = ErrorMessage(state, lambda k: k in ("layers",))
-        self._shape = None
         super().__init__([w.HTML("<h3 class='pb-h'>Layers (stack order, bottom first)</h3>"), self.rows_box,
                           self.add, self.error])
         self.add_class("pb-layers-editor")
@@ -160,16 +169,17 @@ class LayersEditor(w.VBox):
         self.sync()
 
     def sync(self, _change=None) -> None:
+        """Rows follow the state: row i always shows layer i; only a changed number of layers adds or
+        retires rows at the end (few new widget models per click: the page keeps up with fast clicks)."""
         layers = self.state.draft["layers"]
-        shape = (len(layers), self.state.revision)
-        if shape != self._shape:
-            old = self.rows_box.children
-            self.rows_box.children = [LayerRow(self.state, i + 1, self.materials) for i in range(len(layers))]
-            self._shape = shape
-            discard_rows(old)
-        else:
-            for row, layer in zip(self.rows_box.children, layers):
-                row.sync(layer)
+        rows = list(self.rows_box.children)
+        if len(rows) != len(layers):
+            kept, gone = rows[:len(layers)], rows[len(layers):]
+            self.rows_box.children = kept + [LayerRow(self.state, i + 1, self.materials)
+                                             for i in range(len(kept), len(layers))]
+            discard_rows(gone)
+        for row, layer in zip(self.rows_box.children, layers):
+            row.sync(layer, len(layers))
 
 
 class StepRow(w.VBox):
@@ -179,18 +189,16 @@ class StepRow(w.VBox):
         self.state, self.k, self.unit = state, k, unit
         draft = state.draft
         step = draft["steps"][k - 1]
-        g = guarded(state)
-        self.checks = {}
-        for layer in draft["layers"]:
-            cb = w.Checkbox(value=layer["name"] in step["add"], description=layer["name"], indent=False,
-                            layout=w.Layout(width="auto"))
-            cb.add_class("pb-step-add")
-            named(cb, f"step {k} adds {layer['name']}")
-            cb.observe(g(lambda c, name=layer["name"]: state.set_step_adds(k, name, c["new"])), names="value")
-            self.checks[layer["name"]] = cb
-        self.up = named(w.Button(description="↑", layout=w.Layout(width="36px")), f"move step {k} up")
-        self.down = named(w.Button(description="↓", layout=w.Layout(width="36px")), f"move step {k} down")
-        self.remove = named(w.Button(description="✕", layout=w.Layout(width="36px")), f"remove step {k}")
+        g = guarded(state, self)
+        self._g = g
+        self.checks: list[w.Checkbox] = []  # checkbox p: layer p of the draft (its name is the description)
+        self.header = w.HTML(f"<b>Step {k}</b> adds:", layout=w.Layout(width="95px"))
+        self.up = named(w.Button(description="↑", tooltip=f"move step {k} earlier", layout=w.Layout(width="36px")),
+                        f"move step {k} up")
+        self.down = named(w.Button(description="↓", tooltip=f"move step {k} later", layout=w.Layout(width="36px")),
+                          f"move step {k} down")
+        self.remove = named(w.Button(description="✕", tooltip=f"remove step {k}", layout=w.Layout(width="36px")),
+                            f"remove step {k}")
         for b, css in ((self.up, "pb-step-up"), (self.down, "pb-step-down"), (self.remove, "pb-step-remove")):
             b.add_class(css)
         self.up.on_click(g(lambda _b: state.move_step(k, -1)))
@@ -210,13 +218,39 @@ class StepRow(w.VBox):
         self.hold.observe(g(lambda c: state.set_field(f"steps.{k}.hold", c["new"])), names="value")
         self.temperature.observe(g(lambda c: state.set_field(f"steps.{k}.temperature", c["new"])), names="value")
         self.error = ErrorMessage(state, prefix(f"steps.{k}"))
+        self.top = w.HBox([self.header, self.up, self.down, self.remove])
         super().__init__([
-            w.HBox([w.HTML(f"<b>Step {k}</b> adds:", layout=w.Layout(width="95px"))] + list(self.checks.values())
-                   + [self.up, self.down, self.remove]),
-            w.HBox([self.pressure, self.conversion]), w.HBox([self.hold, self.temperature]), self.typical, self.error])
+            self.top, w.HBox([self.pressure, self.conversion]), w.HBox([self.hold, self.temperature]), self.typical,
+            self.error])
         self.add_class("pb-step")
         self.add_class(f"pb-step-{k}")
-        self._refresh_texts(step)
+        self.sync(step)
+
+    def _checkbox(self, p: int) -> w.Checkbox:
+        cb = w.Checkbox(value=False, indent=False, layout=w.Layout(width="auto"))
+        cb.add_class("pb-step-add")
+        cb.observe(self._g(lambda c: self._on_check(p, c["new"])), names="value")
+        return cb
+
+    def _on_check(self, p: int, included: bool) -> None:
+        draft = self.state.draft
+        if p >= len(draft["layers"]) or self.k > len(draft["steps"]):
+            return
+        name = draft["layers"][p]["name"]
+        if (name in draft["steps"][self.k - 1]["add"]) != included:  # a click, not the editor showing the state
+            self.state.set_step_adds(self.k, name, included)
+
+    def _sync_checks(self, names: list[str]) -> None:
+        """One checkbox per layer, reused by position; only a changed number of layers adds or retires some."""
+        if len(self.checks) != len(names):
+            kept, gone = self.checks[:len(names)], self.checks[len(names):]
+            self.checks = kept + [self._checkbox(p) for p in range(len(kept), len(names))]
+            self.top.children = [self.header, *self.checks, self.up, self.down, self.remove]
+            discard_rows(gone)
+        for cb, name in zip(self.checks, names):
+            if cb.description != name:
+                cb.description = name
+                named(cb, f"step {self.k} adds {name}")
 
     def _diameter(self) -> float:
         return float(self.state.draft["die"]["diameter"])
@@ -260,7 +294,9 @@ class StepRow(w.VBox):
         self.typical.value = escape(text)
 
     def sync(self, step: dict) -> None:
-        for name, cb in self.checks.items():
+        names = [l["name"] for l in self.state.draft["layers"]]
+        self._sync_checks(names)
+        for cb, name in zip(self.checks, names):
             set_quietly(cb, name in step["add"])
         set_quietly(self.pressure, self._shown(step["pressure"]), tol=1e-6)
         set_quietly(self.hold, float(step["hold"]))
@@ -283,7 +319,6 @@ class StepsEditor(w.VBox):
         self.add.on_click(guarded(state)(lambda _b: state.add_step()))
         self.rows_box = w.VBox()
         self.error = ErrorMessage(state, lambda k: k in ("steps",))
-        self._shape = None
         super().__init__([w.HTML("<h3 class='pb-h'>Pressing steps (in order)</h3>"), self.unit, self.rows_box,
                           self.add, self.error])
         self.add_class("pb-steps-editor")
@@ -291,18 +326,20 @@ class StepsEditor(w.VBox):
         self.sync()
 
     def _rebuild(self) -> None:
+        """New rows for a new pressure unit."""
         old, d = self.rows_box.children, self.state.draft
         self.rows_box.children = [StepRow(self.state, k + 1, self.unit.value) for k in range(len(d["steps"]))]
-        self._shape = self._signature()
         discard_rows(old)
 
-    def _signature(self):
-        d = self.state.draft
-        return (tuple(l["name"] for l in d["layers"]), len(d["steps"]), self.state.revision)
-
     def sync(self, _change=None) -> None:
-        if self._signature() != self._shape:
-            self._rebuild()
-        else:
-            for row, step in zip(self.rows_box.children, self.state.draft["steps"]):
-                row.sync(step)
+        """Rows follow the state: row k always shows step k; only a changed number of steps adds or
+        retires rows at the end (see LayersEditor.sync)."""
+        steps = self.state.draft["steps"]
+        rows = list(self.rows_box.children)
+        if len(rows) != len(steps):
+            kept, gone = rows[:len(steps)], rows[len(steps):]
+            self.rows_box.children = kept + [StepRow(self.state, k + 1, self.unit.value)
+                                             for k in range(len(kept), len(steps))]
+            discard_rows(gone)
+        for row, step in zip(self.rows_box.children, steps):
+            row.sync(step)

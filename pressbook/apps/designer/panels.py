@@ -13,6 +13,7 @@ import ipywidgets as w
 
 from ...design import Design
 from ...errors import MaterialDataError, PressbookError
+from ...materials import YOURS
 from ...presets import PRESETS, preset
 from ...views.tables import diff_html, risks_html, summary_html
 from ...views.words import plain_message
@@ -208,7 +209,10 @@ class SharePanel(w.VBox):
         except PressbookError as exc:
             self.state.errors = {"file": plain_message(exc)}
         else:
-            self.state.notice = "materials added: " + ", ".join(added) + " (use them by name in a layer)"
+            renamed = [a for a in added if a.endswith(YOURS)]
+            self.state.notice = "materials added: " + ", ".join(added) + " (use them by name in a layer)" + (
+                f"; {', '.join(renamed)}: the library already has a material of that name, which stays as it was"
+                if renamed else "")
         finally:
             self.materials_upload.value = ()
 

@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, quote
 
 from ...design import Design, check_range
 from ...errors import InvalidInputError, PressbookError
+from ...inputs import needs_cleaning, texts_in
 from ...units import to_magnitude
 
 DEFAULT_PRESET = "three-step"
@@ -86,6 +87,11 @@ def encode_design(design: Design) -> str:
 
 def decode_design(text: str) -> Design:
     """Inverse of encode_design; also accepts base64 of plain JSON. Raises InvalidInputError('design', ...)."""
+    return Design.from_json(_design_json(text))
+
+
+def _design_json(text: str) -> str:
+    """The JSON text a ``design=`` value holds (see decode_design)."""
     allowed = "a design encoded by pressbook (URL-safe base64 of JSON)"
     try:
         data = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
@@ -100,7 +106,7 @@ def decode_design(text: str) -> Design:
         except zlib.error:
             raise InvalidInputError("design", _short(text), allowed) from None
     try:
-        return Design.from_json(data.decode("utf-8"))
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInputError("design", _short(text), allowed) from None
 
@@ -145,9 +151,12 @@ def design_from_query(query, *, strict: bool = False) -> tuple[Design, list[str]
         params = {}
     params = {k: v for k, v in params.items() if not k.startswith("voila")}  # Voila's own, if any
     base = preset(DEFAULT_PRESET)
+    texts = [v for k, v in params.items() if k in _TEXT or _pattern(k)[0] in _TEXT]
     if "design" in params:
         try:
-            base = decode_design(params["design"])
+            design_json = _design_json(params["design"])
+            base = Design.from_json(design_json)
+            texts += texts_in(json.loads(design_json))
         except PressbookError as exc:
             fail(exc)
     elif "preset" in params:
@@ -155,6 +164,9 @@ def design_from_query(query, *, strict: bool = False) -> tuple[Design, list[str]
             base = preset(params["preset"])
         else:
             fail(InvalidInputError("preset", params["preset"], ", ".join(PRESETS)))
+    if any(needs_cleaning(t) for t in texts):
+        problems.append("link: some characters in its texts (names, title) could not be used: invisible or "
+                        "control characters were removed and broken ones replaced by \ufffd")
     data = asdict(base)
     applied = False
     for key, value in params.items():
@@ -170,7 +182,9 @@ def design_from_query(query, *, strict: bool = False) -> tuple[Design, list[str]
     try:
         return Design.from_dict(data), problems
     except PressbookError as exc:
-        fail(InvalidInputError("link", "its changes", f"a valid design; {exc}"))
+        if strict:
+            raise
+        problems.append(f"link: its changes together do not make a valid design, so none was applied ({exc})")
         return base, problems
 
 
@@ -231,8 +245,8 @@ def quantity_from_text(text, unit: str, field: str, diameter: float | None = Non
         from ...lab.press import load_to_pressure
         from ...units import Q_, safe_unit
 
-        try:  # safe_unit: no number evaluation in unit text ("1 m**9**9**9" would hang pint)
-            load = Q_(float(number), safe_unit(unit_text))
+        try:
+            load = Q_(float(number), safe_unit(unit_text))  # never pint's own parser: "m**9**9**9" would hang
             if load.check("[force]"):
                 return load_to_pressure(load, diameter)
         except PressbookError:

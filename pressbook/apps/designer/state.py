@@ -18,8 +18,9 @@ from dataclasses import asdict
 
 from traitlets import Any, Dict, HasTraits, Int, Unicode
 
-from ...design import MAX_LAYERS, MAX_STEPS, Design
+from ...design import MAX_LAYERS, MAX_NAME_CHARS, MAX_STEPS, Design
 from ...errors import InvalidInputError, PressbookError
+from ...inputs import clean_text
 from ...simulate import simulate
 from ...views.words import plain_message
 from ..serving import SimulationTimeout, time_limit
@@ -149,9 +150,24 @@ class DesignerState(HasTraits):
         self.draft = draft
 
     def rename_layer(self, i: int, new: str) -> None:
-        """Rename layer i and every step's reference to it."""
+        """Rename layer i and every step's reference to it.  A name that is empty, too long or already
+        another layer's is refused with a message and the design stays as it was (a rename into a
+        clash, then back, would otherwise rewrite the other layer's step references)."""
         draft = copy.deepcopy(self.draft)
         old = draft["layers"][i - 1]["name"]
+        where = f"layers.{i} ({old}).name"
+        try:
+            new = clean_text(new, where, MAX_NAME_CHARS, allow_empty=False)
+        except InvalidInputError as exc:
+            self.errors = {f"layers.{i}.name": str(exc)}
+            return
+        others = [l["name"] for k, l in enumerate(draft["layers"]) if k != i - 1]
+        if new in others:
+            self.errors = {f"layers.{i}.name": str(InvalidInputError(where, new, "a name used by one layer only"))}
+            return
+        if new == old:  # e.g. back to the kept name after a refusal
+            self.errors = {k: v for k, v in self.errors.items() if k != f"layers.{i}.name"}
+            return
         draft["layers"][i - 1]["name"] = new
         for s in draft["steps"]:
             s["add"] = [new if a == old else a for a in s["add"]]
