@@ -129,6 +129,7 @@ class LabLogApp:
         self.summary.add_class("pbl-summary")
         parity_fig, chart_fig = self._figures()
         self.parity_widget = common.bokeh(parity_fig)
+        self.parity_widget.add_class("pbl-parity")
         self.chart_widget = common.bokeh(chart_fig)
         # ------------------------------------------------------------ recalibration
         self.recal_lot = w.Dropdown(options=[], description="Powder lot", style=_STYLE, layout=w.Layout(width="420px"))

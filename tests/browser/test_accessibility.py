@@ -8,6 +8,7 @@ One Voila server for the whole notebooks/ folder (module scope); each app is ope
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -32,6 +33,10 @@ MAIN_RESULT = {
     "sensitivity": ["canvas"],
     "uncertainty": ["canvas"],
     "why_multistep": [".pb-voids-predict"],
+    "index": ["h1"],
+    "teacher_guide": ["h1"],
+    "worksheet": ["h1"],
+    "lab_log": [".pbl-log", ".pbl-parity canvas"],
 }
 
 
@@ -45,7 +50,15 @@ def notebooks_url():
     from serving_fixtures import VoilaServer
 
     with tempfile.TemporaryDirectory() as tmp:
-        server = VoilaServer(NOTEBOOKS, "app", [], Path(tmp) / "voila.log")
+        before = os.environ.get("PRESSBOOK_DB")
+        os.environ["PRESSBOOK_DB"] = str(Path(tmp) / "pellets.sqlite")  # the pellet log app: a throwaway log
+        try:
+            server = VoilaServer(NOTEBOOKS, "app", [], Path(tmp) / "voila.log")
+        finally:
+            if before is None:
+                del os.environ["PRESSBOOK_DB"]
+            else:
+                os.environ["PRESSBOOK_DB"] = before
         try:
             assert server.wait_ready(90), server.log_text()
             yield server.url + "voila/render/"
