@@ -57,6 +57,7 @@ def load_bokehjs() -> None:
 #: wider than the screen, tables scroll inside their own box.
 PAGE_CSS = """<style>
 body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px !important;}
+.jp-RenderedMarkdown a, .jp-RenderedHTMLCommon a {text-decoration: underline !important;}  /* links not told by colour alone */
 .noUi-handle:focus-visible {box-shadow: 0 0 0 2px #fff, 0 0 0 5px #0b3d91 !important;}
 .pb-sr-only {position: absolute !important; width: 1px !important; height: 1px !important; margin: -1px;
   padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;}
@@ -129,7 +130,7 @@ PAGE_JS = """
     }
   }
   function scrollables() {  // a box that scrolls must be reachable by keyboard to scroll it
-    for (const e of document.querySelectorAll(".jp-RenderedMarkdown, .jp-OutputArea-output table, .widget-box")) {
+    for (const e of document.querySelectorAll("#rendered_cells, .jp-RenderedMarkdown, .jp-OutputArea-output table, .widget-box")) {
       const o = getComputedStyle(e);
       const scrolls = (/(auto|scroll)/.test(o.overflowX) && e.scrollWidth > e.clientWidth + 1)
                       || (/(auto|scroll)/.test(o.overflowY) && e.scrollHeight > e.clientHeight + 1);
@@ -376,6 +377,7 @@ def markdown_page(path):
 
     from IPython.display import Markdown
 
+    page_support()  # the shared styles and script: focus ring, scrollable boxes reachable by keyboard
     try:
         return Markdown(Path(path).read_text(encoding="utf-8"))
     except OSError:
