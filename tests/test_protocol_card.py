@@ -252,3 +252,19 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
     rows = list(csv.DictReader(io.StringIO(card.to_csv())))
     assert all(not cell.startswith("=") for row in rows for cell in row.values())
     assert any(cell.startswith("'=1+2") for row in rows for cell in row.values())
+
+
+def test_a_foil_cut_smaller_than_the_die_and_the_clearance_are_on_the_card():
+    """Doux 2020: a 0.5 mm Li foil cut to 12.7 mm for a 13 mm die; the card says so and weighs that disc, and it
+    names the punch-die clearance the extrusion risk is computed with (assumed when the design gives none)."""
+    design = presets.doux2020()
+    c = protocol_card(design)
+    li = [s for s in c.steps if any("Li foil" in i and "disc" in i for i in s.instructions())][0]
+    text = " ".join(li.instructions())
+    assert "12.7 mm disc" in text and "500 µm thick" in text
+    mass = 500e-4 * math.pi * (1.27 / 2) ** 2 * 0.534 * 1e3  # mg: 500 um x disc area x Li density
+    assert f"({mass:.2f} mg)" in text
+    assert any("clearance 15 µm (assumed" in n for n in c.notes)
+    design.die.clearance = 20.0
+    assert any(n.startswith("Punch-die clearance 20 µm:") for n in protocol_card(design).notes)
+    assert not any("clearance" in n for n in protocol_card(presets.se_pellet()).notes)  # no foil, no note

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from ..design import Design
 from ..errors import InvalidInputError
 from ..materials import Library, default_library
+from ..models import mechanics as mech
 from ..units import Q_, to_magnitude
 from .press import (GAUGE_UNITS, LOAD_UNIT_NAMES, LOAD_UNITS, dead_weight_kg, die_area_mm2, load_to_pressure,
                     nice_step, pressure_to_load, round_to)
@@ -398,6 +399,11 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
         notes.append("The die's rated pressure is not given: check the marking or the maker's sheet before pressing.")
     notes += [f"{u} is the {LOAD_UNIT_NAMES[u]}; check which one your press's plate and gauge mean."
               for u in dict.fromkeys((press.capacity_unit, press.gauge_unit)) if u in ("tf", "tonf")]
+    if any(lib.get(layer.material or "", field="material").is_foil for layer in d.layers if layer.material):
+        gap = d.die.clearance
+        notes.append(f"Punch-die clearance {mech.CLEARANCE_UM if gap is None else gap:g} µm"
+                     f"{' (assumed: measure yours and give it in the design)' if gap is None else ''}: a metal foil creeps "
+                     "into it under pressure; the extrusion risk of the foil steps is computed with it.")
     in_die: set[int] = set()
     phys_top = None
     for k, (step, rec) in enumerate(zip(d.steps, outcome.history), start=1):
@@ -462,9 +468,12 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
                 mass = layer.thickness * 1e-4 * area_cm2 * mat["density"] * 1e3
             if mat.is_foil:
                 t = layer.thickness if layer.thickness is not None else mass * 1e-3 / (mat["density"] * area_cm2) * 1e4
+                disc = layer.diameter if layer.diameter is not None else D  # a foil cut smaller than the die
+                if layer.mass is None and layer.diameter is not None:
+                    mass = t * 1e-4 * math.pi * (disc / 20.0) ** 2 * mat["density"] * 1e3
                 where = ("under the pellet (take the pellet out, lay the foil on the bottom punch, put the pellet back)"
                          if i_layer in under else "on top of the stack")
-                instr = (f"{name}: place a {label} foil, {D:g} mm disc, {t:.0f} µm thick ({mass:.2f} mg), centred "
+                instr = (f"{name}: place a {label} foil, {disc:g} mm disc, {t:.0f} µm thick ({mass:.2f} mg), centred "
                          f"and flat, {where}")
                 form = "foil"
             else:
