@@ -181,3 +181,10 @@ def test_a_unit_with_a_huge_exponent_in_a_link_is_refused_not_computed():
     design, problems = design_from_query("preset=three-step&steps.1.pressure=1m**9**9**9")
     assert design == presets.three_step()
     assert problems and "steps.1.pressure" in problems[0]
+
+
+def test_the_documented_key_pattern_itself_is_refused_with_a_message():
+    """'steps.N.hold' (the README's pattern, N not a number) is a bad key, not a KeyError (found by the fuzz test)."""
+    design, problems = design_from_query("preset=three-step&steps.N.hold=300MPa&layers.N.mass=5")
+    assert design == presets.three_step()
+    assert len(problems) == 2 and all("N a layer or step number" in p for p in problems)

@@ -198,8 +198,8 @@ def _pattern(key: str) -> tuple[str, int | None]:
 def _apply(data: dict, key: str, value: str) -> None:
     """Apply one override to the plain-number design dict ``data`` (asdict form)."""
     pattern, n = _pattern(key)
-    if pattern not in _NUMERIC and pattern not in _TEXT:
-        raise InvalidInputError("query key", key, "the keys " + ", ".join(KEYS))
+    if (pattern not in _NUMERIC and pattern not in _TEXT) or (n is None and ".N." in pattern):
+        raise InvalidInputError("query key", key, "the keys " + ", ".join(KEYS) + ", with N a layer or step number")
     target = data
     if n is not None:
         items = data[pattern.split(".")[0]]
