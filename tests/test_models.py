@@ -207,10 +207,10 @@ def test_intermixing_larger_on_loose_substrate_than_on_pre_compacted():
 
 def test_lithium_creep_depth_zero_below_hardness_and_grows_with_pressure():
     H = 3.0 * LIB.get("Li")["yield_strength"]
-    assert itf.lithium_creep_depth(0.5 * H, H, 5.0, 0.2) == 0.0
-    d = itf.lithium_creep_depth(np.array([2 * H, 4 * H]), H, 5.0, 0.2)
+    assert mech.pore_penetration_depth(0.5 * H, H, 5.0, 0.2) == 0.0
+    d = mech.pore_penetration_depth(np.array([2 * H, 4 * H]), H, 5.0, 0.2)
     assert d[1] > d[0] > 0
-    assert itf.lithium_creep_depth(4 * H, H, 5.0, 0.3) > itf.lithium_creep_depth(4 * H, H, 5.0, 0.1)
+    assert mech.pore_penetration_depth(4 * H, H, 5.0, 0.3) > mech.pore_penetration_depth(4 * H, H, 5.0, 0.1)
 
 
 # ------------------------------------------------------------------ mechanics

@@ -46,9 +46,8 @@ Intermixing depth when the coarser particles of one side are pushed into the oth
 
 A loose substrate (P_prev_sub = 0) mixes over several particle diameters; a pre-compacted flat SE
 only over its roughness unless the bonding pressure exceeds its pre-compaction pressure.
-Lithium creep into the SE porosity (metal foil on a porous SE)::
-
-    delta_Li = d_pore * max(P / H_Li - 1, 0),  d_pore = d50_SE * phi / (1 - phi)
+Lithium creep into the SE porosity (metal foil on a porous SE, saturating with the pores' accessible depth)
+is ``models.mechanics.pore_penetration_depth``.
 """
 from __future__ import annotations
 
@@ -99,11 +98,6 @@ def intermixing_depth(P, P_prev_sub, H_sub, d_coarse_um):
     drive = np.maximum(P - P_prev_sub, 0.0) / H_sub
     return d_coarse_um * (ROUGHNESS + N_MIX * -np.expm1(-drive))
 
-
-def lithium_creep_depth(P, H_metal, d50_se_um, porosity_se):
-    """Depth (um) a soft metal foil creeps into the pores of the SE it is pressed onto."""
-    d_pore = d50_se_um * porosity_se / np.maximum(1.0 - porosity_se, 1e-6)
-    return d_pore * np.maximum(P / H_metal - 1.0, 0.0)
 
 
 # ====================================================================== metal foil contact (issue 12)
