@@ -78,23 +78,8 @@ chromium:
 	  echo "browser for the browser tests: $(CHROMIUM)"; \
 	elif [ -n "$(PRESSBOOK_CHROMIUM)" ]; then \
 	  echo "WARNING: PRESSBOOK_CHROMIUM=$(PRESSBOOK_CHROMIUM) is not an executable file."; \
-	elif ! command -v apt-get >/dev/null 2>&1; then \
-	  echo "NOTE: no /usr/bin/chromium and no apt-get here: browser tests will not run."; \
-	  echo "      Point PRESSBOOK_CHROMIUM at a Chromium or Chrome binary, e.g. on macOS:"; \
-	  echo "      export PRESSBOOK_CHROMIUM='/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'"; \
 	else \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
-	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
-	  else SUDO=no; fi; \
-	  if [ "$$SUDO" = no ]; then \
-	    echo "NOTE: /usr/bin/chromium is missing and installing it needs root:"; \
-	    echo "      sudo apt-get update && sudo apt-get install -y chromium"; \
-	  else \
-	    echo "installing Chromium for the browser tests (apt-get install chromium)"; \
-	    $$SUDO apt-get update -q && \
-	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
-	      || echo "WARNING: could not install chromium with apt-get."; \
-	  fi; \
+	  bash tools/apt_install.sh "the browser tests" chromium; \
 	  [ -x /usr/bin/chromium ] || echo "NOTE: still no /usr/bin/chromium: browser tests will not run (set PRESSBOOK_CHROMIUM)."; \
 	fi
 
@@ -104,21 +89,8 @@ chromium:
 postgresql:
 	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1; then \
 	  echo "PostgreSQL for the pellet-log tests: $$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | tail -1)"; \
-	elif ! command -v apt-get >/dev/null 2>&1; then \
-	  echo "NOTE: no pg_ctl and no apt-get here: the PostgreSQL tests of the pellet log will not run."; \
 	else \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
-	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
-	  else SUDO=no; fi; \
-	  if [ "$$SUDO" = no ]; then \
-	    echo "NOTE: PostgreSQL is missing and installing it needs root:"; \
-	    echo "      sudo apt-get update && sudo apt-get install -y postgresql"; \
-	  else \
-	    echo "installing PostgreSQL for the pellet-log tests (apt-get install postgresql)"; \
-	    $$SUDO apt-get update -q && \
-	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql \
-	      || echo "WARNING: could not install postgresql with apt-get."; \
-	  fi; \
+	  bash tools/apt_install.sh "the pellet-log tests" --no-install-recommends postgresql; \
 	fi
 
 clean:
