@@ -250,7 +250,7 @@ def _inputs(design, mats, targets, arrays, sl: slice):
     x["layers"] = [dict(p) for p in x["layers"]]
     for key in ("pressure", "hold", "temperature"):
         x[key] = list(x[key])
-    thickness = {}
+    thickness, masses = {}, {}
     for t, a in zip(targets, arrays):
         v = a[sl] if a.ndim else float(a)
         if t.kind == "step":
@@ -258,7 +258,7 @@ def _inputs(design, mats, targets, arrays, sl: slice):
         elif t.kind == "material":
             x["layers"][t.index][t.key] = v
         elif t.kind == "layer" and t.key == "mass":
-            x["layers"][t.index]["mass"] = v
+            x["layers"][t.index]["mass"] = masses[t.index] = v
         elif t.kind == "layer":
             thickness[t.index] = v
         elif t.kind == "operation":
@@ -275,6 +275,9 @@ def _inputs(design, mats, targets, arrays, sl: slice):
         if i in thickness or (layer.mass is None and not mass_varied):
             th = thickness.get(i, layer.thickness)
             x["layers"][i]["mass"] = th * 1e-4 * area * x["layers"][i]["density"] * 1e3
+        elif layer.diameter is not None:  # a foil disc's weighed mass: its die-filling mass, as make_inputs does
+            disc_mg = masses.get(i, layer.mass)
+            x["layers"][i]["mass"] = disc_mg * (np.asarray(x["diameter"]) / layer.diameter) ** 2
     return x
 
 

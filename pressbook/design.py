@@ -6,7 +6,8 @@ A ``Design`` is plain data. It reads and writes the TOML/JSON design format (the
     [die]              diameter = "10 mm"; optional rated_pressure, pressing = "single"|"double",
                        clearance (punch-die radial gap, e.g. "15 um"; default models.mechanics.CLEARANCE_UM)
     [[layers]]         name, role, material | composition (mass fractions), mass | thickness;
-                       optional diameter (metal foils cut smaller than the die, e.g. "9 mm")
+                       optional diameter (metal foils cut smaller than the die, e.g. "9 mm"; then the
+                       mass is the disc's own, as weighed)
     [[steps]]          add = [layer names], pressure, hold, optional temperature
     [operation]        stack_pressure, temperature
 
@@ -102,7 +103,7 @@ class Layer:
     composition: dict[str, float] | None = None
     mass: float | None = None
     thickness: float | None = None
-    diameter: float | None = None  # mm; metal foils cut smaller than the die (None: the foil fills the die)
+    diameter: float | None = None  # mm; metal foils cut smaller than the die (None: fills it); mass is the disc's
 
     def __post_init__(self):
         _convert(self, "mass", "mg")

@@ -114,6 +114,8 @@ def make_inputs(design: Design, mats: list[Material]) -> dict:
             p["contact_hardness"] = CONTACT_HARDNESS_PER_YIELD * p["yield_strength"]
         if layer.mass is not None:
             p["mass"] = layer.mass
+            if m.is_foil and layer.diameter is not None:  # the weighed disc: its die-filling mass (same thickness)
+                p["mass"] = layer.mass * (design.die.diameter / layer.diameter) ** 2
         else:  # thickness given: mass of that thickness at full density
             p["mass"] = layer.thickness * 1e-4 * area * m["density"] * 1e3
         layers.append(p)

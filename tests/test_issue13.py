@@ -200,3 +200,34 @@ def test_batch_agrees_with_simulate_for_clearance_and_foil_diameter():
         o = simulate(d)
         assert r.risk("metal extrusion")[k] == pytest.approx(o.risk("metal extrusion", "anode").score, rel=1e-9, abs=1e-12)
         assert r.total_asr[k] == pytest.approx(o.impedance.total_asr, rel=1e-9)
+
+
+def test_a_smaller_foil_given_by_its_weighed_mass_is_the_same_disc_as_given_by_its_thickness():
+    """A foil disc's mass is what the balance shows for that disc (the protocol card weighs it), not the mass of
+    a foil filling the die: the same 8 mm, 50 um Li disc entered either way gives the same cell and card."""
+    by_thickness = foil_cell(50, 30, foil_mm=8)
+    disc_mg = 50e-4 * math.pi * 0.4 ** 2 * LIB.get("Li")["density"] * 1e3  # 50 um x 8 mm disc x density
+    by_mass = foil_cell(50, 30, foil_mm=8)
+    by_mass.layers[1].thickness, by_mass.layers[1].mass = None, disc_mg
+    a, b = simulate(by_thickness), simulate(by_mass)
+    ra, rb = a.risk("metal extrusion", "anode"), b.risk("metal extrusion", "anode")
+    assert ra.score > 0.0  # 30 MPa spreads a 50 um disc (25.4 MPa), not a 32 um one (39 MPa)
+    assert (rb.score, rb.reason, rb.threshold) == (pytest.approx(ra.score), ra.reason, ra.threshold)
+    assert b.impedance.total_asr == pytest.approx(a.impedance.total_asr)
+    from pressbook.lab.protocol_card import protocol_card
+
+    texts = [" ".join(s.instructions()) for s in protocol_card(by_mass).steps]
+    assert any("8 mm disc, 50 µm thick" in t and f"({disc_mg:.2f} mg)" in t for t in texts)
+
+
+def test_batch_takes_a_foil_discs_mass_as_simulate_does():
+    base = foil_cell(50, 30, foil_mm=8)
+    base.layers[1].thickness, base.layers[1].mass = None, 1.3
+    masses, dies = [0.8, 1.3, 2.0], [9.0, 10.0, 12.0]
+    r = simulate_many(base, {"layers.2.mass": masses, "die.diameter": dies})
+    for k in range(3):
+        d = foil_cell(50, 30, foil_mm=8, die=dies[k])
+        d.layers[1].thickness, d.layers[1].mass = None, masses[k]
+        o = simulate(d)
+        assert r.risk("metal extrusion")[k] == pytest.approx(o.risk("metal extrusion", "anode").score, rel=1e-9, abs=1e-12)
+        assert r.total_asr[k] == pytest.approx(o.impedance.total_asr, rel=1e-9)

@@ -467,10 +467,11 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
             else:
                 mass = layer.thickness * 1e-4 * area_cm2 * mat["density"] * 1e3
             if mat.is_foil:
-                t = layer.thickness if layer.thickness is not None else mass * 1e-3 / (mat["density"] * area_cm2) * 1e4
                 disc = layer.diameter if layer.diameter is not None else D  # a foil cut smaller than the die
+                disc_cm2 = math.pi * (disc / 20.0) ** 2
+                t = layer.thickness if layer.thickness is not None else mass * 1e-3 / (mat["density"] * disc_cm2) * 1e4
                 if layer.mass is None and layer.diameter is not None:
-                    mass = t * 1e-4 * math.pi * (disc / 20.0) ** 2 * mat["density"] * 1e3
+                    mass = t * 1e-4 * disc_cm2 * mat["density"] * 1e3
                 where = ("under the pellet (take the pellet out, lay the foil on the bottom punch, put the pellet back)"
                          if i_layer in under else "on top of the stack")
                 instr = (f"{name}: place a {label} foil, {disc:g} mm disc, {t:.0f} µm thick ({mass:.2f} mg), centred "
