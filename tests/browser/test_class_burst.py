@@ -60,9 +60,9 @@ def wait_all_usable(pages, start, limit):
 
 
 @pytest.mark.xfail(strict=False, reason=(
-    "not met yet on this machine: 2026-11-29, 3 of 12 pages usable within 90 s (load average 17 at the end; "
-    "no page blank, all usable later: benchmarks/results/burst.md); an earlier run on a quiet machine had "
-    "12 of 12 within 66 s"))
+    "met only when the machine is otherwise quiet: 2026-11-29, 12 of 12 pages usable within 49 s and 66 s "
+    "in two runs, but 3 of 12 within 90 s while other jobs loaded the 2 cores (load average 17 at the end); "
+    "no page ended blank (benchmarks/results/burst.md). Most of the CPU is the 12 pages' own (Chromium)"))
 def test_twelve_pages_opened_at_once_are_all_usable(voila, browser):
     url = voila(NB, config="class", wait_for="Kernel pool of designer.ipynb is filled")
     contexts, pages, start = open_together(browser, url + "?preset=three-step", PAGES)
