@@ -148,14 +148,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_voila(config: str, target: Path, log_path: Path) -> tuple[subprocess.Popen, int]:
-    """A Voila server on a free loopback port with etc/voila/<config>, serving ``target``; waits for the port."""
+def start_voila(config: str, target: Path, log_path: Path, args=()) -> tuple[subprocess.Popen, int]:
+    """A Voila server on a free loopback port with etc/voila/<config>, serving ``target`` (``args``: more Voila
+    options); waits for the port."""
     port = _free_port()
     env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", JUPYTER_CONFIG_DIR=str(log_path.parent / "jupyter"))
     log = open(log_path, "w")
     proc = subprocess.Popen([sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}",
                              "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
-                             f"--Voila.config_file_paths={ROOT / 'etc' / 'voila' / config}"],
+                             f"--Voila.config_file_paths={ROOT / 'etc' / 'voila' / config}", *args],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -1,0 +1,141 @@
+"""A whole class opening the designer at the same moment, in one Chromium on this machine.
+
+    .venv/bin/python benchmarks/class_burst.py                      # 12 pages -> results/burst.md
+    .venv/bin/python benchmarks/class_burst.py --pages 15 --voila-arg=--VoilaExecutor.iopub_timeout=4
+
+A class-config server (etc/voila/class: a pool of 2 preheated designer kernels) serves notebooks/; once
+its pool is filled, N pages (one browser context each, as N students) start their navigation together.
+Each page is polled until usable: the designer's summary table on screen, every output rendered and every
+widget view live (tests/browser/test_class_burst.py asserts the same within 90 s). Per page: when its
+HTML had fully arrived (the server's part) and when it was usable, from the moment the navigations
+started; whether it ended blank (no summary after the limit) and whether the Retry banner showed. Also
+the server log's "Timeout waiting for IOPub output" lines and preheated kernels taken out of the pool.
+The server and the N pages share the machine's cores (students' own computers would each do their
+page's share), so these are upper bounds for a class on a server of this size.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _timing import ROOT, machine  # noqa: E402
+from bench_designer import CHROMIUM, CHROMIUM_ARGS, start_voila, stop_voila  # noqa: E402
+
+STATE_JS = """() => {
+  const sum = document.querySelector('.pb-summary');
+  const usable = !document.getElementById('loading')
+    && !document.querySelector('script[type="application/vnd.voila.cell-output+json"]')
+    && ![...document.querySelectorAll('.jp-OutputArea-output.lm-Panel')].some(e => e.childElementCount === 0)
+    && !!sum && sum.getClientRects().length > 0 && sum.innerText.trim().length > 0;
+  return {html: document.readyState === 'complete', usable: usable, retry: !!document.querySelector('.pb-retry')};
+}"""
+
+
+def burst(pages: int, limit: float, voila_args=()) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="pb-burst-"))
+    log = tmp / "voila.log"
+    proc, port = start_voila("class", ROOT / "notebooks", log, args=voila_args)
+    try:
+        deadline = time.monotonic() + 240
+        while "Kernel pool of designer.ipynb is filled" not in log.read_text(errors="replace"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the preheated pool was not filled in 240 s")
+            time.sleep(0.25)
+        time.sleep(2.0)
+        url = f"http://127.0.0.1:{port}/voila/render/designer.ipynb?preset=three-step"
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            tabs = [browser.new_context(viewport={"width": 1280, "height": 900}).new_page() for _ in range(pages)]
+            load_before = os.getloadavg()
+            t0 = time.monotonic()
+            for tab in tabs:  # returns at once: every request is in flight within a few ms
+                tab.evaluate("(u) => { window.location.href = u; }", url)
+            html, usable, retry = [None] * pages, [None] * pages, [False] * pages
+            peak_load = 0.0
+            while time.monotonic() - t0 < limit and None in usable:
+                for i, tab in enumerate(tabs):
+                    if usable[i] is not None:
+                        continue
+                    try:
+                        state = tab.evaluate(STATE_JS)
+                    except Exception:  # between documents
+                        continue
+                    now = time.monotonic() - t0
+                    if state["html"] and html[i] is None:
+                        html[i] = now
+                    if state["usable"]:
+                        usable[i] = now
+                    retry[i] = retry[i] or state["retry"]
+                peak_load = max(peak_load, os.getloadavg()[0])
+                time.sleep(0.25)
+            load_after = os.getloadavg()
+            browser.close()
+    finally:
+        stop_voila(proc)
+    text = log.read_text(errors="replace")
+    done = [t for t in usable if t is not None]
+    return {
+        "pages": pages, "limit_s": limit, "voila_args": list(voila_args),
+        "html_s": html, "usable_s": usable, "retry_banner": retry,
+        "usable": len(done), "blank": pages - len(done),
+        "median_s": statistics.median(done) if done else None, "max_s": max(done) if done else None,
+        "iopub_timeouts": text.count("Timeout waiting for IOPub output"),
+        "replaced_pool_kernels": text.count("not handed out"),
+        "load_before": load_before, "load_after": load_after, "peak_load_1min": peak_load,
+    }
+
+
+def _fmt(values):
+    return ", ".join("never" if v is None else f"{v:.1f}" for v in values)
+
+
+def write_report(results: list[dict], out: Path) -> None:
+    lines = ["# A class opening the designer at the same moment", "",
+             f"Command: `python benchmarks/class_burst.py {' '.join(sys.argv[1:])}`  ",
+             f"Machine: {json.dumps(machine())}", ""]
+    for r in results:
+        lines += [f"## {r['pages']} pages at once, Voila options {r['voila_args'] or 'as shipped'}", "",
+                  f"- usable: {r['usable']} of {r['pages']} within {r['limit_s']:.0f} s; blank: {r['blank']}",
+                  f"- usable after (s): {_fmt(r['usable_s'])}",
+                  f"- median {r['median_s'] if r['median_s'] is None else round(r['median_s'], 1)} s, "
+                  f"max {r['max_s'] if r['max_s'] is None else round(r['max_s'], 1)} s",
+                  f"- page HTML complete after (s): {_fmt(r['html_s'])}",
+                  f"- Retry banner shown on {sum(r['retry_banner'])} page(s)",
+                  f"- server log: {r['iopub_timeouts']} \"Timeout waiting for IOPub output\", "
+                  f"{r['replaced_pool_kernels']} preheated kernel(s) not handed out",
+                  "- load average (1, 5, 15 min) before: " + " ".join(f"{x:.2f}" for x in r["load_before"])
+                  + "; after: " + " ".join(f"{x:.2f}" for x in r["load_after"])
+                  + f"; highest 1-min value seen: {r['peak_load_1min']:.2f}", ""]
+    out.write_text("\n".join(lines))
+    out.with_suffix(".json").write_text(json.dumps(results, indent=1))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pages", type=int, nargs="+", default=[12])
+    ap.add_argument("--limit", type=float, default=180.0, help="seconds to wait for every page")
+    ap.add_argument("--voila-arg", action="append", default=[], help="an extra Voila option (repeatable)")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "burst.md")
+    args = ap.parse_args(argv)
+    results = []
+    for n in args.pages:
+        r = burst(n, args.limit, args.voila_arg)
+        print(json.dumps(r), flush=True)
+        results.append(r)
+    write_report(results, args.out)
+    print(args.out.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
