@@ -131,6 +131,7 @@ PAGE_JS = """
   }
   function scrollables() {  // a box that scrolls must be reachable by keyboard to scroll it
     for (const e of document.querySelectorAll("#rendered_cells, .jp-RenderedMarkdown, .jp-OutputArea-output table, .widget-box")) {
+      if (e.closest(".pb-sr-only")) continue;  // a figure's text alternative: read, not scrolled
       const o = getComputedStyle(e);
       const scrolls = (/(auto|scroll)/.test(o.overflowX) && e.scrollWidth > e.clientWidth + 1)
                       || (/(auto|scroll)/.test(o.overflowY) && e.scrollHeight > e.clientHeight + 1);
@@ -191,8 +192,16 @@ class FigureText(w.HTML):
         self.add_class("pb-sr-only")
         self.say(text)
 
-    def say(self, text: str) -> None:
-        self.value = f"<p role='note'>{escape(text)}</p>" if text else ""
+    def say(self, text) -> None:
+        """``text``: a sentence, or a ``describe.Alternative`` (a sentence and a small table)."""
+        table = ""
+        if hasattr(text, "headers"):
+            if text.rows:
+                head = "".join(f"<th scope='col'>{escape(str(h))}</th>" for h in text.headers)
+                body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in text.rows)
+                table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            text = text.text
+        self.value = f"<p role='note'>{escape(text)}</p>{table}" if text else ""
 
 
 def bokeh(fig):
