@@ -1,4 +1,14 @@
 """pressbook.views.describe: the figures' text alternatives say the numbers the figures draw."""
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pressbook.explore.optimise import optimise
+from pressbook.explore.process_map import process_map
+from pressbook.explore.sensitivity import tornado
+from pressbook.explore.uncertainty import band, monte_carlo
 from pressbook.presets import preset
 from pressbook.simulate import simulate
 from pressbook.views import columns as col
@@ -36,17 +46,6 @@ def test_texts_change_with_the_data_and_handle_empty_and_bad_values():
 
 
 # ---------------------------------------------------------------- the design-space tools and the calibration
-import re  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from pressbook.explore.optimise import optimise  # noqa: E402
-from pressbook.explore.process_map import process_map  # noqa: E402
-from pressbook.explore.sensitivity import tornado  # noqa: E402
-from pressbook.explore.uncertainty import band, monte_carlo  # noqa: E402
-
 DATA = Path(__file__).resolve().parents[1] / "notebooks" / "data"
 SE, CATHODE = "SE pre-compaction pressure", "cathode bonding pressure"
 

@@ -89,6 +89,7 @@ body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px 
 #: (3) ``move_focus(widget)``: the focus goes to the widget as soon as it is shown (``widget.focus()`` can
 #: arrive before a box around it is shown, and is then lost).
 #: (4) A box that scrolls (a wide table on a phone) joins the tab order, so a keyboard can scroll it.
+#: (5) Voila's cells are marked as the page's main landmark (screen readers jump to it; axe's "region").
 PAGE_JS = """
 (function () {
   if (window.pressbook_a11y) return;
@@ -138,9 +139,14 @@ PAGE_JS = """
       if (scrolls && !e.hasAttribute("tabindex")) e.setAttribute("tabindex", "0");
     }
   }
+  function landmark() {  // Voila's page has no landmark: its cells are the page's main content
+    const cells = document.getElementById("rendered_cells");
+    if (cells && !cells.closest("main, [role=main]")) cells.setAttribute("role", "main");
+  }
   let pending = false;
   function sweep() {
     pending = false;
+    landmark();
     names();
     scrollables();
     for (const view of document.querySelectorAll(".jupyter-widgets.bk-root, .jp-OutputArea-output")) toolbars(view);

@@ -38,6 +38,7 @@ PRESET_CHOICES = [("three-step procedure", "three-step"), ("cathode bonded below
 
 CSS = """<style>
 .pbx-msg {color:#7a3b00; background:#fff6e5; border-left:4px solid #E69F00; padding:4px 10px; max-width:980px;}
+.pbx-h {font-size:1.2em; margin:0.6em 0 0.4em;}  /* the app's title under the page's h1: a level-2 heading */
 .pbx-text {font-size:14px; line-height:1.5; max-width:980px;}
 .pbx-table {border-collapse:collapse; font-size:13px;}
 .pbx-table td, .pbx-table th {border-bottom:1px solid #ddd; padding:3px 8px; text-align:left;}
@@ -176,7 +177,7 @@ class ProcessMapApp(w.VBox):
         self.output.observe(safe(lambda change: self.redraw()), "value")
         # first numbers, then the BokehModel: BokehJS sizes the ranges from the data it first receives
         self.recompute()
-        super().__init__([w.HTML("<h3>Process map: which pair of step pressures works</h3>"),
+        super().__init__([w.HTML("<h2 class='pbx-h'>Process map: which pair of step pressures works</h2>"),
                           w.HBox([self.preset, self.level]), self.output, self.message, _bokeh(fig), self.alt,
                           self.text])
         _classes(self, "pbx-process-map", level="pbx-level", text="pbx-text-out", message="pbx-message")
@@ -284,7 +285,7 @@ class OptimiserApp(w.VBox):
             constraint.observe(_safe(self.message)(lambda c: self.optimise()), "value")
         # first numbers, then the BokehModel: BokehJS sizes the ranges from the data it first receives
         _safe(self.message)(self.optimise)()
-        super().__init__([w.HTML("<h3>Optimiser: the best procedure whose every risk stays below a level</h3>"),
+        super().__init__([w.HTML("<h2 class='pbx-h'>Optimiser: the best procedure whose every risk stays below a level</h2>"),
                           w.HBox([self.preset, self.level]), w.HBox([self.press, self.orders]), self.objective,
                           self.run, self.message, self.text, self.table, _bokeh(fig), self.alt])
         _classes(self, "pbx-optimiser", run="pbx-run", level="pbx-level", text="pbx-text-out", table="pbx-table-out",
@@ -359,7 +360,7 @@ class SensitivityApp(w.VBox):
         self.output.observe(_safe(self.message)(lambda c: self.redraw()), "value")
         # first numbers, then the BokehModel: BokehJS sizes the ranges from the data it first receives
         _safe(self.message)(self.recompute)()
-        super().__init__([w.HTML("<h3>Sensitivity: which inputs move the result most</h3>"),
+        super().__init__([w.HTML("<h2 class='pbx-h'>Sensitivity: which inputs move the result most</h2>"),
                           w.HBox([self.preset, self.rel]), self.output, self.message, _bokeh(fig), self.alt,
                           self.text])
         _classes(self, "pbx-sensitivity", text="pbx-text-out", message="pbx-message")
@@ -437,7 +438,7 @@ class UncertaintyApp(w.VBox):
         self.output.observe(_safe(self.message)(lambda c: self.redraw()), "value")
         # first numbers, then the BokehModel: BokehJS sizes the ranges from the data it first receives
         _safe(self.message)(self.recompute)()
-        super().__init__([w.HTML("<h3>Uncertainty and reproducibility</h3>"), self.preset,
+        super().__init__([w.HTML("<h2 class='pbx-h'>Uncertainty and reproducibility</h2>"), self.preset,
                           w.HBox([self.press, self.materials]), self.output, self.message,
                           w.HBox([w.VBox([_bokeh(h), self.hist_alt]), w.VBox([_bokeh(b), self.band_alt])]), self.text])
         _classes(self, "pbx-uncertainty", press="pbx-press", text="pbx-text-out", message="pbx-message")

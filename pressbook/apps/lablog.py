@@ -150,7 +150,7 @@ class LabLogApp:
         for f in (self.filter_lot, self.filter_operator):
             f.observe(lambda _c: self._guard(self.recal_message, self.refresh_lab), names="value")
         self.recal_button.on_click(lambda _b: self._guard(self.recal_message, self.recalibrate))
-        section = lambda title: w.HTML(f"<h3>{html.escape(title)}</h3>")  # noqa: E731
+        section = lambda title: w.HTML(f"<h2 class='pbo-h'>{html.escape(title)}</h2>")  # noqa: E731 (under the h1)
         self.widget = w.VBox([
             w.HTML(CSS), w.HTML(f"<p class='pbl-where'>Pellet log of <b>{html.escape(self._where())}</b>, "
                                 f"as <b>{html.escape(self.log.user)}</b>.</p>"),

@@ -33,6 +33,7 @@ from .serving import MAX_UPLOAD_BYTES, time_limit  # MAX_UPLOAD_BYTES: also the 
 FIT_HINT = "Try a file with fewer rows (a few hundred points are plenty)."
 
 CSS = """<style>
+.pbo-h {font-size: 1.2em; margin: 0.6em 0 0.4em;}  /* sections under the page's h1: level-2 headings */
 .pbo-message {color: #7a3b00; background: #fff6e5; border-left: 4px solid #E69F00; padding: 4px 10px; max-width: 980px;}
 .pbo-ok {color: #1b4d1b; background: #eef8ee; border-left: 4px solid #009E73; padding: 4px 10px; max-width: 980px;}
 .pbo-table {border-collapse: collapse; font-size: 13px;}
@@ -412,7 +413,7 @@ class CalibrateApp:
 
         self.widget = w.VBox([
             w.HTML(CSS),
-            w.HTML("<h3>1. Compaction and conductivity</h3><p>A CSV with a header row and units in the headers, e.g. "
+            w.HTML("<h2 class='pbo-h'>1. Compaction and conductivity</h2><p>A CSV with a header row and units in the headers, e.g. "
                    "<code>pressure_MPa, thickness_um</code> (plus <code>mass_mg</code>, <code>diameter_mm</code>, or the "
                    "fields marked *) or <code>pressure [MPa], relative density [%]</code>; optional "
                    "<code>conductivity [mS/cm]</code>.</p>"),
@@ -422,7 +423,7 @@ class CalibrateApp:
             self.message, self.status,
             w.HBox([w.VBox([self.fig_density, self.alt_density]), w.VBox([self.fig_sigma, self.alt_sigma])]),
             self.table, self.downloads,
-            w.HTML("<h3>2. Impedance spectrum (optional)</h3><p>A CSV with <code>frequency_Hz, z_real_ohm, "
+            w.HTML("<h2 class='pbo-h'>2. Impedance spectrum (optional)</h2><p>A CSV with <code>frequency_Hz, z_real_ohm, "
                    "-z_imag_ohm</code> (or <code>freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm</code>). The circuit predicted for the "
                    "chosen design is fitted to it, starting from the predicted values.</p>"),
             w.HBox([self.eis_upload, self.eis_sample]),

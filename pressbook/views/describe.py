@@ -85,7 +85,7 @@ class Alternative:
     """A figure's text alternative: ``text`` (one sentence with the numbers) and a small table (``headers``,
     ``rows`` of strings, units in the headers or the cells)."""
 
-    __slots__ = ("text", "headers", "rows")
+    __slots__ = ("headers", "rows", "text")
 
     def __init__(self, text: str, headers=(), rows=()):
         self.text, self.headers, self.rows = text, tuple(headers), [tuple(r) for r in rows]
