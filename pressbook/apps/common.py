@@ -77,6 +77,14 @@ body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px 
   .jp-OutputArea-output .widget-inline-hbox > select, .jp-OutputArea-output .widget-inline-hbox > input {
     min-width: 60px; height: var(--jp-widgets-inline-height);}
   .jp-OutputArea-output .widget-slider .slider-container {min-width: 120px;}
+  /* no label cut short with "...": toggle buttons and check boxes wrap their words instead */
+  .jp-OutputArea-output .widget-toggle-buttons .btn-group {flex-wrap: wrap;}
+  .jp-OutputArea-output .widget-toggle-button {width: auto !important; max-width: 100%; height: auto;
+    min-height: var(--jp-widgets-inline-height);}
+  .jp-OutputArea-output .widget-toggle-button, .jp-OutputArea-output .widget-label-basic,
+  .jp-OutputArea-output .widget-label-basic span, .jp-OutputArea-output .widget-inline-hbox > .widget-label {
+    white-space: normal; overflow: visible; text-overflow: clip;}
+  .jp-OutputArea-output .widget-checkbox {height: auto;}
   .jp-OutputArea-output table {display: block; max-width: 100%; overflow-x: auto;}
 }
 </style>"""

@@ -74,6 +74,13 @@ KEPT_FIXED = ("region", "heading-order", "landmark-one-main", "landmark-no-dupli
               "empty-heading", "page-has-heading-one")
 
 
+#: texts cut short on screen: an element of an app that ends its text with "..." (CSS text-overflow) because it is
+#: wider than its box
+_CUT_SHORT_JS = """() => [...document.querySelectorAll('.jp-OutputArea-output *')].filter(e =>
+  getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1 && e.offsetParent !== null
+  && e.textContent.trim() && !e.closest('.pb-sr-only')).map(e => e.textContent.trim().slice(0, 60))"""
+
+
 def serious(violations: list[dict]) -> list[str]:
     """The serious and critical axe violations, one line each (rule, count, first targets, help)."""
     return [f"{v['impact']} {v['id']} x{len(v['nodes'])}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
@@ -111,6 +118,7 @@ def test_app_accessible(browser, notebooks_url, app, size):
         if size != "desktop":
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width, f"the page scrolls sideways ({scroll} px wide)"
+            assert page.evaluate(_CUT_SHORT_JS) == [], "labels cut short"
             for selector in MAIN_RESULT[app]:
                 box = page.locator(selector).first.bounding_box()
                 assert box is not None and box["width"] > 50 and box["height"] > 20, selector
