@@ -113,7 +113,8 @@ class LabLogApp:
             box.add_class(f"pbl-m-{name}")
         self.notes = w.Textarea(description="Notes", style=_STYLE, layout=w.Layout(width="640px", height="60px"))
         self.notes.add_class("pbl-m-notes")
-        self.spectrum = w.FileUpload(accept="", multiple=False, description="Raw impedance file")
+        self.spectrum = w.FileUpload(accept="", multiple=False, description="Raw impedance file",
+                                     layout=w.Layout(width="auto"))  # the whole label, never "Raw impedance fi..."
         self.spectrum.add_class("pbl-spectrum")
         self.save_button = w.Button(description="Save measurements", button_style="primary")
         self.save_button.add_class("pbl-save")
