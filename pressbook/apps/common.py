@@ -77,6 +77,14 @@ body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px 
   .jp-OutputArea-output .widget-inline-hbox > select, .jp-OutputArea-output .widget-inline-hbox > input {
     min-width: 60px; height: var(--jp-widgets-inline-height);}
   .jp-OutputArea-output .widget-slider .slider-container {min-width: 120px;}
+  /* no label cut short with "...": toggle buttons and check boxes wrap their words instead */
+  .jp-OutputArea-output .widget-toggle-buttons .btn-group {flex-wrap: wrap;}
+  .jp-OutputArea-output .widget-toggle-button {width: auto !important; max-width: 100%; height: auto;
+    min-height: var(--jp-widgets-inline-height);}
+  .jp-OutputArea-output .widget-toggle-button, .jp-OutputArea-output .widget-label-basic,
+  .jp-OutputArea-output .widget-label-basic span, .jp-OutputArea-output .widget-inline-hbox > .widget-label {
+    white-space: normal; overflow: visible; text-overflow: clip;}
+  .jp-OutputArea-output .widget-checkbox {height: auto;}
   .jp-OutputArea-output table {display: block; max-width: 100%; overflow-x: auto;}
 }
 </style>"""
@@ -89,6 +97,7 @@ body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px 
 #: (3) ``move_focus(widget)``: the focus goes to the widget as soon as it is shown (``widget.focus()`` can
 #: arrive before a box around it is shown, and is then lost).
 #: (4) A box that scrolls (a wide table on a phone) joins the tab order, so a keyboard can scroll it.
+#: (5) Voila's cells are marked as the page's main landmark (screen readers jump to it; axe's "region").
 PAGE_JS = """
 (function () {
   if (window.pressbook_a11y) return;
@@ -131,15 +140,21 @@ PAGE_JS = """
   }
   function scrollables() {  // a box that scrolls must be reachable by keyboard to scroll it
     for (const e of document.querySelectorAll("#rendered_cells, .jp-RenderedMarkdown, .jp-OutputArea-output table, .widget-box")) {
+      if (e.closest(".pb-sr-only")) continue;  // a figure's text alternative: read, not scrolled
       const o = getComputedStyle(e);
       const scrolls = (/(auto|scroll)/.test(o.overflowX) && e.scrollWidth > e.clientWidth + 1)
                       || (/(auto|scroll)/.test(o.overflowY) && e.scrollHeight > e.clientHeight + 1);
       if (scrolls && !e.hasAttribute("tabindex")) e.setAttribute("tabindex", "0");
     }
   }
+  function landmark() {  // Voila's page has no landmark: its cells are the page's main content
+    const cells = document.getElementById("rendered_cells");
+    if (cells && !cells.closest("main, [role=main]")) cells.setAttribute("role", "main");
+  }
   let pending = false;
   function sweep() {
     pending = false;
+    landmark();
     names();
     scrollables();
     for (const view of document.querySelectorAll(".jupyter-widgets.bk-root, .jp-OutputArea-output")) toolbars(view);
@@ -191,8 +206,16 @@ class FigureText(w.HTML):
         self.add_class("pb-sr-only")
         self.say(text)
 
-    def say(self, text: str) -> None:
-        self.value = f"<p role='note'>{escape(text)}</p>" if text else ""
+    def say(self, text) -> None:
+        """``text``: a sentence, or a ``describe.Alternative`` (a sentence and a small table)."""
+        table = ""
+        if hasattr(text, "headers"):
+            if text.rows:
+                head = "".join(f"<th scope='col'>{escape(str(h))}</th>" for h in text.headers)
+                body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in text.rows)
+                table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            text = text.text
+        self.value = f"<p role='note'>{escape(text)}</p>{table}" if text else ""
 
 
 def bokeh(fig):

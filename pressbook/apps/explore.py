@@ -22,6 +22,7 @@ import numpy as np
 from .. import presets
 from ..batch import apply_variant
 from ..errors import PressbookError
+from ..views import describe
 from ..views.palette import OKABE_ITO
 from ..views.words import output_label, output_title, plain_message, plain_text
 from . import common
@@ -37,6 +38,7 @@ PRESET_CHOICES = [("three-step procedure", "three-step"), ("cathode bonded below
 
 CSS = """<style>
 .pbx-msg {color:#7a3b00; background:#fff6e5; border-left:4px solid #E69F00; padding:4px 10px; max-width:980px;}
+.pbx-h {font-size:1.2em; margin:0.6em 0 0.4em;}  /* the app's title under the page's h1: a level-2 heading */
 .pbx-text {font-size:14px; line-height:1.5; max-width:980px;}
 .pbx-table {border-collapse:collapse; font-size:13px;}
 .pbx-table td, .pbx-table th {border-bottom:1px solid #ddd; padding:3px 8px; text-align:left;}
@@ -149,6 +151,7 @@ class ProcessMapApp(w.VBox):
                                  style={"description_width": "90px"}, layout=w.Layout(width="420px"))
         self.text = w.HTML()
         self.text.add_class("pbx-text")
+        self.alt = common.FigureText()
         self.mapper = LinearColorMapper(palette=Viridis256, nan_color="#bbbbbb")
         self.image = ColumnDataSource({"image": [np.zeros((2, 2))], "x": [0], "y": [0], "dw": [1], "dh": [1]})
         self.outline = ColumnDataSource({"x0": [], "y0": [], "x1": [], "y1": []})
@@ -174,8 +177,9 @@ class ProcessMapApp(w.VBox):
         self.output.observe(safe(lambda change: self.redraw()), "value")
         # first numbers, then the BokehModel: BokehJS sizes the ranges from the data it first receives
         self.recompute()
-        super().__init__([w.HTML("<h3>Process map: which pair of step pressures works</h3>"),
-                          w.HBox([self.preset, self.level]), self.output, self.message, _bokeh(fig), self.text])
+        super().__init__([w.HTML("<h2 class='pbx-h'>Process map: which pair of step pressures works</h2>"),
+                          w.HBox([self.preset, self.level]), self.output, self.message, _bokeh(fig), self.alt,
+                          self.text])
         _classes(self, "pbx-process-map", level="pbx-level", text="pbx-text-out", message="pbx-message")
 
     def recompute(self):
@@ -228,6 +232,9 @@ class ProcessMapApp(w.VBox):
             self.best.data = {"x": [], "y": [], "label": []}
             link = ""
         self.figure.title.text = f"{output_title(self.output.value)}: {m.design.title}"
+        self.alt.say(describe.process_map_alternative(
+            m.x, m.y, z, feasible, m.total_asr, *output_label(self.output.value), "SE pre-compaction pressure",
+            "cathode bonding pressure", level))
         m.level, m.feasible = level, feasible
         self.text.value = "<br>".join(html.escape(plain_text(s)) for s in m.summary().splitlines()) + link + \
             "<br><small>" + "<br>".join(html.escape(f"{r['label']}: {r['source']}") for r in m.recommended.values()) + \
@@ -259,6 +266,7 @@ class OptimiserApp(w.VBox):
         self.text = w.HTML()
         self.text.add_class("pbx-text")
         self.table = w.HTML()
+        self.alt = common.FigureText()
         self.front = ColumnDataSource({"worst": [], "asr": []})
         self.best = ColumnDataSource({"worst": [], "asr": []})
         fig = figure(width=620, height=380, x_axis_label="worst risk score (0-1)", y_axis_label="total ASR (Ω·cm²)",
@@ -277,9 +285,9 @@ class OptimiserApp(w.VBox):
             constraint.observe(_safe(self.message)(lambda c: self.optimise()), "value")
         # first numbers, then the BokehModel: BokehJS sizes the ranges from the data it first receives
         _safe(self.message)(self.optimise)()
-        super().__init__([w.HTML("<h3>Optimiser: the best procedure whose every risk stays below a level</h3>"),
+        super().__init__([w.HTML("<h2 class='pbx-h'>Optimiser: the best procedure whose every risk stays below a level</h2>"),
                           w.HBox([self.preset, self.level]), w.HBox([self.press, self.orders]), self.objective,
-                          self.run, self.message, self.text, self.table, _bokeh(fig)])
+                          self.run, self.message, self.text, self.table, _bokeh(fig), self.alt])
         _classes(self, "pbx-optimiser", run="pbx-run", level="pbx-level", text="pbx-text-out", table="pbx-table-out",
                  message="pbx-message")
 
@@ -313,6 +321,8 @@ class OptimiserApp(w.VBox):
         self.front.data = {"worst": list(f.worst_risk), "asr": list(f.total_asr)}
         self.best.data = {"worst": [r.worst_risk], "asr": [r.total_asr]}
         self.span.location = level
+        self.alt.say(describe.pareto_alternative(self.front.data["worst"], self.front.data["asr"],
+                                                 self.best.data["worst"], self.best.data["asr"], level))
 
 
 @_guard
@@ -335,6 +345,7 @@ class SensitivityApp(w.VBox):
                                  style={"description_width": "90px"}, layout=w.Layout(width="520px"))
         self.text = w.HTML()
         self.text.add_class("pbx-text")
+        self.alt = common.FigureText()
         self.source = ColumnDataSource({"label": [], "low": [], "high": [], "zero": []})
         fig = figure(width=760, height=440, y_range=FactorRange(factors=[]), x_axis_label="change of the output",
                      title="", tools="save")
@@ -349,8 +360,9 @@ class SensitivityApp(w.VBox):
         self.output.observe(_safe(self.message)(lambda c: self.redraw()), "value")
         # first numbers, then the BokehModel: BokehJS sizes the ranges from the data it first receives
         _safe(self.message)(self.recompute)()
-        super().__init__([w.HTML("<h3>Sensitivity: which inputs move the result most</h3>"),
-                          w.HBox([self.preset, self.rel]), self.output, self.message, _bokeh(fig), self.text])
+        super().__init__([w.HTML("<h2 class='pbx-h'>Sensitivity: which inputs move the result most</h2>"),
+                          w.HBox([self.preset, self.rel]), self.output, self.message, _bokeh(fig), self.alt,
+                          self.text])
         _classes(self, "pbx-sensitivity", text="pbx-text-out", message="pbx-message")
 
     def recompute(self):
@@ -375,6 +387,8 @@ class SensitivityApp(w.VBox):
         words, unit = output_label(out)
         self.figure.title.text = f"{words}: base {base:.4g} {unit}, each input -/+{t.rel * 100:.0f} %"
         self.figure.xaxis.axis_label = f"change of the {words} ({unit})"
+        self.alt.say(describe.tornado_alternative(words, unit, base, t.rel, labels, self.source.data["low"],
+                                                  self.source.data["high"]))
         top = [r for r in t.table(out)[:3] if r["swing"] > 1e-9]
         self.text.value = html.escape(
             f"Moves the {words} most: " + ", ".join(f"{r['label']} ({r['change_low']:+.3g} / {r['change_high']:+.3g} "
@@ -407,6 +421,7 @@ class UncertaintyApp(w.VBox):
         self.hist = ColumnDataSource({"left": [], "right": [], "top": []})
         self.bands = ColumnDataSource({"x": [], "q5": [], "q25": [], "q50": [], "q75": [], "q95": []})
         self.nominal = ColumnDataSource({"x": [], "y": []})
+        self.hist_alt, self.band_alt = common.FigureText(), common.FigureText()
         h = figure(width=460, height=340, title="distribution over samples", y_axis_label="samples", tools="save")
         h.quad(left="left", right="right", bottom=0, top="top", source=self.hist, fill_color=BLUE, line_color="white")
         b = figure(width=460, height=340, title="band vs cathode bonding pressure", x_axis_label="nominal pressure (MPa)",
@@ -423,9 +438,9 @@ class UncertaintyApp(w.VBox):
         self.output.observe(_safe(self.message)(lambda c: self.redraw()), "value")
         # first numbers, then the BokehModel: BokehJS sizes the ranges from the data it first receives
         _safe(self.message)(self.recompute)()
-        super().__init__([w.HTML("<h3>Uncertainty and reproducibility</h3>"), self.preset,
+        super().__init__([w.HTML("<h2 class='pbx-h'>Uncertainty and reproducibility</h2>"), self.preset,
                           w.HBox([self.press, self.materials]), self.output, self.message,
-                          w.HBox([_bokeh(h), _bokeh(b)]), self.text])
+                          w.HBox([w.VBox([_bokeh(h), self.hist_alt]), w.VBox([_bokeh(b), self.band_alt])]), self.text])
         _classes(self, "pbx-uncertainty", press="pbx-press", text="pbx-text-out", message="pbx-message")
 
     def _groups(self):
@@ -467,6 +482,9 @@ class UncertaintyApp(w.VBox):
         self.nominal.data = {"x": list(xs), "y": list(nom)}
         self.band_fig.title.text = f"{output_label(out)[0]} vs step {k} pressure"
         self.band_fig.yaxis.axis_label = output_title(out)
+        words, unit = output_label(out)
+        self.hist_alt.say(describe.histogram_alternative(words, unit, counts, edges, f"{mc.press} press"))
+        self.band_alt.say(describe.band_alternative(words, unit, f"step {k} pressure", xs, q[5], q[50], q[95], nom))
         lines = [html.escape(plain_text(s)) for s in mc.summary().splitlines()]
         self.text.value = "<br>".join(lines)
 

@@ -113,7 +113,8 @@ class LabLogApp:
             box.add_class(f"pbl-m-{name}")
         self.notes = w.Textarea(description="Notes", style=_STYLE, layout=w.Layout(width="640px", height="60px"))
         self.notes.add_class("pbl-m-notes")
-        self.spectrum = w.FileUpload(accept="", multiple=False, description="Raw impedance file")
+        self.spectrum = w.FileUpload(accept="", multiple=False, description="Raw impedance file",
+                                     layout=w.Layout(width="auto"))  # the whole label, never "Raw impedance fi..."
         self.spectrum.add_class("pbl-spectrum")
         self.save_button = w.Button(description="Save measurements", button_style="primary")
         self.save_button.add_class("pbl-save")
@@ -150,7 +151,7 @@ class LabLogApp:
         for f in (self.filter_lot, self.filter_operator):
             f.observe(lambda _c: self._guard(self.recal_message, self.refresh_lab), names="value")
         self.recal_button.on_click(lambda _b: self._guard(self.recal_message, self.recalibrate))
-        section = lambda title: w.HTML(f"<h3>{html.escape(title)}</h3>")  # noqa: E731
+        section = lambda title: w.HTML(f"<h2 class='pbo-h'>{html.escape(title)}</h2>")  # noqa: E731 (under the h1)
         self.widget = w.VBox([
             w.HTML(CSS), w.HTML(f"<p class='pbl-where'>Pellet log of <b>{html.escape(self._where())}</b>, "
                                 f"as <b>{html.escape(self.log.user)}</b>.</p>"),

@@ -21,6 +21,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..errors import PressbookError
+from ..views import describe
 from ..views.palette import OKABE_ITO
 from ..views.words import plain_message
 from . import common
@@ -32,6 +33,7 @@ from .serving import MAX_UPLOAD_BYTES, time_limit  # MAX_UPLOAD_BYTES: also the 
 FIT_HINT = "Try a file with fewer rows (a few hundred points are plenty)."
 
 CSS = """<style>
+.pbo-h {font-size: 1.2em; margin: 0.6em 0 0.4em;}  /* sections under the page's h1: level-2 headings */
 .pbo-message {color: #7a3b00; background: #fff6e5; border-left: 4px solid #E69F00; padding: 4px 10px; max-width: 980px;}
 .pbo-ok {color: #1b4d1b; background: #eef8ee; border-left: 4px solid #009E73; padding: 4px 10px; max-width: 980px;}
 .pbo-table {border-collapse: collapse; font-size: 13px;}
@@ -372,6 +374,9 @@ class CalibrateApp:
             "Conductivity vs relative density", "relative density", "conductivity (mS/cm)", "top_left")
         self.fig_density = _bokeh(f1)
         self.fig_sigma = _bokeh(f2)
+        self.alt_density, self.alt_sigma, self.alt_nyquist = (common.FigureText() for _ in range(3))
+        self._say_density()
+        self.alt_nyquist.say(describe.spectrum_fit_alternative([], {}, {}, {}))
 
         # impedance
         self.eis_upload = w.FileUpload(accept=".csv,.txt", multiple=False, description="Upload spectrum",
@@ -408,7 +413,7 @@ class CalibrateApp:
 
         self.widget = w.VBox([
             w.HTML(CSS),
-            w.HTML("<h3>1. Compaction and conductivity</h3><p>A CSV with a header row and units in the headers, e.g. "
+            w.HTML("<h2 class='pbo-h'>1. Compaction and conductivity</h2><p>A CSV with a header row and units in the headers, e.g. "
                    "<code>pressure_MPa, thickness_um</code> (plus <code>mass_mg</code>, <code>diameter_mm</code>, or the "
                    "fields marked *) or <code>pressure [MPa], relative density [%]</code>; optional "
                    "<code>conductivity [mS/cm]</code>.</p>"),
@@ -416,18 +421,28 @@ class CalibrateApp:
             w.HBox([w.VBox([self.material, self.measured, self.true_density]),
                     w.VBox([self.mass, self.diameter, self.hold, self.temperature])]),
             self.message, self.status,
-            w.HBox([self.fig_density, self.fig_sigma]),
+            w.HBox([w.VBox([self.fig_density, self.alt_density]), w.VBox([self.fig_sigma, self.alt_sigma])]),
             self.table, self.downloads,
-            w.HTML("<h3>2. Impedance spectrum (optional)</h3><p>A CSV with <code>frequency_Hz, z_real_ohm, "
+            w.HTML("<h2 class='pbo-h'>2. Impedance spectrum (optional)</h2><p>A CSV with <code>frequency_Hz, z_real_ohm, "
                    "-z_imag_ohm</code> (or <code>freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm</code>). The circuit predicted for the "
                    "chosen design is fitted to it, starting from the predicted values.</p>"),
             w.HBox([self.eis_upload, self.eis_sample]),
             w.HBox([self.eis_design, self.eis_use_cal]),
             self.eis_message,
-            w.HBox([self.fig_nyquist, self.eis_table]),
+            w.HBox([w.VBox([self.fig_nyquist, self.alt_nyquist]), self.eis_table]),
         ])
         self.widget.add_class("pbo-calibrate-app")
         self.fig_sigma.layout.display = "none"
+
+    def _say_density(self) -> None:
+        """The text alternatives of the two compaction figures, from their sources (after each update)."""
+        self.alt_density.say(describe.fit_alternative("Relative density vs pressure", "pressure (MPa)",
+                                                      "relative density", self.src_data.data, self.src_fit.data,
+                                                      self.src_lib.data))
+        shown = self.cal is not None and self.cal.conductivity is not None  # else the figure is hidden
+        self.alt_sigma.say(describe.fit_alternative("Conductivity vs relative density", "relative density",
+                                                    "conductivity (mS/cm)", self.src_sd.data, self.src_sfit.data,
+                                                    self.src_slib.data) if shown else "")
 
     # ---------------------------------------------------------------- compaction
     def _on_upload(self, _change):
@@ -488,6 +503,7 @@ class CalibrateApp:
             self.fig_sigma.layout.display = ""
         else:
             self.fig_sigma.layout.display = "none"
+        self._say_density()
         rows = "".join(
             f"<tr><td>{html.escape(r['parameter'])}</td><td>{_num(r['value'])} &plusmn; {_num(r['se'])} "
             f"{html.escape(r['unit'])}</td><td>{'' if r['library'] is None else _num(r['library']) + ' ' + html.escape(r['unit'])}"
@@ -547,6 +563,8 @@ class CalibrateApp:
 
         zp = circuit_impedance(outcome.impedance.circuit, outcome.impedance.parameters, s.frequency)
         self.src_zpred.data = {"x": zp.real.tolist(), "y": (-zp.imag).tolist()}
+        self.alt_nyquist.say(describe.spectrum_fit_alternative(s.frequency.tolist(), self.src_zd.data, self.src_zfit.data,
+                                                               self.src_zpred.data))
         rows = "".join(f"<tr><td>{html.escape(r['parameter'])}</td><td>{_num(r['value'])} &plusmn; {_num(r['se'])} "
                        f"{html.escape(r['unit'])}{'' if r['determined'] else ' (not determined by these data)'}</td>"
                        f"<td>{_num(r['start'])}</td></tr>" for r in fit.table())

@@ -78,3 +78,189 @@ def series_text(title: str, x_label: str, y_label: str, series: dict) -> str:
 def bars_text(title: str, x_label: str, categories, texts) -> str:
     """A bar chart: each category with its value as written beside its bar."""
     return f"{title} ({x_label}): " + "; ".join(f"{c} {t}" for c, t in zip(categories, texts)) + "."
+
+
+# ---------------------------------------------------------------- figures with a sentence and a small table
+class Alternative:
+    """A figure's text alternative: ``text`` (one sentence with the numbers) and a small table (``headers``,
+    ``rows`` of strings, units in the headers or the cells)."""
+
+    __slots__ = ("headers", "rows", "text")
+
+    def __init__(self, text: str, headers=(), rows=()):
+        self.text, self.headers, self.rows = text, tuple(headers), [tuple(r) for r in rows]
+
+    def __repr__(self) -> str:
+        return f"Alternative({self.text!r}, {self.headers!r}, {self.rows!r})"
+
+
+def _finite(*cols):
+    """Rows (tuples of floats) of the columns where every value is a finite number."""
+    out = []
+    for row in zip(*cols):
+        try:
+            vals = tuple(float(v) for v in row)
+        except (TypeError, ValueError):
+            continue
+        if all(math.isfinite(v) for v in vals):
+            out.append(vals)
+    return out
+
+
+def _pick(n: int, most: int) -> list[int]:
+    """At most ``most`` indices out of ``n``, evenly spread, first and last included."""
+    if n <= most:
+        return list(range(n))
+    return sorted({round(k * (n - 1) / (most - 1)) for k in range(most)})
+
+
+def process_map_alternative(x, y, z, feasible, asr, what: str, unit: str, x_label: str, y_label: str,
+                            level: float) -> Alternative:
+    """Process map: the map of ``what`` (in ``unit``) over the grid ``x`` (columns) by ``y`` (rows), the
+    feasible window (``feasible``, every risk <= ``level``) and its point of lowest total ASR (``asr``, Ω·cm²),
+    the star of the figure. ``z``, ``feasible``, ``asr``: 2-D, rows along ``y``."""
+    import numpy as np
+
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    z, asr = np.asarray(z, float), np.asarray(asr, float)
+    ok = np.asarray(feasible, bool) & np.isfinite(asr)
+    finite = np.isfinite(z)
+    if x.size == 0 or y.size == 0 or not finite.any():
+        return Alternative(f"Process map of {what}: nothing to show.")
+    lo, hi = np.unravel_index(np.nanargmin(np.where(finite, z, np.nan)), z.shape), \
+        np.unravel_index(np.nanargmax(np.where(finite, z, np.nan)), z.shape)
+    rows = [(f"lowest {what} ({unit})", _num(z[lo]), f"{_num(x[lo[1]], '.0f')} MPa", f"{_num(y[lo[0]], '.0f')} MPa"),
+            (f"highest {what} ({unit})", _num(z[hi]), f"{_num(x[hi[1]], '.0f')} MPa", f"{_num(y[hi[0]], '.0f')} MPa")]
+    text = (f"Process map of {what} over {x_label} {_num(x.min(), '.0f')} to {_num(x.max(), '.0f')} MPa and "
+            f"{y_label} {_num(y.min(), '.0f')} to {_num(y.max(), '.0f')} MPa: from {_num(z[lo])} to {_num(z[hi])} {unit}. ")
+    if ok.any():
+        cols, lines = ok.any(axis=0), ok.any(axis=1)
+        i, j = np.unravel_index(np.argmin(np.where(ok, asr, np.inf)), asr.shape)
+        text += (f"Feasible window (every risk score at most {_num(level, '.2f')}): {100 * ok.mean():.0f} % of the map, "
+                 f"{x_label} {_num(x[cols].min(), '.0f')} to {_num(x[cols].max(), '.0f')} MPa, {y_label} "
+                 f"{_num(y[lines].min(), '.0f')} to {_num(y[lines].max(), '.0f')} MPa; lowest total ASR in it "
+                 f"{_num(asr[i, j])} Ω·cm² at {_num(x[j], '.0f')} and {_num(y[i], '.0f')} MPa (the star).")
+        rows.append(("lowest total ASR in the window (Ω·cm²)", _num(asr[i, j]), f"{_num(x[j], '.0f')} MPa",
+                     f"{_num(y[i], '.0f')} MPa"))
+    else:
+        text += f"No point of the map is feasible at risk level {_num(level, '.2f')}."
+    return Alternative(text, ("point", "value", x_label, y_label), rows)
+
+
+def pareto_alternative(worst, asr, best_worst, best_asr, level: float) -> Alternative:
+    """Optimiser: the Pareto front (lowest total ASR, Ω·cm², for each worst risk score 0-1), the optimum (star)
+    and the risk level (dashed line)."""
+    pts = sorted(_finite(worst, asr))
+    if not pts:
+        return Alternative("Pareto front: no procedure evaluated yet.")
+    low = min(pts, key=lambda p: p[1])
+    text = (f"Pareto front, total ASR against worst risk score, {len(pts)} points: {_num(pts[0][1])} Ω·cm² at "
+            f"risk {_num(pts[0][0], '.2f')} down to {_num(low[1])} Ω·cm² at risk {_num(low[0], '.2f')}. "
+            f"Risk level {_num(level, '.2f')} (dashed line)")
+    best = _finite(best_worst, best_asr)
+    if best:
+        side = "at or below" if best[0][0] <= level else "above"
+        text += f"; the optimum (star): {_num(best[0][1])} Ω·cm² at worst risk {_num(best[0][0], '.2f')}, {side} the level"
+    rows = [(_num(pts[k][0], ".2f"), _num(pts[k][1])) for k in _pick(len(pts), 8)]
+    return Alternative(text + ".", ("worst risk score (0-1)", "total ASR (Ω·cm²)"), rows)
+
+
+def tornado_alternative(what: str, unit: str, base: float, rel: float, labels, low, high, top: int = 3) -> Alternative:
+    """Sensitivity (tornado): the change of ``what`` (``unit``) when each input is lowered (``low``) or raised
+    (``high``) by ``rel`` (a fraction); the largest swings first."""
+    def swing(row):  # a change that is not a number (the model failed there) counts as the largest
+        return max(abs(v) if math.isfinite(v) else math.inf for v in row[1:])
+
+    rows = sorted(((str(lab), float(a), float(b)) for lab, a, b in zip(labels, low, high)), key=lambda r: -swing(r))
+    head = f"Sensitivity of the {what} (base {_num(base, '.4g')} {unit}) to each input lowered and raised by {_num(100 * rel, '.0f')} %"
+    if not rows:
+        return Alternative(head + ": no input changes it at this size of change.")
+    text = head + "; largest first: " + "; ".join(
+        f"{lab} {_num(a, '+.3g')} / {_num(b, '+.3g')} {unit}" for lab, a, b in rows[:top]) + "."
+    return Alternative(text, ("input", f"input lower: change ({unit})", f"input higher: change ({unit})"),
+                       [(lab, _num(a, "+.3g"), _num(b, "+.3g")) for lab, a, b in rows])
+
+
+def histogram_alternative(what: str, unit: str, counts, edges, note: str = "", groups: int = 8) -> Alternative:
+    """Uncertainty histogram: how the samples of ``what`` (``unit``) spread (``note``: e.g. which press); the
+    table merges the bins into at most ``groups`` ranges."""
+    counts = [int(c) for c in counts]
+    edges = [float(e) for e in edges]
+    n = sum(counts)
+    if not n or len(edges) != len(counts) + 1:
+        return Alternative(f"Distribution of the {what}: no samples to show.")
+    k = max(range(len(counts)), key=counts.__getitem__)
+    used = [i for i, c in enumerate(counts) if c]
+    text = (f"Distribution of the {what} over {n} samples{f' ({note})' if note else ''}: from {_num(edges[used[0]])} to {_num(edges[used[-1] + 1])} "
+            f"{unit}; the most samples ({counts[k]}) between {_num(edges[k])} and {_num(edges[k + 1])} {unit}.")
+    step = -(-len(counts) // groups)
+    rows = [(f"{_num(edges[a])} to {_num(edges[min(a + step, len(counts))])}", str(sum(counts[a:a + step])))
+            for a in range(0, len(counts), step)]
+    return Alternative(text, (f"{what} ({unit})", "samples"), rows)
+
+
+def band_alternative(what: str, unit: str, x_label: str, x, q5, q50, q95, nominal) -> Alternative:
+    """Uncertainty band: the median and the 5-95 % band of ``what`` (``unit``) against ``x_label`` (MPa), and
+    the value without scatter."""
+    pts = _finite(x, q5, q50, q95, nominal)
+    if not pts:
+        return Alternative(f"The {what} against {x_label}: nothing to show.")
+    wide = max(pts, key=lambda p: p[3] - p[1])
+    text = (f"The {what} against {x_label} from {_num(pts[0][0], '.0f')} to {_num(pts[-1][0], '.0f')} MPa: median "
+            f"{_num(pts[0][2])} to {_num(pts[-1][2])} {unit} (without scatter {_num(pts[0][4])} to {_num(pts[-1][4])}); "
+            f"the 5-95 % band is widest at {_num(wide[0], '.0f')} MPa, {_num(wide[1])} to {_num(wide[3])} {unit}.")
+    return Alternative(text, (f"{x_label} (MPa)", f"5 % ({unit})", f"median ({unit})", f"95 % ({unit})",
+                              f"without scatter ({unit})"),
+                       [(_num(p[0], ".0f"), *(_num(v) for v in p[1:])) for p in pts])
+
+
+def fit_alternative(title: str, x_label: str, y_label: str, data: dict, fit: dict, model: dict,
+                    model_label: str = "library") -> Alternative:
+    """Calibration figure: measured points (``data``: x, y), the fitted curve and the ``model_label`` curve (each
+    x, y), the curves read at each measured x (linear interpolation)."""
+    import numpy as np
+
+    pts = sorted(_finite(data.get("x", []), data.get("y", [])))
+    if not pts:
+        return Alternative(f"{title}: no data yet; choose or upload a file.")
+
+    def at(curve):
+        c = sorted(_finite(curve.get("x", []), curve.get("y", [])))
+        if len(c) < 2:
+            return [float("nan")] * len(pts)
+        cx, cy = np.array(c).T
+        return [float(np.interp(p[0], cx, cy)) if cx[0] <= p[0] <= cx[-1] else float("nan") for p in pts]
+
+    f, m = at(fit), at(model)
+
+    def gap(curve):
+        d = [abs(c - p[1]) for c, p in zip(curve, pts) if math.isfinite(c)]
+        return _num(max(d)) if d else "?"
+
+    text = (f"{title}: {len(pts)} measured points ({y_label} at {x_label}), {_num(pts[0][1])} at "
+            f"{_num(pts[0][0])} to {_num(pts[-1][1])} at {_num(pts[-1][0])}; the fit is within {gap(f)} of them, "
+            f"the {model_label} curve within {gap(m)}.")
+    rows = [(_num(p[0]), _num(p[1]), _num(a), _num(b)) for p, a, b in zip(pts, f, m)]
+    return Alternative(text, (x_label, f"measured {y_label}", f"fit {y_label}", f"{model_label} {y_label}"),
+                       [rows[k] for k in _pick(len(rows), 12)])
+
+
+def spectrum_fit_alternative(freq, measured: dict, fit: dict, predicted: dict) -> Alternative:
+    """Calibration Nyquist figure: the measured spectrum, the fitted circuit and the predicted circuit, all at the
+    measured frequencies (Hz; each a dict of x = Z', y = -Z'', ohm, in the order of ``freq``)."""
+    pts = _finite(freq, measured.get("x", []), measured.get("y", []), fit.get("x", []), fit.get("y", []),
+                  predicted.get("x", []), predicted.get("y", []))
+    if not pts:
+        return Alternative("Nyquist: no spectrum yet; choose or upload a file.")
+    pts.sort(key=lambda p: -p[0])  # high frequency first, as the arc is drawn from the left
+
+    def gap(i):
+        return _num(max(math.hypot(p[i] - p[1], p[i + 1] - p[2]) for p in pts), ".3g")
+
+    text = (f"Nyquist, measured spectrum from {_num(pts[0][0])} Hz to {_num(pts[-1][0])} Hz: Z' from "
+            f"{_num(pts[0][1], '.0f')} to {_num(pts[-1][1], '.0f')} ohm, largest -Z'' "
+            f"{_num(max(p[2] for p in pts), '.0f')} ohm; the fitted circuit is within {gap(3)} ohm of every point, "
+            f"the predicted circuit within {gap(5)} ohm.")
+    rows = [tuple(_num(v) for v in pts[k]) for k in _pick(len(pts), 10)]
+    return Alternative(text, ("frequency (Hz)", "measured Z' (ohm)", "measured -Z'' (ohm)", "fit Z' (ohm)",
+                              "fit -Z'' (ohm)", "predicted Z' (ohm)", "predicted -Z'' (ohm)"), rows)

@@ -1,9 +1,11 @@
 """Every app on a laptop and on a phone, for every student (issue 15): axe-core in the real browser, no
-request leaving the machine, no console error, and at 412 px the main result inside the screen.
+request leaving the machine, no console error, and at 412 px and 360 px the main result inside
+the screen.
 
-One Voila server for the whole notebooks/ folder (module scope); each app is opened at 1366x768 and at
-412x915 in a fresh context. The axe report of each page is saved in
-``test-artifacts/accessibility/axe-<app>-<width>.json`` (with a screenshot beside it).
+One Voila server for the whole notebooks/ folder (module scope); each app is opened at 1366x768, 412x915
+and 360x740 in a fresh context. The axe report of each page is saved in
+``test-artifacts/accessibility/axe-<app>-<width>.json`` (with a screenshot beside it): every finding, also
+the moderate and minor ones; those of ``KEPT_FIXED`` fail the test.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from harness import ARTIFACTS, ROOT, open_app, record_of, watch, error_outputs
 
 NOTEBOOKS = ROOT / "notebooks"
 APPS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-SIZES = {"desktop": (1366, 768), "phone": (412, 915)}
+SIZES = {"desktop": (1366, 768), "phone": (412, 915), "small-phone": (360, 740)}
 REPORTS = ARTIFACTS / "accessibility"
 
 #: the main result of each app: at 412 px wide it must be inside the screen (CSS selectors)
@@ -66,6 +68,19 @@ def notebooks_url():
             server.stop()
 
 
+#: moderate and minor axe rules fixed for every page (Voila's cells are the main landmark, app headings follow the
+#: page's h1, table headers have text): they stay fixed
+KEPT_FIXED = ("region", "heading-order", "landmark-one-main", "landmark-no-duplicate-main", "empty-table-header",
+              "empty-heading", "page-has-heading-one")
+
+
+#: texts cut short on screen: an element of an app that ends its text with "..." (CSS text-overflow) because it is
+#: wider than its box
+_CUT_SHORT_JS = """() => [...document.querySelectorAll('.jp-OutputArea-output *')].filter(e =>
+  getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1 && e.offsetParent !== null
+  && e.textContent.trim() && !e.closest('.pb-sr-only')).map(e => e.textContent.trim().slice(0, 60))"""
+
+
 def serious(violations: list[dict]) -> list[str]:
     """The serious and critical axe violations, one line each (rule, count, first targets, help)."""
     return [f"{v['impact']} {v['id']} x{len(v['nodes'])}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
@@ -96,12 +111,14 @@ def test_app_accessible(browser, notebooks_url, app, size):
         page.screenshot(path=str(REPORTS / f"{app}-{width}.png"), full_page=True)
 
         assert serious(results.response["violations"]) == []
+        assert [v["id"] for v in results.response["violations"] if v["id"] in KEPT_FIXED] == []
         assert error_outputs(page) == []
         assert failed == [], "requests that failed (nothing may leave the machine)"
         assert [c for c in record.console if c.startswith("error")] == []
-        if size == "phone":
+        if size != "desktop":
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width, f"the page scrolls sideways ({scroll} px wide)"
+            assert page.evaluate(_CUT_SHORT_JS) == [], "labels cut short"
             for selector in MAIN_RESULT[app]:
                 box = page.locator(selector).first.bounding_box()
                 assert box is not None and box["width"] > 50 and box["height"] > 20, selector

@@ -68,12 +68,16 @@ def test_calibrate_in_voila(voila, page, tmp_path):
     open_app(page, voila(CALIBRATE))
     assert error_outputs(page) == []
     expect(page.locator("body")).not_to_contain_text("apps.onboarding")
+    alt = page.locator(".pbo-calibrate-app .pb-figure-text")  # the figures' text alternatives (screen readers)
+    expect(alt.first.get_by_role("note")).to_contain_text("no data yet")
     page.locator(".pbo-sample select").select_option("compaction_thickness.csv")
     expect(page.locator(".pbo-status")).to_contain_text("Fitted compaction_thickness.csv", timeout=60_000)
     table = page.locator(".pbo-params table")
     expect(table).to_contain_text("Heckel P_y")
     expect(table).to_contain_text("\u00b1")
     expect(page.locator(".pbo-fig-density canvas").first).to_be_visible()
+    expect(alt.first.get_by_role("note")).to_contain_text("11 measured points")  # follows the data
+    expect(alt.first.get_by_role("table")).to_contain_text("measured relative density")
     link = page.locator("a.pbo-dl").first
     assert link.get_attribute("download").endswith(".toml")
     assert link.get_attribute("href").startswith("data:application/toml;base64,")
@@ -89,5 +93,6 @@ def test_calibrate_in_voila(voila, page, tmp_path):
     page.locator(".pbo-eis-sample select").select_option("eis_three_step.csv")
     expect(page.locator(".pbo-eis-params")).to_contain_text("R0-p(R1,CPE1)-p(R2,CPE2)", timeout=60_000)
     expect(page.locator(".pbo-fig-nyquist canvas").first).to_be_visible()
+    expect(alt.last.get_by_role("note")).to_contain_text("the fitted circuit is within")
     snap(page, "calibrate")
     assert error_outputs(page) == []

@@ -69,7 +69,8 @@ class GoalChooser:
         steps = "; ".join(f"Step {k + 1}: add {', '.join(s.add)} at {s.pressure:g} MPa for {s.hold / 60:g} min"
                           for k, s in enumerate(b.design.steps))
         self.recommendation.value = (
-            f'<div class="pb-card"><h4>Recommended for “{html.escape(G.GOALS[goal])}”: {html.escape(b.name)}</h4>'
+            f'<div class="pb-card"><h2 class="pb-card-h">Recommended for “{html.escape(G.GOALS[goal])}”: '
+            f'{html.escape(b.name)}</h2>'
             f"<p>{html.escape(b.what)}. {html.escape(steps)}; stack pressure in use "
             f"{b.design.operation.stack_pressure:g} MPa.</p>"
             "<b>Why (from the model):</b><ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in rec.reasons) + "</ul>"

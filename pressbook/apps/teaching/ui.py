@@ -26,7 +26,8 @@ LEVEL_COLOURS = {"low": OKABE_ITO["blue"], "medium": OKABE_ITO["orange"], "high"
 CSS = """
 <style>
 .pb-card {border-left: 4px solid #0072B2; padding: 4px 12px; margin: 6px 0; background: #f6f9fc; max-width: 980px;}
-.pb-card h4 {margin: 4px 0;}
+.pb-card h4, .pb-card h2.pb-card-h {margin: 4px 0;}
+.pb-card h2.pb-card-h {font-size: var(--jp-content-font-size2, 1.2em);}  /* a card that is the page's first heading under its h1 */
 .pb-feedback-right {border-left: 4px solid #0072B2; background: #eef5fb; padding: 6px 12px; margin: 6px 0; max-width: 980px;}
 .pb-feedback-wrong {border-left: 4px solid #D55E00; background: #fdf1ea; padding: 6px 12px; margin: 6px 0; max-width: 980px;}
 .pb-message {color: #7a3b00; background: #fff6e5; border-left: 4px solid #E69F00; padding: 4px 10px; max-width: 980px;}
