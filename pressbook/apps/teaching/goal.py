@@ -37,7 +37,7 @@ class GoalChooser:
         names = [s.name for s in self.scored]
         self.chart = Chart("Candidates: cell resistance vs worst risk", "total ASR (Ω·cm²)",
                            "worst mechanical risk score (0-1)", width=780, height=400, y_range=(-0.05, 1.1),
-                           legend="top_right")
+                           legend="below")
         self.chart.span("low", mech.LEVELS[0][0], colour=OKABE_ITO["orange"], dimension="width")
         self.chart.scatter("all", "candidate protocols", OKABE_ITO["sky"], size=12,
                            tooltips=[("protocol", "@name"), ("total ASR", "@x{0} Ω·cm²"), ("worst risk", "@y{0.00}")],
