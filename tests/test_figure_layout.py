@@ -7,6 +7,7 @@ recorded and checked, so a figure added later is checked too."""
 from __future__ import annotations
 
 import warnings
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -159,13 +160,13 @@ def test_stack_labels_sit_beside_the_stack_clear_of_the_hatching(pinned):
     # labels of one stack do not cover each other: their text boxes (lines x LABEL_LINE of the height) are apart
     for own in lefts:
         rows = sorted((y, text.count("\n") + 1) for x, y, text in labels if max(l for l in lefts if l <= x) == own)
-        for (y0, n0), (y1, n1) in zip(rows, rows[1:]):
+        for (y0, n0), (y1, n1) in pairwise(rows):
             assert y1 - y0 >= (n0 + n1) / 2 * col.LABEL_LINE * top - 1e-9, (y0, y1)
 
 
 def test_spread_labels_keeps_order_distance_and_stays_inside():
     ys = col.spread_labels([10, 11, 12, 95], [10, 10, 10, 10], 100.0)
     assert ys == sorted(ys)
-    assert all(b - a >= 10 + col.LABEL_GAP * 100 - 1e-9 for a, b in zip(ys, ys[1:]))
+    assert all(b - a >= 10 + col.LABEL_GAP * 100 - 1e-9 for a, b in pairwise(ys))
     assert ys[-1] <= 95 and ys[0] >= 5
     assert col.spread_labels([20, 60], [10, 10], 100.0) == [20, 60]  # room enough: where they were wanted

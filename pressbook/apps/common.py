@@ -216,6 +216,8 @@ def legend_outside(fig, place: str = "below", ncols: int | None = None, font_siz
             legend.orientation, legend.location = "vertical", "top_left"
         if font_size:
             legend.label_text_font_size = font_size
+        legend.margin, legend.padding, legend.spacing = 4, 4, 2  # compact: the plot area keeps its height
+        legend.border_line_alpha = 0.0
         fig.add_layout(legend, place)
 
 

@@ -105,8 +105,8 @@ def _is_foil(lib, layer_state) -> bool:
 #: ``STACK_WIDTH``, its labels start at ``LABEL_X`` (beside the stack: never over the layers nor the hatched
 #: intermixed zones), joined to their layer or interface by a short leader line ending at ``LEADER_END``.
 STACK_WIDTH, LEADER_END, LABEL_X = 0.35, 0.40, 0.42
-#: One line of label text as a fraction of the drawing's height (about 11 px of a plot area about 190 px
-#: high: the designer's figure, 300 px with its title, toolbar and legend); a small gap between labels.
+#: One line of label text as a fraction of the drawing's height (about 11 px of a plot area 190-250 px
+#: high: the designer's figure, 360 px with its title, toolbar and legend); a small gap between labels.
 LABEL_LINE, LABEL_GAP = 0.06, 0.01
 
 

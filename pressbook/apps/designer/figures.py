@@ -17,6 +17,7 @@ from ..figure_widget import FigureWidget, hold
 A_COLOUR = "#666666"
 XS_BLOCK = 1.0  # width of one stack and its labels in the stack drawing (A's stack: the next block)
 W, H = 370, 300  # px; toolbar above
+H_LEGEND = 360  # px: a figure with its legend below the plot area keeps a plot area about as high
 
 
 def _src(name: str, data: dict) -> ColumnDataSource:
@@ -73,8 +74,8 @@ class DesignerFigures:
 
     # ------------------------------------------------------------------ figures
     @staticmethod
-    def _fig(name, title, x_label, y_label, **kw):
-        f = figure(width=W, height=H, title=title, name=f"pb-fig-{name}", x_axis_label=x_label, y_axis_label=y_label,
+    def _fig(name, title, x_label, y_label, height=H, **kw):
+        f = figure(width=W, height=height, title=title, name=f"pb-fig-{name}", x_axis_label=x_label, y_axis_label=y_label,
                    tools="pan,wheel_zoom,box_zoom,reset,save", toolbar_location="above", **kw)
         f.toolbar.logo = None
         return f
@@ -82,7 +83,7 @@ class DesignerFigures:
     def _compaction(self):
         s = self.sources
         f = self._fig("compaction", "Compaction (curves: loose fill; ◆ steps, ○ A)", "pressure (MPa)",
-                      "relative density (under load)", y_range=(0.4, 1.0))
+                      "relative density (under load)", y_range=(0.4, 1.0), height=H_LEGEND)
         f.multi_line("xs", "ys", source=s["curves"], line_color="colour", line_width=2, legend_field="name")
         f.scatter("pressure", "density", source=s["points_a"], size=9, marker="circle", fill_color=None,
                   line_color=A_COLOUR, line_width=2)
@@ -96,7 +97,7 @@ class DesignerFigures:
     def _cross_section(self):
         s = self.sources
         f = self._fig("cross_section", TITLES["cross_section"][0], "", "height (µm)",
-                      x_range=Range1d(0.0, XS_BLOCK))
+                      x_range=Range1d(0.0, XS_BLOCK), height=H_LEGEND)
         f.xaxis.visible = False
         f.xgrid.visible = False
         r = f.quad(left="left", right="right", bottom="bottom", top="top", source=s["xs_layers"], fill_color="colour",
@@ -126,7 +127,7 @@ class DesignerFigures:
     def _history(self):
         s = self.sources
         f = self._fig("history", "History through the steps", "step", "relative density (solid) / contact (dashed)",
-                      y_range=(0.0, 1.02))
+                      y_range=(0.0, 1.02), height=H_LEGEND)
         f.multi_line("xs", "ys", source=s["hist_lines_a"], line_color=A_COLOUR, line_width=1.5, line_alpha=0.7,
                      line_dash="dash")
         f.multi_line("xs", "ys", source=s["hist_lines"], line_color="colour", line_width=2, line_dash="dash",
