@@ -9,6 +9,7 @@ import ipywidgets as w
 from ...models import mechanics as mech
 from ...teaching import goals as G
 from ...teaching.text import num, pct
+from ...units import format_duration
 from ..common import app_link, designer_link
 from .plots import Chart
 from .ui import OKABE_ITO, Message, guarded, level_html, safe, table
@@ -66,7 +67,7 @@ class GoalChooser:
         rec = G.recommend(goal, self.scored)
         b = rec.best
         self.chart.set("best", [b.total_asr], [b.worst_score], name=[b.name])
-        steps = "; ".join(f"Step {k + 1}: add {', '.join(s.add)} at {s.pressure:g} MPa for {s.hold / 60:g} min"
+        steps = "; ".join(f"Step {k + 1}: add {', '.join(s.add)} at {s.pressure:g} MPa for {format_duration(s.hold)}"
                           for k, s in enumerate(b.design.steps))
         self.recommendation.value = (
             f'<div class="pb-card"><h4>Recommended for “{html.escape(G.GOALS[goal])}”: {html.escape(b.name)}</h4>'
