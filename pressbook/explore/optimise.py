@@ -23,7 +23,13 @@ from ..batch import apply_variant, sample, simulate_many
 from ..design import Design, Step
 from ..errors import InvalidInputError
 from ..lab.press import load_to_pressure
-from ..units import format_duration, gauge_pressure, gauge_step, timer_seconds, timer_step
+from ..units import (
+    format_duration,
+    gauge_pressure,
+    gauge_step,
+    timer_seconds,
+    timer_step,
+)
 
 #: Default search box. Foil-only steps (lithium, indium) are pressed gently; powder steps up to 1 GPa.
 FOIL_STEP_PRESSURE = (1.0, 60.0)
