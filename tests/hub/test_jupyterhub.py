@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -238,8 +239,11 @@ def test_start_page_and_designer_in_the_browser_through_the_hub(hub, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     watch(page)
-    failed: list[str] = []  # the browser resolves no host name but 127.0.0.1: a request out of the machine fails
-    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+    # the browser resolves no host name but 127.0.0.1: a request out of the machine fails (a local request the
+    # page aborts, such as Voila's shutdown beacon of the page left, is no such request)
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: None if urlsplit(r.url).hostname in ("127.0.0.1", "localhost")
+            else failed.append(f"{r.url} ({r.failure})"))
     page.set_default_timeout(60_000)
     try:
         page.goto(hub["url"] + "/hub/login")
@@ -254,7 +258,7 @@ def test_start_page_and_designer_in_the_browser_through_the_hub(hub, browser):
         open_app(page, hub["url"] + "/user/ada/voila/render/designer.ipynb?preset=co-press", timeout=120_000)
         page.locator(".pb-fig-compaction canvas").first.wait_for()
         assert error_outputs(page) == []
-        assert failed == [], "requests that failed (nothing may leave the machine)"
+        assert failed == [], "requests that left the machine (and failed)"
         snap(page, "designer-through-jupyterhub")
     finally:
         page.close(run_before_unload=True)
