@@ -7,7 +7,7 @@
 #   make clean         remove .venv, caches and test artefacts
 #   make bench         benchmarks -> benchmarks/results/latest.md
 #   make load-test     a class of simulated students -> benchmarks/results/load.md
-#   make hub           a local JupyterHub serving the designer per user
+#   make hub           a local JupyterHub serving the apps per user (start page first)
 #
 # Variables: PORT (8866), IP (127.0.0.1; IP=0.0.0.0 lets other machines in), STUDENTS (serve-class:
 # preheated designer kernels, default 2; about 105 MB each),

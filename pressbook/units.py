@@ -173,10 +173,27 @@ def format_quantity(magnitude: float, unit: str) -> str:
     return f"{text} {unit}"
 
 
+def timer_step(seconds: float) -> float:
+    """The step of a hold set on a timer (s): 5 s below 2 min, 30 s below 10 min, else 1 min."""
+    return 5.0 if seconds < 120 else 30.0 if seconds < 600 else 60.0
+
+
 def timer_seconds(seconds: float) -> float:
     """A hold (s) as a person sets it on a timer: to 5 s below 2 min, 30 s below 10 min, else 1 min (826 -> 840)."""
-    step = 5.0 if seconds < 120 else 30.0 if seconds < 600 else 60.0
+    step = timer_step(seconds)
     return max(step, round(seconds / step) * step) if seconds > 0 else 0.0
+
+
+def gauge_step(mpa: float) -> float:
+    """The step of a pressure as a person sets it (MPa): 1 MPa from 10 MPa up, 0.1 MPa from 1 MPa, else 0.01 MPa
+    (a press gauge is read to about 1 % at the pressures of pellet pressing: an estimate of usual practice)."""
+    return 1.0 if mpa >= 10 else 0.1 if mpa >= 1 else 0.01
+
+
+def gauge_pressure(mpa: float) -> float:
+    """A pressure (MPa) as a person sets it (``gauge_step``): 287.4 -> 287, 4.46 -> 4.5, 0.456 -> 0.46."""
+    step = gauge_step(mpa)
+    return round(round(mpa / step) * step, 2) if mpa > 0 else 0.0
 
 
 def format_duration(seconds: float) -> str:

@@ -49,3 +49,54 @@ def test_every_app_links_with_the_same_builder():
     d = design_from_query(_query(pm.text.value))[0]
     assert d.steps[0].pressure == pytest.approx(pm.best.data["x"][0]) and d.steps[1].pressure == pytest.approx(
         pm.best.data["y"][0])
+
+
+def _plain(html: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def _settable(design) -> None:
+    """Every step of ``design`` as a person sets it: pressure on the gauge, hold on a timer."""
+    from pressbook.units import gauge_pressure, timer_seconds
+
+    for s in design.steps:
+        assert s.pressure == gauge_pressure(s.pressure) and s.hold == timer_seconds(s.hold), (s.pressure, s.hold)
+
+
+def test_links_carry_the_rounded_protocol_the_page_shows():
+    """Issue 16: the design the optimiser, the process map and choose_goal open in the designer is the protocol
+    their page writes, pressures as set on the gauge and holds as set on a timer (not the search's raw floats)."""
+    from pressbook import simulate
+    from pressbook.apps.explore import OptimiserApp, ProcessMapApp
+    from pressbook.apps.teaching.goal import GoalChooser
+    from pressbook.units import format_duration
+
+    opt = OptimiserApp(n=300)
+    d = design_from_query(_query(opt.text.value))[0]
+    _settable(d)
+    assert d.to_dict() == opt.result.design.to_dict()
+    rows = re.findall(r"<tr><td>(\d+)</td><td>[^<]*</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td></tr>",
+                      opt.table.value)
+    assert rows == [(str(k), f"{s.pressure:g} MPa", format_duration(s.hold)) for k, s in enumerate(d.steps, 1)]
+    words = _plain(opt.text.value)
+    for k, s in enumerate(d.steps, 1):
+        assert f"step {k} ({'+'.join(s.add)}) {s.pressure:g} MPa, {format_duration(s.hold)}" in words
+
+    pm = ProcessMapApp(n=21)  # a grid of 18.75 MPa steps: 87.5, 106.25, ... MPa
+    d = design_from_query(_query(pm.text.value))[0]
+    _settable(d)
+    p1, p2 = d.steps[0].pressure, d.steps[1].pressure
+    words = _plain(pm.text.value)
+    asr = simulate(d).impedance.total_asr
+    assert f"{asr:.4g} Ω·cm² at Step 1 pressure = {p1:g} MPa, Step 2 pressure = {p2:g} MPa" in words
+    assert (pm.best.data["x"], pm.best.data["y"]) == ([p1], [p2])  # the star marks the same procedure
+
+    goal = GoalChooser()
+    for choice in ("transport", "integrity"):
+        goal.choice.value = choice
+        rec = goal.recommendation.value
+        d = design_from_query(_query(re.search(r'<a class="pb-app-link pb-link-designer"[^>]*>', rec).group(0)))[0]
+        _settable(d)
+        words = _plain(rec)
+        for k, s in enumerate(d.steps, 1):
+            assert f"Step {k}: add {', '.join(s.add)} at {s.pressure:g} MPa for {format_duration(s.hold)}" in words

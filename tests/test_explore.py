@@ -128,12 +128,28 @@ def test_timer_seconds_and_durations():
     assert [format_duration(x) for x in (45, 60, 120, 150, 840)] == ["45 s", "60 s", "2 min", "2 min 30 s", "14 min"]
 
 
+def test_values_as_a_person_sets_them():
+    from pressbook.explore.optimise import settable
+    from pressbook.units import gauge_pressure
+
+    assert [gauge_pressure(x) for x in (0, 0.456, 4.46, 9.96, 62.5, 287.4, 462.51)] == [0, 0.46, 4.5, 10, 62, 287, 463]
+    assert settable("steps.2.pressure", 287.4) == 287.0 and settable("steps.2.hold", 826.0) == 840.0
+    assert settable("steps.1.temperature", 24.6) == 25.0 and settable("stack_pressure", 3.14159) == 3.14159
+    # a rounded value past a limit: the next settable value inside it (a press limit of 318.31 MPa)
+    assert settable("steps.1.pressure", 318.2, 50.0, 318.31) == 318.0
+    assert settable("steps.1.pressure", 318.6, 50.0, 318.31) == 318.0
+    assert settable("steps.1.hold", 118.0, 30.0, 119.0) == 115.0
+    assert settable("steps.1.pressure", 50.4, 50.3, 50.45) == 50.4  # no whole MPa inside: the value itself
+
+
 def test_pareto_front(opt):
     f = opt.pareto
     assert len(f.total_asr) >= 5
     assert np.all(np.diff(f.worst_risk) >= 0) and np.all(np.diff(f.total_asr) < 0)
     feasible = f.worst_risk <= 0.33
-    assert f.total_asr[feasible].min() == pytest.approx(opt.total_asr)
+    # the front holds the evaluated samples; the optimum is the best of them set as a person sets it (pressures
+    # to 1 MPa, holds to the timer): within what a 1 MPa change of a 100-500 MPa step moves the ASR (< 0.5 %)
+    assert f.total_asr[feasible].min() == pytest.approx(opt.total_asr, rel=5e-3)
 
 
 def test_press_limit_binds(three):

@@ -55,15 +55,16 @@ def test_cross_section_is_to_scale(three):
     assert faces["quality"][0] == col.contact_class(three.interfaces[0].contact_fraction)[0]
     for y, b, t, d in zip(faces["y"], faces["zone_bottom"], faces["zone_top"], faces["depth"]):
         assert t - b == pytest.approx(d) and b <= y <= t  # the intermixed zone straddles the interface
-    assert lay["text"][1].startswith("separator: ")
+    sep = three.layer("separator")
+    assert lay["text"][1] == f"separator\n{sep.thickness:.0f} µm, {100 * sep.porosity:.0f} % porous"
 
 
 def test_cross_section_a_beside_b(three, co):
     b = col.cross_section_columns(three)
-    a = col.cross_section_columns(co, 1.4, "A: ")
+    a = col.cross_section_columns(co, 1.0, "A: ")
     merged = {k: col.merge_columns(b[k], a[k]) for k in b}
     assert _equal_lengths(merged["layers"]) == 6
-    assert min(merged["layers"]["left"][3:]) == 1.4
+    assert min(merged["layers"]["left"][3:]) == 1.0
     assert merged["layers"]["name"][3].startswith("A: ")
 
 

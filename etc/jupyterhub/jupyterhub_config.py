@@ -1,12 +1,16 @@
-"""A local JupyterHub in which every logged-in user gets the pressbook designer in Voila.
+"""A local JupyterHub in which every logged-in user gets the pressbook apps in Voila, starting at the start page.
 
     etc/jupyterhub/install-proxy.sh                 # configurable-http-proxy from npm, once
     PRESSBOOK_HUB_PASSWORD=... .venv/bin/jupyterhub -f etc/jupyterhub/jupyterhub_config.py
 
 then open http://127.0.0.1:8000/ and log in with any user name and that password.
 Each user gets a single-user Jupyter server (jupyterhub-singleuser from this
-repository's .venv) whose default page is the designer rendered by Voila's server
-extension (/user/<name>/voila/render/designer.ipynb); notebooks/ is the root.
+repository's .venv) whose default page is the start page (notebooks/index.ipynb,
+linking every app) rendered by Voila's server extension
+(/user/<name>/voila/render/index.ipynb); notebooks/ is the root.  Voila renders
+with the pressbook template of etc/voila/templates (found through JUPYTER_PATH):
+no page asks anything of the internet (etc/voila/offline.py does the same for
+`make app` and `make serve-class`).
 
 This is the tested local set-up (tests/hub/test_jupyterhub.py), for a workshop on
 one machine or as a model for production.  It is NOT a production configuration:
@@ -77,10 +81,13 @@ c.JupyterHub.spawner_class = "simple"  # SimpleLocalProcessSpawner: no OS user p
 c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "homes" / "{username}")
 c.Spawner.cmd = [str(VENV_BIN / "jupyterhub-singleuser")]
 c.Spawner.notebook_dir = str(ROOT / "notebooks")
-c.Spawner.default_url = "/voila/render/designer.ipynb"
+c.Spawner.default_url = "/voila/render/index.ipynb"  # the start page: every app, the guides, the routes
 c.Spawner.environment = {
     "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
     "JUPYTER_PLATFORM_DIRS": "1",
+    # Voila finds the offline `pressbook` template in etc/voila/templates and, in etc/jupyter, the file
+    # list page that sends a visitor to the start page (as `make serve-class` does)
+    "JUPYTER_PATH": os.pathsep.join([str(ROOT / "etc"), str(ROOT / "etc" / "jupyter")]),
 }
 c.Spawner.args = [
     # the same serving rules as etc/voila (Voila as a server extension)
@@ -88,6 +95,10 @@ c.Spawner.args = [
     "--VoilaConfiguration.strip_sources=True",
     "--VoilaConfiguration.allow_theme_override=NOTEBOOK",
     "--VoilaConfiguration.allow_template_override=NOTEBOOK",
+    "--VoilaConfiguration.template=pressbook",  # Voila's lab page without its CDN stylesheets
+    # nor MathJax from a CDN: Voila's page loads MathJax only when these are set (standalone Voila leaves
+    # them None; as a server extension it falls back to cdnjs)
+    '--ServerApp.tornado_settings={"mathjax_url": None, "mathjax_config": None}',
     # free the kernels of closed tabs (Voila's shutdown beacon fails, see TOOLCHAIN)
     "--MappingKernelManager.cull_idle_timeout=600",
     "--MappingKernelManager.cull_interval=60",

@@ -222,11 +222,11 @@ class ProcessMapApp(w.VBox):
         rx, ry = m.recommended.get(m.x_path), m.recommended.get(m.y_path)
         self.box.data = ({"left": [rx["range"][0]], "right": [rx["range"][1]], "bottom": [ry["range"][0]],
                           "top": [ry["range"][1]]} if rx and ry else {"left": [], "right": [], "bottom": [], "top": []})
-        if feasible.any():
-            asr = np.where(feasible, m.total_asr, np.inf)
-            i, j = np.unravel_index(np.argmin(asr), asr.shape)
-            self.best.data = {"x": [m.x[j]], "y": [m.y[i]], "label": [f"{m.total_asr[i, j]:.4g} Ω·cm²"]}
-            best = apply_variant(m.design, {m.x_path: float(m.x[j]), m.y_path: float(m.y[i])})
+        m.level, m.feasible = level, feasible
+        b = m.best  # as a person sets it: the summary's numbers and the link's design are the same procedure
+        if b is not None:
+            self.best.data = {"x": [b[m.x_path]], "y": [b[m.y_path]], "label": [f"{b['total_asr']:.4g} Ω·cm²"]}
+            best = apply_variant(m.design, m.variant(b))
             link = "<br>" + designer_link(best, "Open the lowest-ASR procedure in the window in the designer")
         else:
             self.best.data = {"x": [], "y": [], "label": []}
@@ -234,8 +234,8 @@ class ProcessMapApp(w.VBox):
         self.figure.title.text = f"{output_title(self.output.value)}: {m.design.title}"
         self.alt.say(describe.process_map_alternative(
             m.x, m.y, z, feasible, m.total_asr, *output_label(self.output.value), "SE pre-compaction pressure",
-            "cathode bonding pressure", level))
-        m.level, m.feasible = level, feasible
+            "cathode bonding pressure", level,
+            star=None if b is None else (b[m.x_path], b[m.y_path], b["total_asr"])))
         self.text.value = "<br>".join(html.escape(plain_text(s)) for s in m.summary().splitlines()) + link + \
             "<br><small>" + "<br>".join(html.escape(f"{r['label']}: {r['source']}") for r in m.recommended.values()) + \
             "</small>"
@@ -311,7 +311,7 @@ class OptimiserApp(w.VBox):
                            + designer_link(r.design, "Open this procedure in the designer"))
         rows = []
         for k, step in enumerate(r.design.steps, start=1):
-            rows.append([k, " + ".join(step.add), f"{step.pressure:.3g} MPa",
+            rows.append([k, " + ".join(step.add), f"{step.pressure:.4g} MPa",
                          f"{pressure_to_load(step.pressure, r.design.die.diameter, 'kN'):.3g} kN",
                          format_duration(step.hold)])
         self.table.value = _table(["step", "adds", "pressure", "load on the die", "hold"], rows) + \

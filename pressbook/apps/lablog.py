@@ -195,7 +195,7 @@ class LabLogApp:
                    tooltips=[("pellet", "@uid"), ("lot", "@lot")], output_backend="webgl")
         p.line("x", "y", source=self.src_line, color="#555555", line_dash="dashed", legend_label="measured = predicted")
         p.scatter("x", "y", source=self.src_parity, size=7, alpha=0.7, color=OKABE_ITO["blue"], legend_label="pellets")
-        p.legend.location = "top_left"
+        common.legend_outside(p, "below")  # beside the plot: never over the pellets
         self.src_chart = ColumnDataSource({"x": [], "y": [], "date": []})
         self.src_out = ColumnDataSource({"x": [], "y": []})
         c = figure(width=470, height=380, title="Control chart: measured density in pressing order",
@@ -210,7 +210,7 @@ class LabLogApp:
                                            ("dashed", OKABE_ITO["vermillion"]))]
         for s in self.spans:
             c.add_layout(s)
-        c.legend.location = "top_left"
+        common.legend_outside(c, "below")
         return p, c
 
     # ---------------------------------------------------------------- 1. log a pellet

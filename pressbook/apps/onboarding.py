@@ -309,7 +309,7 @@ def protocol_card_app(samples_dir=None, query=None) -> w.VBox:
 
 
 # ====================================================================== calibration
-def _fit_figure(title: str, x_label: str, y_label: str, legend: str, data_label: str = "your data",
+def _fit_figure(title: str, x_label: str, y_label: str, data_label: str = "your data",
                 model_label: str = "library", size: int = 8, height: int = 330, **kw):
     """A figure of measured points, their fit (solid) and the library's or predicted curve (dashed grey).
     Returns (figure, data, fit, model): the figure is fixed, updated through its three ColumnDataSources."""
@@ -322,7 +322,7 @@ def _fit_figure(title: str, x_label: str, y_label: str, legend: str, data_label:
     f.scatter("x", "y", source=data, size=size, color=OKABE_ITO["blue"], legend_label=data_label)
     f.line("x", "y", source=fit, line_width=2, color=OKABE_ITO["vermillion"], legend_label="fit")
     f.line("x", "y", source=model, line_width=2, line_dash="dashed", color="#555555", legend_label=model_label)
-    f.legend.location = legend
+    common.legend_outside(f, "below", ncols=3)  # beside the plot: never over the points
     return f, data, fit, model
 
 
@@ -369,9 +369,9 @@ class CalibrateApp:
 
         # figures (fixed; updated through their sources)
         f1, self.src_data, self.src_fit, self.src_lib = _fit_figure(
-            "Relative density vs pressure", "pressure (MPa)", "relative density", "bottom_right")
+            "Relative density vs pressure", "pressure (MPa)", "relative density")
         f2, self.src_sd, self.src_sfit, self.src_slib = _fit_figure(
-            "Conductivity vs relative density", "relative density", "conductivity (mS/cm)", "top_left")
+            "Conductivity vs relative density", "relative density", "conductivity (mS/cm)")
         self.fig_density = _bokeh(f1)
         self.fig_sigma = _bokeh(f2)
         self.alt_density, self.alt_sigma, self.alt_nyquist = (common.FigureText() for _ in range(3))
@@ -391,7 +391,7 @@ class CalibrateApp:
         self.eis_table = w.HTML()
         self.eis_table.add_class("pbo-eis-params")
         f3, self.src_zd, self.src_zfit, self.src_zpred = _fit_figure(
-            "Nyquist", "Z' (ohm)", "-Z'' (ohm)", "top_left", data_label="measured", model_label="predicted", size=6,
+            "Nyquist", "Z' (ohm)", "-Z'' (ohm)", data_label="measured", model_label="predicted", size=6,
             height=360, match_aspect=True)
         self.fig_nyquist = _bokeh(f3)
 

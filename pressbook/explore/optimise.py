@@ -13,6 +13,8 @@ allowed values, then rounds of samples in a box shrinking around the best feasib
 """
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,7 +23,13 @@ from ..batch import apply_variant, sample, simulate_many
 from ..design import Design, Step
 from ..errors import InvalidInputError
 from ..lab.press import load_to_pressure
-from ..units import format_duration, timer_seconds
+from ..units import (
+    format_duration,
+    gauge_pressure,
+    gauge_step,
+    timer_seconds,
+    timer_step,
+)
 
 #: Default search box. Foil-only steps (lithium, indium) are pressed gently; powder steps up to 1 GPa.
 FOIL_STEP_PRESSURE = (1.0, 60.0)
@@ -160,7 +168,7 @@ def _explain(design, best_vals, bounds, level, objective, obj_name, k, vals, obj
     steps = []
     for s in range(1, len(design.steps) + 1):
         p, h = best_vals.get(f"steps.{s}.pressure"), best_vals.get(f"steps.{s}.hold")
-        parts = [(f"{p:.0f} MPa" if p >= 10 else f"{p:.2g} MPa") if p is not None else None, format_duration(h) if h is not None else None]
+        parts = [f"{p:.4g} MPa" if p is not None else None, format_duration(h) if h is not None else None]
         steps.append(f"step {s} ({_describe_step(design, s)}) " + ", ".join(x for x in parts if x))
     if not feasible:
         words.append(f"No procedure within the limits keeps every risk at or below {level:g}; the least risky one "
@@ -207,17 +215,66 @@ def _explain(design, best_vals, bounds, level, objective, obj_name, k, vals, obj
     return binding, " ".join(words)
 
 
-def _timer_holds(design, best_vals, bounds, level, objective, layer, k, obj, worst, asr, scores, library) -> dict:
-    """The optimum with its holds as set on a timer (``timer_seconds``); the evaluated point k takes the
-    rounded procedure's numbers, so the words and the numbers agree. Unrounded if rounding changed feasibility."""
-    rounded = {p: (float(np.clip(timer_seconds(v), *bounds[p])) if p.endswith(".hold") else v)
-               for p, v in best_vals.items()}
-    r = simulate_many(design, {p: [v] for p, v in rounded.items()}, library=library, validate=False)
-    o = _objective(r, objective, layer)[0]
-    if not np.isfinite(o) or (r.worst_risk[0] <= level) != (worst[k] <= level):
+def _rounding(path: str):
+    """(round, step) of a step's value as a person sets it, or None for a path set as given."""
+    if path.endswith(".pressure"):
+        return gauge_pressure, gauge_step
+    if path.endswith(".hold"):
+        return timer_seconds, timer_step
+    if path.endswith(".temperature"):
+        return (lambda v: float(round(v))), (lambda v: 1.0)
+    return None
+
+
+def settable(path: str, value: float, low: float = -math.inf, high: float = math.inf) -> float:
+    """A step's value as a person sets it: a pressure on the gauge (``units.gauge_pressure``), a hold on a timer
+    (``units.timer_seconds``), a temperature to 1 °C; a rounded value past ``low``..``high`` becomes the next
+    settable value inside (``value`` itself when no settable value is inside)."""
+    rule = _rounding(path)
+    if rule is None:
+        return float(value)
+    rnd, step = rule
+    r = rnd(value)
+    if r > high:
+        r = round(math.floor(high / step(high)) * step(high), 2)
+    if r < low:
+        r = round(math.ceil(low / step(low)) * step(low), 2)
+    return float(r) if low <= r <= high else float(value)
+
+
+def settable_neighbours(path: str, value: float, low: float = -math.inf, high: float = math.inf) -> list[float]:
+    """The settable values next to ``value`` (the nearest first, then the ones below and above), within limits."""
+    rule = _rounding(path)
+    if rule is None:
+        return [float(value)]
+    step = rule[1](value)
+    out = [settable(path, value, low, high)]
+    for v in (math.floor(value / step) * step, math.ceil(value / step) * step):
+        v = settable(path, v, low, high)
+        if v not in out and low <= v <= high:
+            out.append(v)
+    return out
+
+
+def _as_set(design, best_vals, bounds, level, objective, layer, k, obj, worst, asr, scores, library) -> dict:
+    """The optimum as a person sets it (``settable``: pressures on the gauge, holds on a timer); the evaluated
+    point k takes the rounded procedure's numbers, so the words, the numbers and the procedure the page links
+    to agree. The nearest settable procedure when it stays as feasible as the optimum; else the best such
+    procedure among the settable values next to each value (below or above); unrounded if none is."""
+    paths = list(best_vals)
+    choices = [settable_neighbours(p, v, *bounds[p]) for p, v in best_vals.items()]
+    combos = list(itertools.islice(itertools.product(*choices), 4096))  # the nearest first
+    if combos[0] == tuple(best_vals[p] for p in paths) and len(combos) == 1:
         return best_vals
-    obj[k], worst[k], asr[k], scores[k] = o, r.worst_risk[0], r.total_asr[0], r.risk_scores[0]
-    return rounded
+    r = simulate_many(design, {p: [c[i] for c in combos] for i, p in enumerate(paths)}, library=library,
+                      validate=False)
+    o = _objective(r, objective, layer)
+    keeps = np.isfinite(o) & ((r.worst_risk <= level) == (worst[k] <= level))
+    if not keeps.any():
+        return best_vals
+    j = 0 if keeps[0] else int(np.argmin(np.where(keeps, o, np.inf)))
+    obj[k], worst[k], asr[k], scores[k] = o[j], r.worst_risk[j], r.total_asr[j], r.risk_scores[j]
+    return {p: float(combos[j][i]) for i, p in enumerate(paths)}
 
 
 def _flat_inputs(design, best_vals, bounds, objective, layer, library) -> list:
@@ -308,7 +365,7 @@ def optimise(design: Design, *, level: float = 0.33, objective: str = "total_asr
             raise InvalidInputError("layer", target, ", ".join(names))
         li = names.index(target)
     vals, obj, worst, asr, scores, risks, k = _search(design, bnds, level, objective, li, int(n), int(rounds), seed, library)
-    best_vals = _timer_holds(design, {p: float(v[k]) for p, v in vals.items()}, bnds, level, objective, li,
+    best_vals = _as_set(design, {p: float(v[k]) for p, v in vals.items()}, bnds, level, objective, li,
                              k, obj, worst, asr, scores, library)
     best_design = apply_variant(design, best_vals)
     outcome = simulate(best_design, library=library)

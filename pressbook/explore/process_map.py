@@ -21,7 +21,7 @@ import numpy as np
 from ..batch import BatchResult, grid, simulate_many
 from ..design import Design
 from ..errors import InvalidInputError
-from .optimise import path_unit
+from .optimise import path_unit, settable
 
 #: The recommended pressure ranges of the multi-step procedure, by the role of the step they apply to.
 RECOMMENDED = {
@@ -70,16 +70,37 @@ class ProcessMap:
     feasible: np.ndarray           # (ny, nx) bool: every risk <= level
     recommended: dict              # path -> {range, label, source, role}
     batch: BatchResult = field(repr=False)
+    fixed: dict = field(default_factory=dict)  # paths held at one value over the whole map
+    library: object = field(default=None, repr=False)
 
     @property
     def best(self) -> dict | None:
-        """The feasible point with the lowest total ASR (None if nothing is feasible)."""
+        """The feasible point with the lowest total ASR (None if nothing is feasible), its two values as a person
+        sets them (``optimise.settable``: a grid of 61 points from 50 to 800 MPa has 62.5 MPa, set as 62 MPa)
+        with that procedure's own total ASR and risks; the grid point itself when rounding would leave the
+        feasible window. ``variant()`` gives the values alone (for ``batch.apply_variant``)."""
         if not self.feasible.any():
             return None
         asr = np.where(self.feasible, self.total_asr, np.inf)
         i, j = np.unravel_index(np.argmin(asr), asr.shape)
-        return {self.x_path: float(self.x[j]), self.y_path: float(self.y[i]), "total_asr": float(self.total_asr[i, j]),
-                "worst_risk": float(self.worst_risk[i, j]), "worst_label": str(self.worst_label[i, j])}
+        point = {self.x_path: float(self.x[j]), self.y_path: float(self.y[i])}
+        out = dict(point, total_asr=float(self.total_asr[i, j]), worst_risk=float(self.worst_risk[i, j]),
+                   worst_label=str(self.worst_label[i, j]))
+        axes = {self.x_path: self.x, self.y_path: self.y}
+        rounded = {p: settable(p, v, float(np.min(axes[p])), float(np.max(axes[p]))) for p, v in point.items()}
+        if rounded == point:
+            return out
+        variants = {p: [v] for p, v in rounded.items()}
+        variants.update({p: [v] for p, v in self.fixed.items()})
+        r = simulate_many(self.design, variants, library=self.library)
+        if r.worst_risk[0] > self.level or not np.isfinite(r.total_asr[0]):
+            return out
+        return dict(rounded, total_asr=float(r.total_asr[0]), worst_risk=float(r.worst_risk[0]),
+                    worst_label=str(r.worst_risk_label[0]))
+
+    def variant(self, point: dict | None) -> dict:
+        """The design's changed values at a point such as ``best``: its two axes and the fixed paths."""
+        return dict({p: float(v) for p, v in self.fixed.items()}, **{p: point[p] for p in (self.x_path, self.y_path)})
 
     @property
     def window(self) -> dict | None:
@@ -175,4 +196,5 @@ def process_map(design: Design, x: str | None = None, y: str | None = None, *, x
                       total_asr=r.reshape(r.total_asr),
                       porosity={name: r.reshape(r.porosity[:, i]) for i, name in enumerate(r.layers)},
                       risks=risks, worst_risk=worst, worst_label=r.reshape(r.worst_risk_label),
-                      feasible=worst <= level, recommended=recommended_ranges(design), batch=r)
+                      feasible=worst <= level, recommended=recommended_ranges(design), batch=r,
+                      fixed={p: float(v) for p, v in (fixed or {}).items()}, library=library)

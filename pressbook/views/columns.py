@@ -101,14 +101,41 @@ def _is_foil(lib, layer_state) -> bool:
 
 
 # --------------------------------------------------------------------- cross-section
-def cross_section_columns(outcome, x0: float = 0.0, tag: str = "") -> dict:
+#: The stack drawing, per stack (B, and A beside it): a block 1.0 wide in x; the stack fills its left
+#: ``STACK_WIDTH``, its labels start at ``LABEL_X`` (beside the stack: never over the layers nor the hatched
+#: intermixed zones), joined to their layer or interface by a short leader line ending at ``LEADER_END``.
+STACK_WIDTH, LEADER_END, LABEL_X = 0.35, 0.40, 0.42
+#: One line of label text as a fraction of the drawing's height (about 11 px of a plot area 190-250 px
+#: high: the designer's figure, 360 px with its title, toolbar and legend); a small gap between labels.
+LABEL_LINE, LABEL_GAP = 0.06, 0.01
+
+
+def spread_labels(wanted, heights, top: float) -> list[float]:
+    """Label centres as near as possible to ``wanted`` (ascending), none overlapping the next (centres at
+    least their half ``heights`` plus ``LABEL_GAP * top`` apart), kept inside 0..``top`` where they fit."""
+    gap = LABEL_GAP * top
+    ys = []
+    for i, (y, h) in enumerate(zip(wanted, heights)):  # upwards: push each label above the one below it
+        low = h / 2 if i == 0 else ys[-1] + (heights[i - 1] + h) / 2 + gap
+        ys.append(max(y, low))
+    for i in range(len(ys) - 1, -1, -1):  # downwards: bring the labels back under the top
+        high = top - heights[i] / 2 if i == len(ys) - 1 else ys[i + 1] - (heights[i] + heights[i + 1]) / 2 - gap
+        ys[i] = min(ys[i], high)
+    return ys
+
+
+def cross_section_columns(outcome, x0: float = 0.0, tag: str = "", span: float | None = None) -> dict:
     """To-scale stack (bottom = first layer), in um. Returns {"layers", "interfaces"}:
     layers: left, right, bottom, top, colour, alpha (denser = more opaque), name, porosity, thickness,
-    label_x, label_y, text; interfaces: x0, x1, y, colour, contact, quality, name and the intermixed
-    zone around it, zone_bottom, zone_top, depth. ``x0`` shifts the stack sideways (for A beside B)."""
-    left, right = x0, x0 + 1.0
+    and the label beside the stack: label_x, label_y, text (two lines), anchor_y (the layer's middle, where
+    its leader line starts), lead_x (where the leader ends); interfaces: x0, x1, y, colour, contact, quality,
+    name, the intermixed zone around it (zone_bottom, zone_top, depth) and its label (label_x, label_y, text,
+    lead_x; the leader starts at the interface, ``y``). ``x0`` shifts the stack sideways (A beside B, one
+    block further: x0 = 1); ``span``: the drawing's height in um when two stacks share it (default: this
+    stack's height), which sets the labels' spacing."""
+    left, right = x0, x0 + STACK_WIDTH
     lay = {k: [] for k in ("left", "right", "bottom", "top", "colour", "alpha", "name", "porosity", "thickness",
-                           "label_x", "label_y", "text")}
+                           "label_x", "label_y", "text", "anchor_y", "lead_x")}
     y = 0.0
     bounds = []
     for i, l in enumerate(outcome.layers):
@@ -121,13 +148,12 @@ def cross_section_columns(outcome, x0: float = 0.0, tag: str = "") -> dict:
         lay["name"].append(f"{tag}{l.name}")
         lay["porosity"].append(100.0 * l.porosity)
         lay["thickness"].append(l.thickness)
-        lay["label_x"].append(left + 0.03)
-        lay["label_y"].append(y + 0.5 * l.thickness)
-        lay["text"].append(f"{tag}{l.name}: {l.thickness:.0f} µm, {100 * l.porosity:.0f} % porous")
+        lay["anchor_y"].append(y + 0.5 * l.thickness)
+        lay["text"].append(f"{tag}{l.name}\n{l.thickness:.0f} µm, {100 * l.porosity:.0f} % porous")
         y += l.thickness
         bounds.append(y)
     faces = {k: [] for k in ("x0", "x1", "y", "colour", "contact", "quality", "name", "zone_bottom", "zone_top",
-                             "depth")}
+                             "depth", "label_x", "label_y", "text", "lead_x")}
     for j, itf in enumerate(outcome.interfaces):
         yb = bounds[j]
         quality, colour = contact_class(itf.contact_fraction)
@@ -141,6 +167,18 @@ def cross_section_columns(outcome, x0: float = 0.0, tag: str = "") -> dict:
         faces["zone_bottom"].append(yb - 0.5 * itf.intermixing_depth)
         faces["zone_top"].append(yb + 0.5 * itf.intermixing_depth)
         faces["depth"].append(itf.intermixing_depth)
+        faces["text"].append(f"contact {quality} ({itf.contact_fraction:.2f})")
+    # the labels of layers and interfaces, bottom to top, spread so that none covers another
+    top = max(y, span or 0.0) or 1.0
+    wanted = sorted([(a, 2, "layer", i) for i, a in enumerate(lay["anchor_y"])]
+                    + [(a, 1, "face", j) for j, a in enumerate(faces["y"])], key=lambda t: (t[0], t[2] == "layer"))
+    placed = spread_labels([t[0] for t in wanted], [t[1] * LABEL_LINE * top for t in wanted], top)
+    at = {(kind, i): yl for (_, _, kind, i), yl in zip(wanted, placed)}
+    lay["label_y"] = [at["layer", i] for i in range(len(lay["name"]))]
+    faces["label_y"] = [at["face", j] for j in range(len(faces["name"]))]
+    for cols in (lay, faces):
+        cols["label_x"] = [x0 + LABEL_X] * len(cols["name"])
+        cols["lead_x"] = [x0 + LEADER_END] * len(cols["name"])
     return {"layers": lay, "interfaces": faces}
 
 

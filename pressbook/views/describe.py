@@ -115,10 +115,11 @@ def _pick(n: int, most: int) -> list[int]:
 
 
 def process_map_alternative(x, y, z, feasible, asr, what: str, unit: str, x_label: str, y_label: str,
-                            level: float) -> Alternative:
+                            level: float, star: tuple | None = None) -> Alternative:
     """Process map: the map of ``what`` (in ``unit``) over the grid ``x`` (columns) by ``y`` (rows), the
     feasible window (``feasible``, every risk <= ``level``) and its point of lowest total ASR (``asr``, Ω·cm²),
-    the star of the figure. ``z``, ``feasible``, ``asr``: 2-D, rows along ``y``."""
+    the star of the figure. ``z``, ``feasible``, ``asr``: 2-D, rows along ``y``. ``star``: (x MPa, y MPa,
+    total ASR Ω·cm²) where the figure draws it (the best point as a person sets it), else the best grid point."""
     import numpy as np
 
     x, y = np.asarray(x, float), np.asarray(y, float)
@@ -136,12 +137,13 @@ def process_map_alternative(x, y, z, feasible, asr, what: str, unit: str, x_labe
     if ok.any():
         cols, lines = ok.any(axis=0), ok.any(axis=1)
         i, j = np.unravel_index(np.argmin(np.where(ok, asr, np.inf)), asr.shape)
+        sx, sy, sa = star if star is not None else (x[j], y[i], asr[i, j])
         text += (f"Feasible window (every risk score at most {_num(level, '.2f')}): {100 * ok.mean():.0f} % of the map, "
                  f"{x_label} {_num(x[cols].min(), '.0f')} to {_num(x[cols].max(), '.0f')} MPa, {y_label} "
                  f"{_num(y[lines].min(), '.0f')} to {_num(y[lines].max(), '.0f')} MPa; lowest total ASR in it "
-                 f"{_num(asr[i, j])} Ω·cm² at {_num(x[j], '.0f')} and {_num(y[i], '.0f')} MPa (the star).")
-        rows.append(("lowest total ASR in the window (Ω·cm²)", _num(asr[i, j]), f"{_num(x[j], '.0f')} MPa",
-                     f"{_num(y[i], '.0f')} MPa"))
+                 f"{_num(sa)} Ω·cm² at {_num(sx, '.0f')} and {_num(sy, '.0f')} MPa (the star).")
+        rows.append(("lowest total ASR in the window (Ω·cm²)", _num(sa), f"{_num(sx, '.0f')} MPa",
+                     f"{_num(sy, '.0f')} MPa"))
     else:
         text += f"No point of the map is feasible at risk level {_num(level, '.2f')}."
     return Alternative(text, ("point", "value", x_label, y_label), rows)

@@ -1,11 +1,12 @@
-"""The local JupyterHub (etc/jupyterhub/jupyterhub_config.py) serves each user the designer.
+"""The local JupyterHub (etc/jupyterhub/jupyterhub_config.py) serves each user the pressbook apps.
 
 Starts the hub on 127.0.0.1 (free ports), with configurable-http-proxy from npm
 (installed into build/hub by etc/jupyterhub/install-proxy.sh when missing) and
 JupyterHub from PyPI (installed into this venv when missing), logs in two users
-with the shared password, opens the designer in Voila for each (HTTP; the first
-also in Chromium), checks that one user cannot reach the other's server, then
-stops everything.  Outside CI a missing npm/network skips the test with the
+with the shared password, checks that each lands on the start page, opens the
+designer in Voila for each (HTTP; the first user also in Chromium, which must
+ask nothing of the internet: the offline pressbook template), checks that one
+user cannot reach the other's server, then stops everything.  Outside CI a missing npm/network skips the test with the
 reason; with CI set it fails.
 """
 
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -175,18 +177,39 @@ def _open_designer(base: str, s, user: str, timeout: float = 150) -> str:
     raise AssertionError(f"no designer for {user}: {last.status_code} {last.url}\n{last.text[:1000]}")
 
 
-def test_two_users_get_the_designer(hub):
+#: a stylesheet or script the page would fetch from another machine (a CDN)
+_REMOTE = re.compile(r"""<(?:link|script)\b[^>]*\b(?:href|src)=["']?(?:https?:)?//(?!127\.0\.0\.1|localhost)""", re.I)
+
+
+def _land(base: str, s, user: str, timeout: float = 150):
+    """Where a user's server sends them (its default page), once it has started and Voila has rendered it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = s.get(f"{base}/user/{user}/", timeout=120)
+        if (r.status_code == 200 and "/voila/render/" in r.url) or time.monotonic() > deadline:
+            return r
+        time.sleep(1)
+
+
+def test_two_users_get_the_start_page_and_the_designer(hub):
     base = hub["url"]
     t0 = time.monotonic()
     sessions = {u: _login(base, u) for u in USERS}
-    # start both servers, then open the app for each
+    # start both servers; each user lands on the start page (notebooks/index.ipynb), then opens the designer
     for u, s in sessions.items():
         s.get(f"{base}/hub/spawn/{u}", timeout=60)
+    for u, s in sessions.items():
+        r = _land(base, s, u)
+        assert r.status_code == 200 and r.url.endswith(f"/user/{u}/voila/render/index.ipynb"), (r.status_code, r.url)
+        assert "pressing solid-state battery pellets" in r.text and "designer.ipynb" in r.text
+        assert not _REMOTE.search(r.text), f"the start page fetches from the internet: {_REMOTE.search(r.text)}"
     pages = {u: _open_designer(base, s, u) for u, s in sessions.items()}
     for u, html in pages.items():
         assert "There was an error when executing cell" not in html, u
         assert "Traceback" not in html and "build_designer(" not in html, f"{u}: code or traceback in the page"
         assert html.count('"kernelId"') == 1
+        # the pressbook template: Voila's lab page without its CDN stylesheets
+        assert not _REMOTE.search(html), f"the designer fetches from the internet: {_REMOTE.search(html)}"
     kernel_ids = {re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', html).group(1) for html in pages.values()}
     assert len(kernel_ids) == 2, "the two users share a kernel"
 
@@ -208,23 +231,34 @@ def test_two_users_get_the_designer(hub):
     print(f"two users logged in and served in {time.monotonic() - t0:.1f} s")
 
 
-def test_designer_in_the_browser_through_the_hub(hub, browser):
+@pytest.mark.browser
+def test_start_page_and_designer_in_the_browser_through_the_hub(hub, browser):
     sys.path.insert(0, str(ROOT / "tests" / "browser"))
     from harness import error_outputs, open_app, snap, watch
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     watch(page)
+    # the browser resolves no host name but 127.0.0.1: a request out of the machine fails (a local request the
+    # page aborts, such as Voila's shutdown beacon of the page left, is no such request)
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: None if urlsplit(r.url).hostname in ("127.0.0.1", "localhost")
+            else failed.append(f"{r.url} ({r.failure})"))
     page.set_default_timeout(60_000)
     try:
         page.goto(hub["url"] + "/hub/login")
         page.fill("input[name=username]", "ada")
         page.fill("input[name=password]", PASSWORD)
         page.click("input[type=submit], button[type=submit]")
-        page.wait_for_url(re.compile(r".*/user/ada/.*"), timeout=120_000)
+        # logging in lands on the start page, rendered by Voila
+        page.wait_for_url(re.compile(r".*/user/ada/voila/render/index\.ipynb.*"), timeout=120_000)
+        page.locator("h1").first.wait_for()
+        assert "pressing solid-state battery pellets" in page.locator("h1").first.inner_text()
+        snap(page, "start-page-through-jupyterhub")
         open_app(page, hub["url"] + "/user/ada/voila/render/designer.ipynb?preset=co-press", timeout=120_000)
         page.locator(".pb-fig-compaction canvas").first.wait_for()
         assert error_outputs(page) == []
+        assert failed == [], "requests that left the machine (and failed)"
         snap(page, "designer-through-jupyterhub")
     finally:
         page.close(run_before_unload=True)

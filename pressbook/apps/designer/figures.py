@@ -11,11 +11,13 @@ from bokeh.plotting import figure
 
 from ...views import columns as col
 from ...views import describe
-from ..common import FigureText
+from ..common import FigureText, legend_outside
 from ..figure_widget import FigureWidget, hold
 
 A_COLOUR = "#666666"
+XS_BLOCK = 1.0  # width of one stack and its labels in the stack drawing (A's stack: the next block)
 W, H = 370, 300  # px; toolbar above
+H_LEGEND = 360  # px: a figure with its legend below the plot area keeps a plot area about as high
 
 
 def _src(name: str, data: dict) -> ColumnDataSource:
@@ -44,8 +46,9 @@ class DesignerFigures:
         for name, keys in {
             "curves": ("xs", "ys", "name", "colour"), "points": points, "points_a": points,
             "xs_layers": ("left", "right", "bottom", "top", "colour", "alpha", "name", "porosity", "thickness",
-                          "label_x", "label_y", "text"),
-            "xs_faces": ("x0", "x1", "y", "colour", "contact", "quality", "name", "zone_bottom", "zone_top", "depth"),
+                          "label_x", "label_y", "text", "anchor_y", "lead_x"),
+            "xs_faces": ("x0", "x1", "y", "colour", "contact", "quality", "name", "zone_bottom", "zone_top", "depth",
+                         "label_x", "label_y", "text", "lead_x"),
             "hist_lines": lines, "hist_lines_a": lines, "hist_marks": ("step", "value", "name", "kind", "colour"),
             "imp": spectrum, "imp_a": spectrum,
         }.items():
@@ -71,8 +74,8 @@ class DesignerFigures:
 
     # ------------------------------------------------------------------ figures
     @staticmethod
-    def _fig(name, title, x_label, y_label, **kw):
-        f = figure(width=W, height=H, title=title, name=f"pb-fig-{name}", x_axis_label=x_label, y_axis_label=y_label,
+    def _fig(name, title, x_label, y_label, height=H, **kw):
+        f = figure(width=W, height=height, title=title, name=f"pb-fig-{name}", x_axis_label=x_label, y_axis_label=y_label,
                    tools="pan,wheel_zoom,box_zoom,reset,save", toolbar_location="above", **kw)
         f.toolbar.logo = None
         return f
@@ -80,7 +83,7 @@ class DesignerFigures:
     def _compaction(self):
         s = self.sources
         f = self._fig("compaction", "Compaction (curves: loose fill; ◆ steps, ○ A)", "pressure (MPa)",
-                      "relative density (under load)", y_range=(0.4, 1.0))
+                      "relative density (under load)", y_range=(0.4, 1.0), height=H_LEGEND)
         f.multi_line("xs", "ys", source=s["curves"], line_color="colour", line_width=2, legend_field="name")
         f.scatter("pressure", "density", source=s["points_a"], size=9, marker="circle", fill_color=None,
                   line_color=A_COLOUR, line_width=2)
@@ -88,14 +91,13 @@ class DesignerFigures:
                       line_color="#000000", legend_label="operating points")
         f.add_tools(HoverTool(renderers=[r], tooltips=[("", "@step: @layer"), ("pressure", "@pressure{0.0} MPa"),
                                                        ("density", "@density{0.000}")]))
-        f.legend.location = "bottom_right"
-        f.legend.label_text_font_size = "10px"
+        legend_outside(f, "below", font_size="10px")
         return f
 
     def _cross_section(self):
         s = self.sources
         f = self._fig("cross_section", TITLES["cross_section"][0], "", "height (µm)",
-                      x_range=(0.0, 2.45))
+                      x_range=Range1d(0.0, XS_BLOCK), height=H_LEGEND)
         f.xaxis.visible = False
         f.xgrid.visible = False
         r = f.quad(left="left", right="right", bottom="bottom", top="top", source=s["xs_layers"], fill_color="colour",
@@ -104,24 +106,28 @@ class DesignerFigures:
                hatch_pattern="/", hatch_color="#000000", hatch_alpha=0.6, line_color=None,
                legend_label="intermixed zone")
         f.segment(x0="x0", x1="x1", y0="y", y1="y", source=s["xs_faces"], line_color="colour", line_width=4)
-        f.text("label_x", "label_y", text="text", source=s["xs_layers"], text_font_size="10px",
-               text_baseline="middle")
-        # the contact class in words beside each interface: colour is never the only cue
-        f.text("x1", "y", text="quality", source=s["xs_faces"], text_font_size="9px", text_align="right",
-               text_baseline="bottom")
+        # labels beside the stack (columns.cross_section_columns), never over the layers or the hatching,
+        # each joined to its layer or interface by a thin leader line; the contact class in words beside each
+        # interface: colour is never the only cue
+        f.segment(x0="right", y0="anchor_y", x1="lead_x", y1="label_y", source=s["xs_layers"],
+                  line_color="#555555", line_width=1)
+        f.segment(x0="x1", y0="y", x1="lead_x", y1="label_y", source=s["xs_faces"], line_color="colour",
+                  line_width=1.5)
+        for source, size in ((s["xs_layers"], "9px"), (s["xs_faces"], "9px")):
+            f.text("label_x", "label_y", text="text", source=source, text_font_size=size, text_baseline="middle",
+                   text_line_height=1.1)
         for label, (_, _, colour) in zip(("contact good (≥0.8)", "fair (0.5-0.8)", "poor (<0.5)"),
                                          col.CONTACT_CLASSES):
             f.line([-5.0, -4.0], [0.0, 0.0], line_color=colour, line_width=4, legend_label=label)  # legend only
         f.add_tools(HoverTool(renderers=[r], tooltips=[("layer", "@name"), ("thickness", "@thickness{0.0} µm"),
                                                        ("porosity", "@porosity{0.0} %")]))
-        f.legend.location = "top_right"
-        f.legend.label_text_font_size = "10px"
+        legend_outside(f, "below", font_size="10px")
         return f
 
     def _history(self):
         s = self.sources
         f = self._fig("history", "History through the steps", "step", "relative density (solid) / contact (dashed)",
-                      y_range=(0.0, 1.02))
+                      y_range=(0.0, 1.02), height=H_LEGEND)
         f.multi_line("xs", "ys", source=s["hist_lines_a"], line_color=A_COLOUR, line_width=1.5, line_alpha=0.7,
                      line_dash="dash")
         f.multi_line("xs", "ys", source=s["hist_lines"], line_color="colour", line_width=2, line_dash="dash",
@@ -129,8 +135,7 @@ class DesignerFigures:
         r = f.scatter("step", "value", source=s["hist_marks"], size=7, fill_color="colour", line_color="#000000")
         f.add_tools(HoverTool(renderers=[r], tooltips=[("", "@name, step @step{0}"), ("@kind", "@value{0.000}")]))
         f.xaxis.ticker = SingleIntervalTicker(interval=1)
-        f.legend.location = "bottom_right"
-        f.legend.label_text_font_size = "10px"
+        legend_outside(f, "below", font_size="10px")
         return f
 
     def _nyquist(self):
@@ -164,9 +169,10 @@ class DesignerFigures:
         Unchanged sources are left alone; the changes reach the browser as one patch per figure."""
         s = self.sources
         curves, points = col.compaction_columns(outcome, self.library)
-        xs = col.cross_section_columns(outcome, 0.0, "")
-        if pinned is not None:
-            xa = col.cross_section_columns(pinned, 1.4, "A: ")
+        span = max(sum(l.thickness for l in o.layers) for o in (outcome, pinned) if o is not None)
+        xs = col.cross_section_columns(outcome, 0.0, "", span)
+        if pinned is not None:  # A's stack in the block beside B's
+            xa = col.cross_section_columns(pinned, XS_BLOCK, "A: ", span)
             xs = {k: col.merge_columns(xs[k], xa[k]) for k in xs}
         lines, marks = col.history_columns(outcome)
         new = {"curves": curves, "points": points, "xs_layers": xs["layers"], "xs_faces": xs["interfaces"],
@@ -179,6 +185,10 @@ class DesignerFigures:
         with hold(self.widgets.values()):
             for name, data in new.items():
                 _assign(s[name], data)
+            x_range = self.figures["cross_section"].x_range
+            x_end = XS_BLOCK * (1 if pinned is None else 2)
+            if x_range.end != x_end:
+                x_range.end = x_end
             for name, (alone, with_a) in TITLES.items():  # say "A" only when A is pinned
                 title = self.titled[name].title
                 text = alone if pinned is None else with_a

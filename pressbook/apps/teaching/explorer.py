@@ -61,7 +61,7 @@ class Explorer:
         self.state.add_class("pb-state")
         self.density_chart = Chart("Relative density vs pressure (lines: model; symbols: published)",
                                    "pressing pressure (MPa)", "relative density (–)", width=720, height=420,
-                                   y_range=(0.35, 1.0), legend="bottom_right")
+                                   y_range=(0.35, 1.0), legend="below")
         self.heckel_chart = Chart("Heckel plot", "pressing pressure (MPa)", "ln(1/(1 − D))", width=470, height=340)
         self.kawakita_chart = Chart("Kawakita plot", "pressing pressure (MPa)", "P / C (MPa)", width=470, height=340)
         for i, k in enumerate(C.MATERIALS):
@@ -158,7 +158,7 @@ class Explorer:
         P = slider("maximum pressure", 300.0, 10.0, 600.0, 10.0, "MPa", css="pb-spring-pressure")
         readout = _readout("pb-spring-readout")
         chart = Chart("Under load vs released", "pressing pressure (MPa)", "relative density (–)", width=620,
-                      height=360, legend="bottom_right")
+                      height=360, legend="below")
         chart.line("load", "model, under load", OKABE_ITO["blue"])
         chart.line("rel", "model, released in the die", OKABE_ITO["orange"], dash="dashed")
         chart.scatter("pload", "published, under load", OKABE_ITO["blue"], fill=False, tooltips=TOOLTIPS,
@@ -207,7 +207,7 @@ class Explorer:
         readout = _readout("pb-fric-readout")
         chart = Chart("Axial pressure through the stack (Janssen–Walker)", "depth below the moving punch (mm)",
                       "pressure / applied pressure (–)", width=620, height=340, y_range=(0, 1.05),
-                      legend="bottom_left")
+                      legend="below")
         chart.line("single", "single-acting (top punch moves)", OKABE_ITO["blue"])
         chart.line("double", "double-acting (both punches move)", OKABE_ITO["orange"], dash="dashed")
         typical = C.compact_height_mm("Li6PS5Cl", 80.0, 10.0, 300.0)
@@ -245,7 +245,7 @@ class Explorer:
         T = slider("pressing temperature", 25.0, 25.0, 250.0, 5.0, "°C", css="pb-hot-temperature")
         readout = _readout("pb-hot-readout")
         chart = Chart("Warm and hot pressing (under load)", "pressing pressure (MPa)", "relative density (–)",
-                      width=620, height=360, y_range=(0.35, 1.0), legend="bottom_right")
+                      width=620, height=360, y_range=(0.35, 1.0), legend="below")
         chart.line("cold", "25 °C", OKABE_ITO["sky"], dash="dashed")
         chart.line("hot", "at the chosen temperature", OKABE_ITO["vermillion"])
         chart.scatter("pts", "published hot-pressed pellet", OKABE_ITO["black"], marker="diamond", size=12,

@@ -9,6 +9,7 @@ import ipywidgets as w
 from ...models import mechanics as mech
 from ...teaching import goals as G
 from ...teaching.text import num, pct
+from ...units import format_duration
 from ..common import app_link, designer_link
 from .plots import Chart
 from .ui import OKABE_ITO, Message, guarded, level_html, safe, table
@@ -37,7 +38,7 @@ class GoalChooser:
         names = [s.name for s in self.scored]
         self.chart = Chart("Candidates: cell resistance vs worst risk", "total ASR (Ω·cm²)",
                            "worst mechanical risk score (0-1)", width=780, height=400, y_range=(-0.05, 1.1),
-                           legend="top_right")
+                           legend="below")
         self.chart.span("low", mech.LEVELS[0][0], colour=OKABE_ITO["orange"], dimension="width")
         self.chart.scatter("all", "candidate protocols", OKABE_ITO["sky"], size=12,
                            tooltips=[("protocol", "@name"), ("total ASR", "@x{0} Ω·cm²"), ("worst risk", "@y{0.00}")],
@@ -66,7 +67,7 @@ class GoalChooser:
         rec = G.recommend(goal, self.scored)
         b = rec.best
         self.chart.set("best", [b.total_asr], [b.worst_score], name=[b.name])
-        steps = "; ".join(f"Step {k + 1}: add {', '.join(s.add)} at {s.pressure:g} MPa for {s.hold / 60:g} min"
+        steps = "; ".join(f"Step {k + 1}: add {', '.join(s.add)} at {s.pressure:g} MPa for {format_duration(s.hold)}"
                           for k, s in enumerate(b.design.steps))
         self.recommendation.value = (
             f'<div class="pb-card"><h2 class="pb-card-h">Recommended for “{html.escape(G.GOALS[goal])}”: '

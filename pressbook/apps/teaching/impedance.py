@@ -42,18 +42,18 @@ class ImpedanceLab:
         self.elements_html = w.HTML("")
         self.elements_html.add_class("pb-imp-elements")
         self.nyquist = Chart("Nyquist plot", "Z′ (Ω)", "−Z″ (Ω)", width=820, height=440, match_aspect=True,
-                             legend="outside")
+                             legend="right")
         self.nyquist.line("full", "whole cell", "#999999", dash="dashed", width=2)
         self.nyquist.line("sum", "selected elements", OKABE_ITO["blue"], width=3)
         for k in self.keys:
             self.nyquist.line(k, f"{k} alone", ELEMENT_COLOURS.get(k, OKABE_ITO["sky"]), width=1.5, dash="dotted")
         self.nyquist.scatter("decades", "1 MHz … 0.1 Hz, one dot per decade", OKABE_ITO["blue"], size=6)
         self.bode_mag = Chart("Bode: magnitude", "frequency (Hz)", "|Z| (Ω)", width=440, height=300,
-                              x_axis_type="log", y_axis_type="log", legend="top_right")
+                              x_axis_type="log", y_axis_type="log", legend="below")
         self.bode_mag.line("full", "whole cell", "#999999", dash="dashed", width=2)
         self.bode_mag.line("sum", "selected", OKABE_ITO["blue"], width=3)
         self.bode_phase = Chart("Bode: phase", "frequency (Hz)", "−phase (°)", width=440, height=300,
-                                x_axis_type="log", y_range=(-2, 92), legend="top_right")
+                                x_axis_type="log", y_range=(-2, 92), legend="below")
         self.bode_phase.line("full", "whole cell", "#999999", dash="dashed", width=2)
         self.bode_phase.line("sum", "selected", OKABE_ITO["blue"], width=3)
         for s in (self.se, self.cathode, self.anode, self.stack, self.mass):
@@ -141,9 +141,9 @@ def stack_section() -> w.Widget:
     scales = (0.67, 1.0, 1.33)
     colours = (OKABE_ITO["sky"], OKABE_ITO["blue"], OKABE_ITO["vermillion"])
     asr = Chart("Total ASR vs stack pressure while measuring", "stack pressure during measurement (MPa)",
-                "total ASR (Ω·cm²)", width=470, height=320, legend="top_right")
+                "total ASR (Ω·cm²)", width=470, height=320, legend="below")
     creep = Chart("Lithium creep-short risk", "stack pressure during measurement (MPa)", "risk score (0-1)",
-                  width=470, height=320, y_range=(-0.02, 1.05), legend="bottom_right")
+                  width=470, height=320, y_range=(-0.02, 1.05), legend="below")
     summary = w.HTML("")
     summary.add_class("pb-stack-summary")
 

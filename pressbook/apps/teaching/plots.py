@@ -10,7 +10,7 @@ from bokeh.models import ColumnDataSource, HoverTool, LabelSet, Range1d, Span
 from bokeh.plotting import figure
 
 from ...views import describe
-from ..common import FigureText
+from ..common import FigureText, legend_outside
 from .ui import OKABE_ITO, bokeh
 
 
@@ -21,11 +21,12 @@ def _clean(values) -> np.ndarray:
 
 
 class Chart:
-    """A figure with named line/scatter sources, markers and spans."""
+    """A figure with named line/scatter sources, markers and spans; its legend ``legend`` the plot area
+    ("below" or "right": outside it, covering no data)."""
 
     def __init__(self, title: str, x_label: str, y_label: str, *, width: int = 460, height: int = 300,
                  x_axis_type: str = "linear", y_axis_type: str = "linear", x_range=None, y_range=None,
-                 legend: str = "top_left", name: str = "", **fig_kw):
+                 legend: str = "below", name: str = "", **fig_kw):
         kw = dict(fig_kw)
         if x_range is not None:
             kw["x_range"] = Range1d(*x_range)
@@ -98,16 +99,10 @@ class Chart:
 
     def widget(self):
         if self._widget is None:
-            if self.fig.legend and self._legend == "outside":
-                legend = self.fig.legend[0]
-                self.fig.add_layout(legend, "right")
+            if self.fig.legend:  # beside the plot, never over the data (clicking an item hides its series)
+                ncols = 3 if self.fig.width >= 600 else 2
+                legend_outside(self.fig, self._legend, ncols=ncols, font_size="11px")
                 self.fig.legend.click_policy = "hide"
-                self.fig.legend.label_text_font_size = "11px"
-            elif self.fig.legend:
-                self.fig.legend.location = self._legend
-                self.fig.legend.click_policy = "hide"
-                self.fig.legend.label_text_font_size = "11px"
-                self.fig.legend.background_fill_alpha = 0.7
             self.describe()
             self._widget = w.VBox([bokeh(self.fig), self.text])
         return self._widget

@@ -132,7 +132,7 @@ def part_bonding(title: str = "") -> PredictObserveExplain:
     contact.line("curve", "", OKABE_ITO["blue"])
     contact.scatter("now", "your bonding", OKABE_ITO["vermillion"], size=12)
     contact.span("pre", 300.0)
-    asr = Chart("Interface resistance", "cathode bonding pressure (MPa)", "interface ASR (Ω·cm²)", legend="top_right")
+    asr = Chart("Interface resistance", "cathode bonding pressure (MPa)", "interface ASR (Ω·cm²)", legend="below")
     asr.line("curve", "", OKABE_ITO["green"])
     asr.scatter("now", "your bonding", OKABE_ITO["vermillion"], size=12)
     asr.span("pre", 300.0)
@@ -189,7 +189,7 @@ def part_anode(title: str = "") -> PredictObserveExplain:
     readout = _readout("pb-anode-readout")
     grid = np.logspace(-0.5, 2.5, 31)
     chart = Chart("Lithium foil: contact vs risks", "anode pressure (MPa, log scale)", "fraction or risk score (0-1)",
-                  x_axis_type="log", y_range=(-0.02, 1.05), width=620, legend="center_left")
+                  x_axis_type="log", y_range=(-0.02, 1.05), width=620, legend="below")
     chart.line("contact", "Li|separator contact fraction", OKABE_ITO["blue"])
     chart.line("extrusion", "extrusion risk", OKABE_ITO["vermillion"], dash="dashed")
     chart.line("creep", "lithium creep-short risk", OKABE_ITO["purple"], dash="dotdash")
