@@ -13,6 +13,7 @@ exception keeps your changes (``.yours``) and the current record (``.current``).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
@@ -20,7 +21,7 @@ import os
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, insert, select, update
+from sqlalchemy import create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,12 +30,18 @@ from ...errors import InvalidInputError, PressbookError
 from .models import Change, Pellet, RawFile
 from .records import EDITABLE, FIELDS, clean, predict
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
 P = Pellet.__table__
 H = Change.__table__
 R = RawFile.__table__
 RECORD_COLUMNS = tuple(f.name for f in FIELDS)
 MAX_RAW_BYTES = 20_000_000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK_KEY = 0x70726573   # PostgreSQL advisory lock of the schema upgrade ("pres"; any fixed number)
 
 
 class LogError(PressbookError):
@@ -111,9 +118,28 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    with _migration_lock(engine), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # held until this transaction ends: one process migrates at a time
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine):
+    """SQLite: an exclusive lock on ``<database file>.lock`` while the schema is created or upgraded (two
+    processes opening a new file at once would both create the tables); nothing for other databases,
+    and nothing where the operating system has no ``fcntl`` (Windows) or for an in-memory database."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or fcntl is None:
+        yield
+        return
+    with open(f"{path}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def schema_revision(engine: Engine) -> str | None:
