@@ -12,9 +12,7 @@ error into a message (never a traceback); typed values go through ``pressbook.la
 """
 from __future__ import annotations
 
-import datetime as dt
 import html
-import os
 
 import ipywidgets as w
 import numpy as np
@@ -22,7 +20,10 @@ import numpy as np
 from ..errors import PressbookError
 from ..views.palette import OKABE_ITO
 from . import common
-from .onboarding import CSS, Message, _upload_bytes, download_link, _unexpected
+from .onboarding import CSS, Message, _unexpected, _upload_bytes, download_link
+from .pellet_form import STYLE as _STYLE
+from .pellet_form import PelletForm, log_enabled, logged_sentence
+from .pellet_form import text_box as _text
 
 MAX_SPECTRUM_BYTES = 8_000_000   # below the 10 MiB websocket message limit (TOOLCHAIN)
 MEASURE_FIELDS = (("thickness_um", "Final thickness", "e.g. 612 um or 0.61 mm"),
@@ -32,24 +33,11 @@ MEASURE_FIELDS = (("thickness_um", "Final thickness", "e.g. 612 um or 0.61 mm"),
                   ("stack_pressure_MPa", "under stack pressure", "e.g. 5 MPa or 50 bar"),
                   ("cycles_to_short", "Cycles to short", "empty: no short / not cycled"))
 OUTCOMES = ("cracked", "delaminated", "shorted")
-_STYLE = {"description_width": "190px"}
 
 
 def setup() -> w.HTML:
     common.load_bokehjs()
     return w.HTML(CSS)
-
-
-def log_enabled() -> bool:
-    return os.environ.get("PRESSBOOK_LOG", "on").strip().lower() not in ("off", "0", "no", "false")
-
-
-def _text(description: str, placeholder: str = "", value: str = "", css: str = "", width: str = "420px") -> w.Text:
-    box = w.Text(value=value, description=description, placeholder=placeholder, style=_STYLE,
-                 layout=w.Layout(width=width))
-    if css:
-        box.add_class(css)
-    return box
 
 
 def _friendly(exc: Exception) -> str:
@@ -88,16 +76,7 @@ class LabLogApp:
                                  layout=w.Layout(width="560px"))
         self.upload = w.FileUpload(accept=".toml,.json", multiple=False, description="Upload design")
         self._uploaded = None
-        self.material = _text("Powder material", "default: the separator's", css="pbl-material")
-        self.lot = _text("Powder lot", css="pbl-lot")
-        self.supplier = _text("Supplier", css="pbl-supplier")
-        self.milling = _text("Milling", "mill, speed, time, media", css="pbl-milling")
-        self.operator = _text("Operator", value=self.log.user[:100], css="pbl-operator")
-        self.die = _text("Die", "e.g. 10 mm #3", css="pbl-die")
-        self.press = _text("Press", css="pbl-press")
-        self.pressed_on = _text("Pressed on", "YYYY-MM-DD", dt.date.today().isoformat(), css="pbl-date")
-        self.o2 = _text("Glovebox O2 (ppm)", "optional", css="pbl-o2")
-        self.h2o = _text("Glovebox H2O (ppm)", "optional", css="pbl-h2o")
+        self.form = PelletForm(self.log.user)
         self.log_button = w.Button(description="Log this pellet", button_style="primary")
         self.log_button.add_class("pbl-log")
         self.log_message = Message()
@@ -155,8 +134,7 @@ class LabLogApp:
             w.HTML(CSS), w.HTML(f"<p class='pbl-where'>Pellet log of <b>{html.escape(self._where())}</b>, "
                                 f"as <b>{html.escape(self.log.user)}</b>.</p>"),
             section("1. Log a pellet"), w.HBox([self.source, self.upload]),
-            w.HBox([w.VBox([self.material, self.lot, self.supplier, self.milling]),
-                    w.VBox([self.operator, self.pressed_on, self.die, self.press, self.o2, self.h2o])]),
+            self.form.widget,
             self.log_button, self.log_message,
             section("2. What was measured"), self.pellet, self.record_view,
             w.HBox([w.VBox([self.measure[n] for n, _, _ in MEASURE_FIELDS]),
@@ -236,15 +214,9 @@ class LabLogApp:
         return preset(self.source.value)
 
     def log_pellet(self, _button=None) -> dict:
-        fields = {"lot": self.lot.value, "supplier": self.supplier.value, "milling": self.milling.value,
-                  "operator": self.operator.value, "die": self.die.value, "press": self.press.value,
-                  "pressed_on": self.pressed_on.value,
-                  "glovebox": {"o2_ppm": self.o2.value.strip(), "h2o_ppm": self.h2o.value.strip()}}
-        rec = self.log.add(self.design(), material=self.material.value.strip() or None, **fields)
+        rec = self.form.log(self.log, self.design())
         self.refresh(select=rec["uid"])
-        self.log_message.say(f"Logged pellet {rec['uid'][:8]} ({rec['material']}, lot {rec['lot'] or '-'}): predicted "
-                             f"ejected density {rec['pred_density']:.3f} at {rec['pressure_MPa']:g} MPa. Enter what "
-                             "was measured below.")
+        self.log_message.say(logged_sentence(rec) + " Enter what was measured below.")
         return rec
 
     # ---------------------------------------------------------------- 2. measurements
