@@ -95,3 +95,32 @@ def test_the_designer_has_no_log_panel_on_a_class_server(monkeypatch):
     monkeypatch.setenv("PRESSBOOK_LOG", "off")
     panel = build_designer("preset=three-step").children[-1]
     assert not panel.enabled and panel.children == () and panel.layout.display == "none"
+
+
+def _file(name: str, content: bytes) -> tuple:
+    import datetime as dt
+
+    return ({"name": name, "type": "", "size": len(content), "content": memoryview(content),
+             "last_modified": dt.datetime.now(dt.timezone.utc)},)
+
+
+def test_a_photo_is_attached_on_save_shown_as_a_thumbnail_and_a_fake_one_refused(tmp_path):
+    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    app = LabLogApp(tmp_path / "lab.sqlite")
+    rec = app.log_pellet()
+    app.measure["thickness_um"].value = "0.61 mm"
+    app.photo.value = _file("virus.png", b"MZ\x90\x00 an executable")
+    app._save()
+    assert app.save_message.value == ("photo virus.png: got &#x27;a file that is not a PNG or JPEG image&#x27;; "
+                                      "allowed: a PNG or JPEG photo")
+    assert app.log.get(rec["uid"])["version"] == 1 and app.measure["thickness_um"].value == "0.61 mm"
+    app.photo.value = _file("big.jpg", b"\xff\xd8\xff" + bytes(9_000_000))
+    app._save()
+    assert "9.0 MB; allowed: at most 8 MB" in app.save_message.value and app.log.raw_files(rec["uid"]) == []
+    app.photo.value = _file("pellet.png", png)
+    app._save()
+    assert "Photo pellet.png added" in app.save_message.value and app.photo.value == ()
+    assert [(f["name"], f["kind"]) for f in app.log.raw_files(rec["uid"])] == [("pellet.png", "photo")]
+    assert app.log.get(rec["uid"])["thickness_um"] == 610.0
+    view = app.files_view.value
+    assert "<img class='pbl-thumb' src='data:image/png;base64," in view and 'download="pellet.png"' in view

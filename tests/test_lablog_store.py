@@ -169,3 +169,23 @@ def test_pressbook_db_chooses_the_file(monkeypatch, tmp_path):
     monkeypatch.delenv("PRESSBOOK_DB")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert database_url().endswith("pressbook/pellets.sqlite")
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(40)
+
+
+def test_photos_are_png_or_jpeg_by_their_bytes_and_at_most_8_mb(db_url):
+    log = open_log(db_url, user="ana")
+    rec = log.add(presets.three_step())
+    log.attach(rec["uid"], "pellet.png", PNG, "photo")
+    log.attach(rec["uid"], "cracked edge.JPG", JPEG, "photo")
+    assert [(f["name"], f["kind"]) for f in log.raw_files(rec["uid"])] == [("pellet.png", "photo"),
+                                                                         ("cracked edge.JPG", "photo")]
+    assert log.raw_file(rec["uid"], "cracked edge.JPG") == JPEG
+    with pytest.raises(InvalidInputError, match="photo notes.png: got 'a file that is not a PNG or JPEG image'; allowed: a PNG or JPEG photo"):
+        log.attach(rec["uid"], "notes.png", b"<html>not an image</html>", "photo")   # the name alone is not enough
+    with pytest.raises(InvalidInputError, match=r"photo big.jpg: got '9.0 MB'; allowed: a photo up to 8 MB"):
+        log.attach(rec["uid"], "big.jpg", JPEG + bytes(9_000_000 - len(JPEG)), "photo")
+    assert len(log.raw_files(rec["uid"])) == 2
+    assert [h["action"] for h in log.history(rec["uid"])] == ["create", "attach", "attach"]

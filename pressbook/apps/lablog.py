@@ -12,6 +12,7 @@ error into a message (never a traceback); typed values go through ``pressbook.la
 """
 from __future__ import annotations
 
+import base64
 import html
 
 import ipywidgets as w
@@ -26,6 +27,7 @@ from .pellet_form import PelletForm, log_enabled, logged_sentence
 from .pellet_form import text_box as _text
 
 MAX_SPECTRUM_BYTES = 8_000_000   # below the 10 MiB websocket message limit (TOOLCHAIN)
+INLINE_BYTES = 6_000_000         # raw files put into the page (thumbnails, download links), newest first
 MEASURE_FIELDS = (("thickness_um", "Final thickness", "e.g. 612 um or 0.61 mm"),
                   ("ejected_density", "Ejected relative density", "e.g. 0.84 or 84 %"),
                   ("conductivity_mS_cm", "Ionic conductivity", "e.g. 2.1 mS/cm"),
@@ -94,6 +96,11 @@ class LabLogApp:
         self.notes.add_class("pbl-m-notes")
         self.spectrum = w.FileUpload(accept="", multiple=False, description="Raw impedance file")
         self.spectrum.add_class("pbl-spectrum")
+        self.photo = w.FileUpload(accept=".png,.jpg,.jpeg,image/png,image/jpeg", multiple=False,
+                                  description="Photo (PNG or JPEG)")
+        self.photo.add_class("pbl-photo")
+        self.files_view = w.HTML()
+        self.files_view.add_class("pbl-files")
         self.save_button = w.Button(description="Save measurements", button_style="primary")
         self.save_button.add_class("pbl-save")
         self.save_message = Message()
@@ -138,8 +145,8 @@ class LabLogApp:
             self.log_button, self.log_message,
             section("2. What was measured"), self.pellet, self.record_view,
             w.HBox([w.VBox([self.measure[n] for n, _, _ in MEASURE_FIELDS]),
-                    w.VBox([*self.outcome.values(), self.spectrum])]),
-            self.notes, self.save_button, self.save_message,
+                    w.VBox([*self.outcome.values(), self.spectrum, self.photo])]),
+            self.notes, self.save_button, self.save_message, self.files_view,
             section("3. The lab: predicted vs measured, reproducibility"),
             w.HBox([self.filter_lot, self.filter_operator]), self.summary,
             w.HBox([self.parity_widget, self.chart_widget]),
@@ -223,7 +230,7 @@ class LabLogApp:
     def show_pellet(self):
         uid = self.pellet.value
         if not uid:
-            self.version, self.record_view.value = None, ""
+            self.version, self.record_view.value, self.files_view.value = None, "", ""
             return
         rec = self.log.get(uid)
         self.version = rec["version"]
@@ -232,14 +239,41 @@ class LabLogApp:
         for name, box in self.outcome.items():
             box.value = "" if rec[name] is None else ("yes" if rec[name] else "no")
         self.notes.value = rec["notes"] or ""
-        files = ", ".join(f["name"] for f in self.log.raw_files(uid)) or "none"
         self.record_view.value = (
             f"<p>Pellet <code>{uid}</code>, version {rec['version']}, owner {html.escape(rec['owner'])}: "
             f"{html.escape(rec['material'])} lot {html.escape(rec['lot'] or '-')}, layer "
             f"{html.escape(rec['subject_layer'])} pressed at {rec['pressure_MPa']:g} MPa. Predicted: ejected density "
             f"{_g(rec['pred_density'])}, conductivity {_g(rec['pred_conductivity_mS_cm'])} mS/cm, thickness "
             f"{_g(rec['pred_thickness_um'])} um (pressbook {html.escape(rec['pressbook_version'])}, library "
-            f"{html.escape(rec['library_version'])}). Raw files: {html.escape(files)}.</p>")
+            f"{html.escape(rec['library_version'])}).</p>")
+        self.files_view.value = self._files_html(uid)
+
+    def _files_html(self, uid: str) -> str:
+        """The pellet's raw files: photos as thumbnails, each file a download link (newest first, as many
+        as fit in INLINE_BYTES; the others are named: they are in the exported package)."""
+        from ..lab.lablog.store import image_type
+
+        files = self.log.raw_files(uid)[::-1]
+        if not files:
+            return "<p>No raw files or photos yet.</p>"
+        budget, items = INLINE_BYTES, []
+        for f in files:
+            name = html.escape(f["name"])
+            when = f"{f['added_at'][:10]}, {html.escape(f['added_by'])}, {f['size'] / 1e3:.0f} kB"
+            if f["size"] > budget:
+                items.append(f"<li>{name} ({when}): too large to show here; it is in the exported package</li>")
+                continue
+            budget -= f["size"]
+            content = self.log.raw_file(uid, f["name"])
+            mime = image_type(content) if f["kind"] == "photo" else None
+            link = download_link(content, f["name"], mime or "application/octet-stream", f"download {f['name']}")
+            thumb = ""
+            if mime:
+                b64 = base64.b64encode(content).decode("ascii")
+                thumb = (f"<img class='pbl-thumb' src='data:{mime};base64,{b64}' alt='photo {name} of the pellet' "
+                         "style='max-width:160px;max-height:120px;display:block'>")
+            items.append(f"<li>{thumb}{link} ({f['kind']}, {when})</li>")
+        return "<p>Raw files and photos:</p><ul class='pbl-file-list'>" + "".join(items) + "</ul>"
 
     def _save(self, _button=None):
         try:
@@ -249,6 +283,7 @@ class LabLogApp:
 
     def save(self) -> dict:
         from ..lab.lablog import ConflictError
+        from ..lab.lablog.store import MAX_PHOTO_BYTES, check_photo
 
         uid = self.pellet.value
         if not uid:
@@ -257,6 +292,9 @@ class LabLogApp:
         changes.update({name: box.value or None for name, box in self.outcome.items()})
         changes["notes"] = self.notes.value
         got = _upload_bytes(self.spectrum, MAX_SPECTRUM_BYTES)
+        photo = _upload_bytes(self.photo, MAX_PHOTO_BYTES)
+        if photo is not None:
+            check_photo(*photo)   # before saving anything: a file that is not a photo changes nothing
         try:
             rec = self.log.update(uid, self.version, **changes)
         except ConflictError as exc:
@@ -267,6 +305,10 @@ class LabLogApp:
             self.log.attach(uid, got[0], got[1], "impedance")
             self.spectrum.value = ()
             note = " " + _spectrum_note(rec, *got)
+        if photo is not None:
+            self.log.attach(uid, photo[0], photo[1], "photo")
+            self.photo.value = ()
+            note += f" Photo {photo[0]} added."
         self.refresh(select=uid)
         self.show_pellet()
         self.save_message.say(f"Saved pellet {uid[:8]} (version {rec['version']}).{note}")
