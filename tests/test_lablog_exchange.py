@@ -186,3 +186,20 @@ def test_photos_travel_in_the_package_and_a_fake_photo_is_refused(tmp_path):
     with pytest.raises(PackageError, match="not a PNG or JPEG image"):
         import_package(c, buf.getvalue())
     assert c.count() == 0
+
+
+def test_a_package_from_before_the_prediction_range_imports_with_it_empty(tmp_path):
+    a = open_log(tmp_path / "a.sqlite", user="ana")
+    rec = a.add(presets.three_step(), lot="L1")
+    zf = zipfile.ZipFile(io.BytesIO(export_package(a)))
+    entries = json.loads(zf.read("pellets.json"))
+    for key in ("pred_density_lo", "pred_density_hi"):
+        del entries[0]["record"][key]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for name in zf.namelist():
+            out.writestr(name, json.dumps(entries) if name == "pellets.json" else zf.read(name))
+    b = open_log(tmp_path / "b.sqlite", user="bo")
+    assert import_package(b, buf.getvalue())["added"] == 1
+    got = b.get(rec["uid"])
+    assert got["pred_density_lo"] is None and got["pred_density"] == rec["pred_density"]

@@ -172,12 +172,15 @@ class LabLogApp:
         from bokeh.models import ColumnDataSource, Span
         from bokeh.plotting import figure
 
-        self.src_parity = ColumnDataSource({"x": [], "y": [], "uid": [], "lot": []})
+        self.src_parity = ColumnDataSource({"x": [], "y": [], "uid": [], "lot": [], "lo": [], "hi": []})
         self.src_line = ColumnDataSource({"x": [0.5, 1.0], "y": [0.5, 1.0]})
         p = figure(width=470, height=380, title="Ejected relative density: predicted vs measured",
                    x_axis_label="predicted", y_axis_label="measured", tools="pan,wheel_zoom,box_zoom,reset,save,hover",
                    tooltips=[("pellet", "@uid"), ("lot", "@lot")], output_backend="webgl")
         p.line("x", "y", source=self.src_line, color="#555555", line_dash="dashed", legend_label="measured = predicted")
+        # the model's 5-95 % range of each prediction, drawn across (nan where a record has none: not drawn)
+        p.segment("lo", "y", "hi", "y", source=self.src_parity, color=OKABE_ITO["sky"], line_width=2, alpha=0.6,
+                  legend_label="model's 5-95 % range")
         p.scatter("x", "y", source=self.src_parity, size=7, alpha=0.7, color=OKABE_ITO["blue"], legend_label="pellets")
         p.legend.location = "top_left"
         self.src_chart = ColumnDataSource({"x": [], "y": [], "date": []})
@@ -351,7 +354,8 @@ class LabLogApp:
         lots = dict(zip(self.table["uid"], self.table["lot"]))
         with hold([self.parity_widget, self.chart_widget]):
             self.src_parity.data = {"x": par["predicted"], "y": par["measured"], "uid": [u[:8] for u in par["uid"]],
-                                    "lot": [lots[u] for u in par["uid"]]}
+                                    "lot": [lots[u] for u in par["uid"]], "lo": par.get("lo", np.full(par["n"], np.nan)),
+                                    "hi": par.get("hi", np.full(par["n"], np.nan))}
             self.src_chart.data = {"x": chart["index"], "y": chart["value"], "date": chart["pressed_on"]}
             self.src_out.data = {"x": chart["index"][chart["out"]], "y": chart["value"][chart["out"]]}
             for span, y in zip(self.spans, (chart["centre"], chart["ucl"], chart["lcl"])):
@@ -361,7 +365,9 @@ class LabLogApp:
                        for r in reproducibility(t, by="operator")) if par["n"] else ""
         self.summary.value = (
             f"<p>{len(t['uid'])} pellets, {par['n']} with a measured density: mean error (measured - predicted) "
-            f"{_g(par['bias'])}, RMS {_g(par['rmse'])}.</p>"
+            f"{_g(par['bias'])}, RMS {_g(par['rmse'])}"
+            + (f"; {par['inside']} of {par['with_range']} inside the model's 5-95 % range" if par.get("with_range") else "")
+            + ".</p>"
             + (f"<table class='pbo-table'><tr><th>operator</th><th>n</th><th>mean</th><th>sd</th><th>CV</th>"
                f"<th>mean error</th></tr>{rows}</table>" if rows else ""))
 

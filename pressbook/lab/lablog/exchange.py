@@ -31,6 +31,8 @@ from .store import RECORD_COLUMNS, LogError, PelletLog, check_photo, now
 FORMAT = "pressbook-pellet-log"
 FORMAT_VERSION = 1
 MAX_PACKAGE_BYTES = 100_000_000
+#: fields added after format version 1 was defined: packages without them are read with them empty
+ADDED_FIELDS = ("pred_density_lo", "pred_density_hi")
 JSON_FIELDS = tuple(f.name for f in FIELDS if f.kind == "json") + ("predicted",)
 
 
@@ -156,6 +158,8 @@ def _check_entry(entry, where: str) -> None:
     rec = entry["record"]
     if not isinstance(rec, dict):
         raise PackageError(f"{where}.record: allowed: an object with the fields of schema.json")
+    for key in ADDED_FIELDS:   # a package written before these fields existed: not known
+        rec.setdefault(key, None)
     missing = [k for k in RECORD_COLUMNS if k not in rec]
     if missing:
         raise PackageError(f"{where}.record: missing fields {', '.join(missing[:6])}; allowed: every field of schema.json")
