@@ -59,8 +59,9 @@ def test_designer_log_measure_parity_recalibrate_and_back_to_the_designer(voila,
 
     # 5. back in the designer: upload the material, use it for the separator
     open_app(page, designer_url + "?preset=three-step")
-    page.locator(".pb-upload-materials input[type=file]").set_input_files(
-        {"name": name, "mimeType": "application/toml", "buffer": toml})
+    with page.expect_file_chooser() as chooser:
+        page.locator(".pb-upload-materials").first.click()
+    chooser.value.set_files({"name": name, "mimeType": "application/toml", "buffer": toml})
     expect(page.locator(".pb-notice")).to_contain_text("Li6PS5Cl lot T")
     assert page.evaluate(POROSITY) == porosity_library
     box = page.locator(".pb-layer-material input").nth(1)
