@@ -55,3 +55,72 @@ def test_the_protocol_card_links_its_design_to_the_log(tmp_path, monkeypatch):
     monkeypatch.setenv("PRESSBOOK_LOG", "off")
     assert "pbl-log-link" not in ProtocolCardApp().downloads.value
     assert "The pellet log is off" in lab_log_app(tmp_path / "x.sqlite").value
+
+
+def test_the_designer_logs_its_current_design_with_the_form_of_the_log(tmp_path, monkeypatch):
+    """The designer's panel and the log app share one form and one code path (PelletForm.log)."""
+    from pressbook.apps.designer.app import build_designer
+    from pressbook.apps.pellet_form import PelletForm
+    from pressbook.lab.lablog import open_log
+
+    monkeypatch.setenv("PRESSBOOK_DB", str(tmp_path / "lab.sqlite"))
+    monkeypatch.setenv("JUPYTERHUB_USER", "ana")
+    designer = build_designer("preset=three-step")
+    panel = designer.children[-1]
+    assert isinstance(panel.form, PelletForm) and isinstance(LabLogApp(tmp_path / "lab.sqlite").form, PelletForm)
+    assert panel.form.operator.value == "ana"
+    designer.state.set_field("steps.1.pressure", 250.0)
+    panel.form.lot.value, panel.form.die.value, panel.form.supplier.value = "L-7", "10 mm #3", "NEI"
+    panel.form.o2.value = "0.4"
+    rec = panel.log_pellet()
+    assert "Logged pellet" in panel.message.value and "lab_log.ipynb" in panel.next_step.value
+    stored = open_log(tmp_path / "lab.sqlite").get(rec["uid"])
+    assert stored["design_toml"] == designer.state.design.to_toml() and stored["lot"] == "L-7"
+    assert stored["die"] == "10 mm #3" and stored["glovebox"] == {"o2_ppm": 0.4} and stored["operator"] == "ana"
+    assert stored["pred_density"] == designer.state.outcome.layer(stored["subject_layer"]).ejected_density
+    assert stored["pressbook_version"] and len(stored["library_version"]) == 16
+
+    panel.form.pressed_on.value = "29.11.2026"                  # bad input: a message naming the field
+    assert panel.log_pellet() is None
+    assert panel.message.value == "Pressed on: 29.11.2026 is not allowed; use a date YYYY-MM-DD"
+    panel.form.pressed_on.value = "2026-11-29"
+    designer.state.set_field("steps.1.pressure", -5.0)           # a design with errors is not logged
+    assert panel.log_pellet() is None and "errors" in panel.message.value
+    assert open_log(tmp_path / "lab.sqlite").count() == 1
+
+
+def test_the_designer_has_no_log_panel_on_a_class_server(monkeypatch):
+    from pressbook.apps.designer.app import build_designer
+
+    monkeypatch.setenv("PRESSBOOK_LOG", "off")
+    panel = build_designer("preset=three-step").children[-1]
+    assert not panel.enabled and panel.children == () and panel.layout.display == "none"
+
+
+def _file(name: str, content: bytes) -> tuple:
+    import datetime as dt
+
+    return ({"name": name, "type": "", "size": len(content), "content": memoryview(content),
+             "last_modified": dt.datetime.now(dt.timezone.utc)},)
+
+
+def test_a_photo_is_attached_on_save_shown_as_a_thumbnail_and_a_fake_one_refused(tmp_path):
+    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    app = LabLogApp(tmp_path / "lab.sqlite")
+    rec = app.log_pellet()
+    app.measure["thickness_um"].value = "0.61 mm"
+    app.photo.value = _file("virus.png", b"MZ\x90\x00 an executable")
+    app._save()
+    assert app.save_message.value == ("photo virus.png: got &#x27;a file that is not a PNG or JPEG image&#x27;; "
+                                      "allowed: a PNG or JPEG photo")
+    assert app.log.get(rec["uid"])["version"] == 1 and app.measure["thickness_um"].value == "0.61 mm"
+    app.photo.value = _file("big.jpg", b"\xff\xd8\xff" + bytes(9_000_000))
+    app._save()
+    assert "9.0 MB; allowed: at most 8 MB" in app.save_message.value and app.log.raw_files(rec["uid"]) == []
+    app.photo.value = _file("pellet.png", png)
+    app._save()
+    assert "Photo pellet.png added" in app.save_message.value and app.photo.value == ()
+    assert [(f["name"], f["kind"]) for f in app.log.raw_files(rec["uid"])] == [("pellet.png", "photo")]
+    assert app.log.get(rec["uid"])["thickness_um"] == 610.0
+    view = app.files_view.value
+    assert "<img class='pbl-thumb' src='data:image/png;base64," in view and 'download="pellet.png"' in view

@@ -2,6 +2,7 @@
 test), pseudonyms, bad packages refused before anything is written, the CLI's add, list, export, import."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tempfile
@@ -157,3 +158,48 @@ def test_the_checklist_ticks_what_the_record_holds(tmp_path):
     rec = log.update(rec["uid"], 1, conductivity_mS_cm=2.1, conductivity_temperature_C=25, stack_pressure_MPa=5)
     assert "- [x] **Ionic conductivity, with temperature and stack pressure**: 2.1 mS/cm at 25 degC under 5 MPa" \
         in checklist_markdown(rec)
+
+
+def test_photos_travel_in_the_package_and_a_fake_photo_is_refused(tmp_path):
+    png = b"\x89PNG\r\n\x1a\n" + bytes(100)
+    a = open_log(tmp_path / "a.sqlite", user="ana")
+    rec = a.add(presets.three_step(), lot="L1")
+    a.attach(rec["uid"], "pellet.png", png, "photo")
+    a.attach(rec["uid"], "eis.csv", b"frequency_Hz,z_real_ohm,z_imag_ohm\n", "impedance")
+    package = export_package(a)
+    zf = zipfile.ZipFile(io.BytesIO(package))
+    assert zf.read(f"raw/{rec['uid']}/pellet.png") == png       # one file per raw file of the pellet
+    b = open_log(tmp_path / "b.sqlite", user="bo")
+    assert import_package(b, package)["added"] == 1
+    assert [(f["name"], f["kind"]) for f in b.raw_files(rec["uid"])] == [("pellet.png", "photo"), ("eis.csv", "impedance")]
+    assert b.raw_file(rec["uid"], "pellet.png") == png
+    # a package whose "photo" is something else (hash made to match) is refused before anything is written
+    entries = json.loads(zf.read("pellets.json"))
+    fake = b"MZ\x90\x00 not an image"
+    entries[0]["raw_files"][0]["sha256"] = hashlib.sha256(fake).hexdigest()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for name in zf.namelist():
+            data = fake if name.endswith("pellet.png") else zf.read(name)
+            out.writestr(name, json.dumps(entries) if name == "pellets.json" else data)
+    c = open_log(tmp_path / "c.sqlite", user="cy")
+    with pytest.raises(PackageError, match="not a PNG or JPEG image"):
+        import_package(c, buf.getvalue())
+    assert c.count() == 0
+
+
+def test_a_package_from_before_the_prediction_range_imports_with_it_empty(tmp_path):
+    a = open_log(tmp_path / "a.sqlite", user="ana")
+    rec = a.add(presets.three_step(), lot="L1")
+    zf = zipfile.ZipFile(io.BytesIO(export_package(a)))
+    entries = json.loads(zf.read("pellets.json"))
+    for key in ("pred_density_lo", "pred_density_hi"):
+        del entries[0]["record"][key]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for name in zf.namelist():
+            out.writestr(name, json.dumps(entries) if name == "pellets.json" else zf.read(name))
+    b = open_log(tmp_path / "b.sqlite", user="bo")
+    assert import_package(b, buf.getvalue())["added"] == 1
+    got = b.get(rec["uid"])
+    assert got["pred_density_lo"] is None and got["pred_density"] == rec["pred_density"]

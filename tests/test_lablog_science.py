@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pressbook import Design, simulate
+from pressbook import Design, presets, simulate
 from pressbook.lab.lablog import open_log
 from pressbook.lab.lablog import stats
 from pressbook.materials import default_library, load_user_materials
@@ -138,3 +138,26 @@ def test_recalibration_refuses_too_few_pellets(lab):
         stats.recalibrate(few, "T")
     with pytest.raises(Exception, match="lot: got 'nope'"):
         stats.recalibrate(table, "nope")
+
+
+def test_the_prediction_keeps_the_models_range_and_the_parity_plot_draws_it(tmp_path):
+    """At log time the model's 5-95 % range of the ejected density (Monte Carlo of a manual press) is kept;
+    parity() returns it and counts the measurements inside it; the app's parity source carries it."""
+    from pressbook.apps.lablog import LabLogApp
+    from pressbook.lab.lablog.stats import COLUMNS
+
+    log = open_log(tmp_path / "a.sqlite", user="ana")
+    rec = log.add(presets.three_step(), lot="L1")
+    lo, mid, hi = rec["pred_density_lo"], rec["pred_density"], rec["pred_density_hi"]
+    assert 0.5 < lo < mid < hi <= 1.0 and hi - lo > 0.01            # a manual press: a few % of scatter
+    band = rec["predicted"]["uncertainty"]
+    assert band["press"] == "manual" and band["ionic_conductivity_mS_cm"][0] < rec["pred_conductivity_mS_cm"] \
+        < band["ionic_conductivity_mS_cm"][1]
+    log.update(rec["uid"], 1, ejected_density=mid)                    # inside
+    other = log.add(presets.three_step(), lot="L1")
+    log.update(other["uid"], 1, ejected_density=min(1.0, hi + 0.05))  # outside
+    par = stats.parity(log.table(COLUMNS))
+    assert par["with_range"] == 2 and par["inside"] == 1 and np.allclose(par["lo"], [lo, lo])
+    app = LabLogApp(tmp_path / "a.sqlite")
+    assert list(app.src_parity.data["hi"]) == pytest.approx([hi, hi])
+    assert "1 of 2 inside the model's 5-95 % range" in app.summary.value

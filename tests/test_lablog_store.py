@@ -5,33 +5,41 @@ from __future__ import annotations
 import threading
 
 import pytest
+import sqlalchemy as sa
 from pg_server import db_url, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from sqlalchemy import text
 
 from pressbook import presets
 from pressbook.errors import InvalidInputError
 from pressbook.lab.lablog import ConflictError, NotAllowedError, open_log
-from pressbook.lab.lablog.store import PelletLog, make_engine, migrate, schema_revision
+from pressbook.lab.lablog.store import make_engine, migrate, schema_revision
 
 
 def test_open_creates_the_schema_from_an_empty_database(db_url):
     log = open_log(db_url, user="ana")
-    assert schema_revision(log.engine) == "0002"
+    assert schema_revision(log.engine) == "0003"
     assert log.count() == 0
     open_log(db_url, user="ana")            # opening again: nothing to do, nothing lost
-    assert schema_revision(log.engine) == "0002"
+    assert schema_revision(log.engine) == "0003"
 
 
-def test_upgrade_from_the_first_schema_keeps_the_records(db_url):
+def _without_range(values: dict) -> dict:
+    return {k: v for k, v in values.items() if k not in ("pred_density_lo", "pred_density_hi")}
+
+
+def test_upgrade_from_the_first_schema_keeps_the_records(db_url, tmp_path):
     engine = make_engine(db_url)
     migrate(engine, "0001")
     with engine.connect() as conn:
         tables = set(conn.execute(text("SELECT * FROM pellets WHERE 1=0")).keys())
-    assert "ejected_density" in tables
-    old = PelletLog(engine, user="ana").add(presets.three_step(), lot="A1")
-    log = open_log(db_url, user="ana")       # upgrades 0001 -> 0002 (raw files)
-    assert schema_revision(log.engine) == "0002"
-    assert log.get(old["uid"]) == old
+    assert "ejected_density" in tables and "pred_density_lo" not in tables
+    old = open_log(tmp_path / "scratch.sqlite", user="ana").add(presets.three_step(), lot="A1")
+    with engine.begin() as conn:   # the record as the first schema held it (no prediction range)
+        pellets = sa.Table("pellets", sa.MetaData(), autoload_with=conn)
+        conn.execute(pellets.insert().values(**_without_range(old)))
+    log = open_log(db_url, user="ana")       # upgrades 0001 -> 0003 (raw files, prediction range)
+    assert schema_revision(log.engine) == "0003"
+    assert log.get(old["uid"]) == {**old, "pred_density_lo": None, "pred_density_hi": None}
     log.attach(old["uid"], "eis.csv", b"frequency_Hz,z_real_ohm,z_imag_ohm\n")
     assert [f["name"] for f in log.raw_files(old["uid"])] == ["eis.csv"]
 
@@ -169,3 +177,23 @@ def test_pressbook_db_chooses_the_file(monkeypatch, tmp_path):
     monkeypatch.delenv("PRESSBOOK_DB")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert database_url().endswith("pressbook/pellets.sqlite")
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(40)
+
+
+def test_photos_are_png_or_jpeg_by_their_bytes_and_at_most_8_mb(db_url):
+    log = open_log(db_url, user="ana")
+    rec = log.add(presets.three_step())
+    log.attach(rec["uid"], "pellet.png", PNG, "photo")
+    log.attach(rec["uid"], "cracked edge.JPG", JPEG, "photo")
+    assert [(f["name"], f["kind"]) for f in log.raw_files(rec["uid"])] == [("pellet.png", "photo"),
+                                                                         ("cracked edge.JPG", "photo")]
+    assert log.raw_file(rec["uid"], "cracked edge.JPG") == JPEG
+    with pytest.raises(InvalidInputError, match="photo notes.png: got 'a file that is not a PNG or JPEG image'; allowed: a PNG or JPEG photo"):
+        log.attach(rec["uid"], "notes.png", b"<html>not an image</html>", "photo")   # the name alone is not enough
+    with pytest.raises(InvalidInputError, match=r"photo big.jpg: got '9.0 MB'; allowed: a photo up to 8 MB"):
+        log.attach(rec["uid"], "big.jpg", JPEG + bytes(9_000_000 - len(JPEG)), "photo")
+    assert len(log.raw_files(rec["uid"])) == 2
+    assert [h["action"] for h in log.history(rec["uid"])] == ["create", "attach", "attach"]

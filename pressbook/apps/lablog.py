@@ -12,9 +12,8 @@ error into a message (never a traceback); typed values go through ``pressbook.la
 """
 from __future__ import annotations
 
-import datetime as dt
+import base64
 import html
-import os
 
 import ipywidgets as w
 import numpy as np
@@ -22,9 +21,13 @@ import numpy as np
 from ..errors import PressbookError
 from ..views.palette import OKABE_ITO
 from . import common
-from .onboarding import CSS, Message, _upload_bytes, download_link, _unexpected
+from .onboarding import CSS, Message, _unexpected, _upload_bytes, download_link
+from .pellet_form import STYLE as _STYLE
+from .pellet_form import PelletForm, log_enabled, logged_sentence
+from .pellet_form import text_box as _text
 
 MAX_SPECTRUM_BYTES = 8_000_000   # below the 10 MiB websocket message limit (TOOLCHAIN)
+INLINE_BYTES = 6_000_000         # raw files put into the page (thumbnails, download links), newest first
 MEASURE_FIELDS = (("thickness_um", "Final thickness", "e.g. 612 um or 0.61 mm"),
                   ("ejected_density", "Ejected relative density", "e.g. 0.84 or 84 %"),
                   ("conductivity_mS_cm", "Ionic conductivity", "e.g. 2.1 mS/cm"),
@@ -32,24 +35,11 @@ MEASURE_FIELDS = (("thickness_um", "Final thickness", "e.g. 612 um or 0.61 mm"),
                   ("stack_pressure_MPa", "under stack pressure", "e.g. 5 MPa or 50 bar"),
                   ("cycles_to_short", "Cycles to short", "empty: no short / not cycled"))
 OUTCOMES = ("cracked", "delaminated", "shorted")
-_STYLE = {"description_width": "190px"}
 
 
 def setup() -> w.HTML:
     common.load_bokehjs()
     return w.HTML(CSS)
-
-
-def log_enabled() -> bool:
-    return os.environ.get("PRESSBOOK_LOG", "on").strip().lower() not in ("off", "0", "no", "false")
-
-
-def _text(description: str, placeholder: str = "", value: str = "", css: str = "", width: str = "420px") -> w.Text:
-    box = w.Text(value=value, description=description, placeholder=placeholder, style=_STYLE,
-                 layout=w.Layout(width=width))
-    if css:
-        box.add_class(css)
-    return box
 
 
 def _friendly(exc: Exception) -> str:
@@ -88,16 +78,7 @@ class LabLogApp:
                                  layout=w.Layout(width="560px"))
         self.upload = w.FileUpload(accept=".toml,.json", multiple=False, description="Upload design")
         self._uploaded = None
-        self.material = _text("Powder material", "default: the separator's", css="pbl-material")
-        self.lot = _text("Powder lot", css="pbl-lot")
-        self.supplier = _text("Supplier", css="pbl-supplier")
-        self.milling = _text("Milling", "mill, speed, time, media", css="pbl-milling")
-        self.operator = _text("Operator", value=self.log.user[:100], css="pbl-operator")
-        self.die = _text("Die", "e.g. 10 mm #3", css="pbl-die")
-        self.press = _text("Press", css="pbl-press")
-        self.pressed_on = _text("Pressed on", "YYYY-MM-DD", dt.date.today().isoformat(), css="pbl-date")
-        self.o2 = _text("Glovebox O2 (ppm)", "optional", css="pbl-o2")
-        self.h2o = _text("Glovebox H2O (ppm)", "optional", css="pbl-h2o")
+        self.form = PelletForm(self.log.user)
         self.log_button = w.Button(description="Log this pellet", button_style="primary")
         self.log_button.add_class("pbl-log")
         self.log_message = Message()
@@ -116,6 +97,11 @@ class LabLogApp:
         self.spectrum = w.FileUpload(accept="", multiple=False, description="Raw impedance file",
                                      layout=w.Layout(width="auto"))  # the whole label, never "Raw impedance fi..."
         self.spectrum.add_class("pbl-spectrum")
+        self.photo = w.FileUpload(accept=".png,.jpg,.jpeg,image/png,image/jpeg", multiple=False,
+                                  description="Photo (PNG or JPEG)")
+        self.photo.add_class("pbl-photo")
+        self.files_view = w.HTML()
+        self.files_view.add_class("pbl-files")
         self.save_button = w.Button(description="Save measurements", button_style="primary")
         self.save_button.add_class("pbl-save")
         self.save_message = Message()
@@ -156,13 +142,12 @@ class LabLogApp:
             w.HTML(CSS), w.HTML(f"<p class='pbl-where'>Pellet log of <b>{html.escape(self._where())}</b>, "
                                 f"as <b>{html.escape(self.log.user)}</b>.</p>"),
             section("1. Log a pellet"), w.HBox([self.source, self.upload]),
-            w.HBox([w.VBox([self.material, self.lot, self.supplier, self.milling]),
-                    w.VBox([self.operator, self.pressed_on, self.die, self.press, self.o2, self.h2o])]),
+            self.form.widget,
             self.log_button, self.log_message,
             section("2. What was measured"), self.pellet, self.record_view,
             w.HBox([w.VBox([self.measure[n] for n, _, _ in MEASURE_FIELDS]),
-                    w.VBox([*self.outcome.values(), self.spectrum])]),
-            self.notes, self.save_button, self.save_message,
+                    w.VBox([*self.outcome.values(), self.spectrum, self.photo])]),
+            self.notes, self.save_button, self.save_message, self.files_view,
             section("3. The lab: predicted vs measured, reproducibility"),
             w.HBox([self.filter_lot, self.filter_operator]), self.summary,
             w.HBox([self.parity_widget, self.chart_widget]),
@@ -188,12 +173,15 @@ class LabLogApp:
         from bokeh.models import ColumnDataSource, Span
         from bokeh.plotting import figure
 
-        self.src_parity = ColumnDataSource({"x": [], "y": [], "uid": [], "lot": []})
+        self.src_parity = ColumnDataSource({"x": [], "y": [], "uid": [], "lot": [], "lo": [], "hi": []})
         self.src_line = ColumnDataSource({"x": [0.5, 1.0], "y": [0.5, 1.0]})
         p = figure(width=470, height=380, title="Ejected relative density: predicted vs measured",
                    x_axis_label="predicted", y_axis_label="measured", tools="pan,wheel_zoom,box_zoom,reset,save,hover",
                    tooltips=[("pellet", "@uid"), ("lot", "@lot")], output_backend="webgl")
         p.line("x", "y", source=self.src_line, color="#555555", line_dash="dashed", legend_label="measured = predicted")
+        # the model's 5-95 % range of each prediction, drawn across (nan where a record has none: not drawn)
+        p.segment("lo", "y", "hi", "y", source=self.src_parity, color=OKABE_ITO["sky"], line_width=2, alpha=0.6,
+                  legend_label="model's 5-95 % range")
         p.scatter("x", "y", source=self.src_parity, size=7, alpha=0.7, color=OKABE_ITO["blue"], legend_label="pellets")
         common.legend_outside(p, "below")  # beside the plot: never over the pellets
         self.src_chart = ColumnDataSource({"x": [], "y": [], "date": []})
@@ -237,22 +225,16 @@ class LabLogApp:
         return preset(self.source.value)
 
     def log_pellet(self, _button=None) -> dict:
-        fields = {"lot": self.lot.value, "supplier": self.supplier.value, "milling": self.milling.value,
-                  "operator": self.operator.value, "die": self.die.value, "press": self.press.value,
-                  "pressed_on": self.pressed_on.value,
-                  "glovebox": {"o2_ppm": self.o2.value.strip(), "h2o_ppm": self.h2o.value.strip()}}
-        rec = self.log.add(self.design(), material=self.material.value.strip() or None, **fields)
+        rec = self.form.log(self.log, self.design())
         self.refresh(select=rec["uid"])
-        self.log_message.say(f"Logged pellet {rec['uid'][:8]} ({rec['material']}, lot {rec['lot'] or '-'}): predicted "
-                             f"ejected density {rec['pred_density']:.3f} at {rec['pressure_MPa']:g} MPa. Enter what "
-                             "was measured below.")
+        self.log_message.say(logged_sentence(rec) + " Enter what was measured below.")
         return rec
 
     # ---------------------------------------------------------------- 2. measurements
     def show_pellet(self):
         uid = self.pellet.value
         if not uid:
-            self.version, self.record_view.value = None, ""
+            self.version, self.record_view.value, self.files_view.value = None, "", ""
             return
         rec = self.log.get(uid)
         self.version = rec["version"]
@@ -261,14 +243,41 @@ class LabLogApp:
         for name, box in self.outcome.items():
             box.value = "" if rec[name] is None else ("yes" if rec[name] else "no")
         self.notes.value = rec["notes"] or ""
-        files = ", ".join(f["name"] for f in self.log.raw_files(uid)) or "none"
         self.record_view.value = (
             f"<p>Pellet <code>{uid}</code>, version {rec['version']}, owner {html.escape(rec['owner'])}: "
             f"{html.escape(rec['material'])} lot {html.escape(rec['lot'] or '-')}, layer "
             f"{html.escape(rec['subject_layer'])} pressed at {rec['pressure_MPa']:g} MPa. Predicted: ejected density "
             f"{_g(rec['pred_density'])}, conductivity {_g(rec['pred_conductivity_mS_cm'])} mS/cm, thickness "
             f"{_g(rec['pred_thickness_um'])} um (pressbook {html.escape(rec['pressbook_version'])}, library "
-            f"{html.escape(rec['library_version'])}). Raw files: {html.escape(files)}.</p>")
+            f"{html.escape(rec['library_version'])}).</p>")
+        self.files_view.value = self._files_html(uid)
+
+    def _files_html(self, uid: str) -> str:
+        """The pellet's raw files: photos as thumbnails, each file a download link (newest first, as many
+        as fit in INLINE_BYTES; the others are named: they are in the exported package)."""
+        from ..lab.lablog.store import image_type
+
+        files = self.log.raw_files(uid)[::-1]
+        if not files:
+            return "<p>No raw files or photos yet.</p>"
+        budget, items = INLINE_BYTES, []
+        for f in files:
+            name = html.escape(f["name"])
+            when = f"{f['added_at'][:10]}, {html.escape(f['added_by'])}, {f['size'] / 1e3:.0f} kB"
+            if f["size"] > budget:
+                items.append(f"<li>{name} ({when}): too large to show here; it is in the exported package</li>")
+                continue
+            budget -= f["size"]
+            content = self.log.raw_file(uid, f["name"])
+            mime = image_type(content) if f["kind"] == "photo" else None
+            link = download_link(content, f["name"], mime or "application/octet-stream", f"download {f['name']}")
+            thumb = ""
+            if mime:
+                b64 = base64.b64encode(content).decode("ascii")
+                thumb = (f"<img class='pbl-thumb' src='data:{mime};base64,{b64}' alt='photo {name} of the pellet' "
+                         "style='max-width:160px;max-height:120px;display:block'>")
+            items.append(f"<li>{thumb}{link} ({f['kind']}, {when})</li>")
+        return "<p>Raw files and photos:</p><ul class='pbl-file-list'>" + "".join(items) + "</ul>"
 
     def _save(self, _button=None):
         try:
@@ -278,6 +287,7 @@ class LabLogApp:
 
     def save(self) -> dict:
         from ..lab.lablog import ConflictError
+        from ..lab.lablog.store import MAX_PHOTO_BYTES, check_photo
 
         uid = self.pellet.value
         if not uid:
@@ -286,6 +296,9 @@ class LabLogApp:
         changes.update({name: box.value or None for name, box in self.outcome.items()})
         changes["notes"] = self.notes.value
         got = _upload_bytes(self.spectrum, MAX_SPECTRUM_BYTES)
+        photo = _upload_bytes(self.photo, MAX_PHOTO_BYTES)
+        if photo is not None:
+            check_photo(*photo)   # before saving anything: a file that is not a photo changes nothing
         try:
             rec = self.log.update(uid, self.version, **changes)
         except ConflictError as exc:
@@ -296,6 +309,10 @@ class LabLogApp:
             self.log.attach(uid, got[0], got[1], "impedance")
             self.spectrum.value = ()
             note = " " + _spectrum_note(rec, *got)
+        if photo is not None:
+            self.log.attach(uid, photo[0], photo[1], "photo")
+            self.photo.value = ()
+            note += f" Photo {photo[0]} added."
         self.refresh(select=uid)
         self.show_pellet()
         self.save_message.say(f"Saved pellet {uid[:8]} (version {rec['version']}).{note}")
@@ -338,7 +355,8 @@ class LabLogApp:
         lots = dict(zip(self.table["uid"], self.table["lot"]))
         with hold([self.parity_widget, self.chart_widget]):
             self.src_parity.data = {"x": par["predicted"], "y": par["measured"], "uid": [u[:8] for u in par["uid"]],
-                                    "lot": [lots[u] for u in par["uid"]]}
+                                    "lot": [lots[u] for u in par["uid"]], "lo": par.get("lo", np.full(par["n"], np.nan)),
+                                    "hi": par.get("hi", np.full(par["n"], np.nan))}
             self.src_chart.data = {"x": chart["index"], "y": chart["value"], "date": chart["pressed_on"]}
             self.src_out.data = {"x": chart["index"][chart["out"]], "y": chart["value"][chart["out"]]}
             for span, y in zip(self.spans, (chart["centre"], chart["ucl"], chart["lcl"])):
@@ -348,7 +366,9 @@ class LabLogApp:
                        for r in reproducibility(t, by="operator")) if par["n"] else ""
         self.summary.value = (
             f"<p>{len(t['uid'])} pellets, {par['n']} with a measured density: mean error (measured - predicted) "
-            f"{_g(par['bias'])}, RMS {_g(par['rmse'])}.</p>"
+            f"{_g(par['bias'])}, RMS {_g(par['rmse'])}"
+            + (f"; {par['inside']} of {par['with_range']} inside the model's 5-95 % range" if par.get("with_range") else "")
+            + ".</p>"
             + (f"<table class='pbo-table'><tr><th>operator</th><th>n</th><th>mean</th><th>sd</th><th>CV</th>"
                f"<th>mean error</th></tr>{rows}</table>" if rows else ""))
 

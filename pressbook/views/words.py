@@ -97,7 +97,7 @@ def plain_message(exc: BaseException) -> str:
         value = exc.value
         shown = value if isinstance(value, str) else "nothing" if value is None else f"{value:g}" if isinstance(
             value, float) else str(value)
-        shown = re.sub(r"-?\d+\.\d{4,}", lambda m: f"{float(m.group()):.5g}", shown)  # 63661.97723 -> 63662
+        shown = re.sub(r"(?<![\d.])-?\d+\.\d{4,}(?![\d.])", lambda m: f"{float(m.group()):.5g}", shown)  # 63661.97723 -> 63662
         if len(shown) > 80:
             shown = shown[:77] + "..."
         text = f"{field_label(exc.field)}: {shown} is not allowed; use {exc.allowed}"

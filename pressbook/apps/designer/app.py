@@ -25,6 +25,7 @@ from ...views.words import plain_text
 from ..common import load_bokehjs  # noqa: F401 - public name of the designer notebook (one loader for all)
 from .editors import DieEditor, LayersEditor, StepsEditor
 from .figures import DesignerFigures
+from .log_panel import LogPanel
 from .panels import ComparePanel, PresetBar, ResultsStatus, RiskPanel, SharePanel, SummaryPanel
 
 # Imported at the top: the designer notebook builds the app before the page request, so a preheated
@@ -103,6 +104,7 @@ def build_designer(query: dict | str | None = None, library=None) -> Designer:
         return added
 
     share.on_library = use_materials
+    pellet = LogPanel(state, library=lambda: controller.library)
     bar = PresetBar(state)
     editors = w.VBox([DieEditor(state), LayersEditor(state), StepsEditor(state)],
                      layout=w.Layout(width="490px", min_width="490px"))
@@ -120,7 +122,7 @@ def build_designer(query: dict | str | None = None, library=None) -> Designer:
                     "<span class='pb-hint'>Change the layers and the pressing steps; every plot and table follows. "
                     "Numbers apply on Enter or when you leave the field.</span>")
     app = Designer(state, controller, figures, share, [
-        header, bar, w.HBox([editors, views]), w.HBox([risks, compare]), share])
+        header, bar, w.HBox([editors, views]), w.HBox([risks, compare]), share, pellet])
     risks.layout = w.Layout(width="640px")
     compare.layout = w.Layout(width="620px")
     app.add_class("pb-designer")

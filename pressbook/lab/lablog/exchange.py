@@ -9,7 +9,7 @@ A package is a zip file holding
                         added_at, added_by, path}]}: the complete records (what import reads)
     pellets.csv        one row per pellet, every field (JSON text for glovebox, predicted, masses_mg,
                         thickness_steps_um): for a spreadsheet
-    raw/<uid>/<name>   each pellet's raw data files, as uploaded
+    raw/<uid>/<name>   each pellet's raw data files (impedance files, photos), as uploaded
 
 ``identities=False`` replaces the names of people (owner, operator, deleted_by, who in the history,
 added_by) with ``person-1``, ``person-2``, ... consistently within the package. Import checks the
@@ -26,11 +26,13 @@ import zipfile
 
 from ...errors import InvalidInputError
 from .records import FIELD, FIELDS, IDENTIFYING, clean
-from .store import RECORD_COLUMNS, LogError, PelletLog, now
+from .store import RECORD_COLUMNS, LogError, PelletLog, check_photo, now
 
 FORMAT = "pressbook-pellet-log"
 FORMAT_VERSION = 1
 MAX_PACKAGE_BYTES = 100_000_000
+#: fields added after format version 1 was defined: packages without them are read with them empty
+ADDED_FIELDS = ("pred_density_lo", "pred_density_hi")
 JSON_FIELDS = tuple(f.name for f in FIELDS if f.kind == "json") + ("predicted",)
 
 
@@ -134,6 +136,11 @@ def read_package(data: bytes, source: str = "package") -> tuple[list[dict], dict
                 content = zf.read(path)
                 if hashlib.sha256(content).hexdigest() != meta.get("sha256"):
                     raise PackageError(f"{where}: raw file {path!r} does not match its sha256 (damaged package)")
+                if meta.get("kind") == "photo":
+                    try:
+                        check_photo(meta.get("name", path), content)
+                    except InvalidInputError as exc:
+                        raise PackageError(f"{where}: {exc}") from None
                 files[path] = content
     return entries, files
 
@@ -151,6 +158,8 @@ def _check_entry(entry, where: str) -> None:
     rec = entry["record"]
     if not isinstance(rec, dict):
         raise PackageError(f"{where}.record: allowed: an object with the fields of schema.json")
+    for key in ADDED_FIELDS:   # a package written before these fields existed: not known
+        rec.setdefault(key, None)
     missing = [k for k in RECORD_COLUMNS if k not in rec]
     if missing:
         raise PackageError(f"{where}.record: missing fields {', '.join(missing[:6])}; allowed: every field of schema.json")

@@ -45,6 +45,8 @@ class Pellet(Base):
     temperature_C: Mapped[float] = mapped_column(Float, nullable=False)
     predicted: Mapped[dict] = mapped_column(JSON, nullable=False)
     pred_density: Mapped[float | None] = mapped_column(Float)
+    pred_density_lo: Mapped[float | None] = mapped_column(Float)    # the model's 5-95 % range (0003)
+    pred_density_hi: Mapped[float | None] = mapped_column(Float)
     pred_conductivity_mS_cm: Mapped[float | None] = mapped_column(Float)
     pred_thickness_um: Mapped[float | None] = mapped_column(Float)
     pressbook_version: Mapped[str] = mapped_column(String(20), nullable=False)

@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass
 from importlib import resources
 
+import numpy as np
+
 from ...design import Design
 from ...errors import InvalidInputError
 from ...materials import default_library
@@ -58,8 +60,11 @@ FIELDS = (
     _F("hold_s", "prediction", "hold time of that pressing step", "s"),
     _F("temperature_C", "prediction", "temperature of that pressing step", "degC"),
     _F("predicted", "prediction", "the model's prediction: per layer relative_density, ejected_density, "
-                                  "thickness_um, ionic_conductivity_mS_cm; impedance circuit, parameters, total_asr; risks"),
+                                  "thickness_um, ionic_conductivity_mS_cm; impedance circuit, parameters, total_asr; risks; "
+                                  "uncertainty (5-95 % ranges on a manual press)"),
     _F("pred_density", "prediction", "predicted relative density of the layer after ejection"),
+    _F("pred_density_lo", "prediction", "the model's 5th percentile of that density (empty: not computed)"),
+    _F("pred_density_hi", "prediction", "the model's 95th percentile of that density (empty: not computed)"),
     _F("pred_conductivity_mS_cm", "prediction", "predicted ionic conductivity of the layer", "mS/cm"),
     _F("pred_thickness_um", "prediction", "predicted thickness of the layer in the cell", "um"),
     _F("pressbook_version", "prediction", "pressbook version that made the prediction"),
@@ -214,6 +219,35 @@ def subject_layer(design: Design, material: str | None, library=None) -> tuple[s
                             + ", ".join(names))
 
 
+#: Monte Carlo draws of the prediction's range at log time (about 0.05 s, pressbook.explore.uncertainty)
+INTERVAL_SAMPLES = 1000
+
+
+def prediction_interval(design: Design, layer: str, library, n: int = INTERVAL_SAMPLES) -> dict:
+    """The model's 5-95 % range of the layer's ejected relative density and ionic conductivity when the
+    pellet is pressed on a manual press (``pressbook.explore.uncertainty.monte_carlo``, press "manual": the
+    pressure, hold, mass and material-parameter scatter stated there, seed 0). The Monte Carlo gives the
+    density in the cell; the ejected density's range is that relative range carried to the predicted
+    ejected density (springback held at its nominal fraction: an estimate, the springback's own scatter
+    is left out). Returns {} when the simulation of the draws fails (the record is logged without it)."""
+    from ...explore.uncertainty import monte_carlo
+
+    try:
+        mc = monte_carlo(design, press="manual", n=n, seed=0, attribute=False, library=library)
+    except Exception:  # noqa: BLE001 - the range is optional: the prediction itself is kept
+        return {}
+    r, i = mc.batch, mc.batch.layers.index(layer)
+    dense, nominal = 1.0 - r.porosity[:, i], 1.0 - float(mc.nominal.porosity[0, i])
+    ratio = dense[np.isfinite(dense)] / nominal
+    sigma = r.conductivity[:, i]
+    sigma = sigma[np.isfinite(sigma)]
+    out = {"press": "manual", "samples": int(n), "quantiles": [5, 95],
+           "density_ratio": [_num(np.percentile(ratio, 5)), _num(np.percentile(ratio, 95))] if ratio.size else None,
+           "ionic_conductivity_mS_cm": ([_num(np.percentile(sigma, 5)), _num(np.percentile(sigma, 95))]
+                                        if sigma.size else None)}
+    return out
+
+
 def predict(design: Design, material: str | None = None, library=None) -> dict:
     """The record's prediction fields for ``design``: the subject layer, its pressing and what the model says."""
     from ... import __version__
@@ -234,9 +268,15 @@ def predict(design: Design, material: str | None = None, library=None) -> dict:
         "risks": [{"name": r.name, "subject": r.subject, "level": r.level, "score": _num(r.score)}
                   for r in outcome.risks],
     }
+    band = prediction_interval(design, name, lib)
+    density = _num(layer.ejected_density)
+    lo = hi = None
+    if band.get("density_ratio") and density is not None and None not in band["density_ratio"]:
+        lo, hi = (min(1.0, density * x) for x in band["density_ratio"])
+        predicted["uncertainty"] = band
     return {"material": mid, "subject_layer": name, "pressure_MPa": float(step.pressure), "hold_s": float(step.hold),
             "temperature_C": float(step.temperature), "predicted": predicted,
-            "pred_density": _num(layer.ejected_density), "pred_conductivity_mS_cm": _num(layer.ionic_conductivity),
+            "pred_density": density, "pred_density_lo": lo, "pred_density_hi": hi, "pred_conductivity_mS_cm": _num(layer.ionic_conductivity),
             "pred_thickness_um": _num(layer.thickness), "pressbook_version": __version__,
             "library_version": library_version()}
 

@@ -26,7 +26,7 @@ QUANTITIES = {"density": ("pred_density", "ejected_density"),
 GROUPS = ("operator", "lot", "die", "press", "material")
 #: the columns every function here needs (``PelletLog.table(COLUMNS)``: fast on 10,000 pellets)
 COLUMNS = ("uid", "pressed_on", "material", "lot", "operator", "die", "press", "pressure_MPa", "hold_s",
-           "temperature_C", "pred_density", "ejected_density", "pred_conductivity_mS_cm", "conductivity_mS_cm",
+           "temperature_C", "pred_density", "pred_density_lo", "pred_density_hi", "ejected_density", "pred_conductivity_mS_cm", "conductivity_mS_cm",
            "conductivity_temperature_C", "cracked", "delaminated", "shorted")
 MIN_PELLETS = 6
 
@@ -43,12 +43,20 @@ def _quantity(quantity: str) -> tuple[str, str]:
 
 def parity(table: dict, quantity: str = "density") -> dict:
     """Pellets with both a prediction and a measurement: uid, predicted, measured, error = measured -
-    predicted; with n, bias (mean error) and rmse."""
+    predicted; with n, bias (mean error) and rmse. For the density also lo, hi: the model's 5-95 % range of
+    each prediction (nan where the record has none), and ``inside``: how many measurements fall in it."""
     pred_col, meas_col = _quantity(quantity)
     pred, meas = _array(table, pred_col), _array(table, meas_col)
     ok = np.isfinite(pred) & np.isfinite(meas)
     err = meas[ok] - pred[ok]
-    return {"uid": [u for u, k in zip(table["uid"], ok) if k], "predicted": pred[ok], "measured": meas[ok], "error": err,
+    band = {}
+    if quantity == "density" and "pred_density_lo" in table:
+        lo, hi = _array(table, "pred_density_lo")[ok], _array(table, "pred_density_hi")[ok]
+        known = np.isfinite(lo) & np.isfinite(hi)
+        band = {"lo": lo, "hi": hi, "with_range": int(known.sum()),
+                "inside": int(((meas[ok] >= lo) & (meas[ok] <= hi) & known).sum())}
+    return {**band, "uid": [u for u, k in zip(table["uid"], ok) if k], "predicted": pred[ok], "measured": meas[ok],
+            "error": err,
             "n": int(ok.sum()), "bias": float(err.mean()) if err.size else math.nan,
             "rmse": float(np.sqrt(np.mean(err ** 2))) if err.size else math.nan}
 

@@ -13,6 +13,7 @@ exception keeps your changes (``.yours``) and the current record (``.current``).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
@@ -20,7 +21,7 @@ import os
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, insert, select, update
+from sqlalchemy import create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,12 +30,21 @@ from ...errors import InvalidInputError, PressbookError
 from .models import Change, Pellet, RawFile
 from .records import EDITABLE, FIELDS, clean, predict
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
 P = Pellet.__table__
 H = Change.__table__
 R = RawFile.__table__
 RECORD_COLUMNS = tuple(f.name for f in FIELDS)
 MAX_RAW_BYTES = 20_000_000
+MAX_PHOTO_BYTES = 8_000_000   # a phone photo (3-5 MB JPEG) fits; below the 10 MiB websocket message limit
+#: the first bytes of the image files a photo may be (PNG signature; JPEG start-of-image marker)
+IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK_KEY = 0x70726573   # PostgreSQL advisory lock of the schema upgrade ("pres"; any fixed number)
 
 
 class LogError(PressbookError):
@@ -52,6 +62,23 @@ class ConflictError(LogError):
 
 class NotAllowedError(LogError):
     """Only the record's owner or a lab admin may change it."""
+
+
+def image_type(content: bytes) -> str | None:
+    """'image/png' or 'image/jpeg' when the bytes start as such a file does, else None."""
+    return next((mime for magic, mime in IMAGE_MAGIC.items() if bytes(content[:len(magic)]) == magic), None)
+
+
+def check_photo(name: str, content: bytes) -> str:
+    """The photo's type (image/png or image/jpeg) by its first bytes; InvalidInputError when it is not a PNG
+    or JPEG image or is larger than MAX_PHOTO_BYTES."""
+    if len(content) > MAX_PHOTO_BYTES:
+        raise InvalidInputError(f"photo {name}", f"{len(content) / 1e6:.1f} MB",
+                                f"a photo up to {MAX_PHOTO_BYTES // 1_000_000} MB (save it smaller or as JPEG)")
+    mime = image_type(content)
+    if mime is None:
+        raise InvalidInputError(f"photo {name}", "a file that is not a PNG or JPEG image", "a PNG or JPEG photo")
+    return mime
 
 
 def default_path() -> Path:
@@ -111,9 +138,28 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    with _migration_lock(engine), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # held until this transaction ends: one process migrates at a time
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine):
+    """SQLite: an exclusive lock on ``<database file>.lock`` while the schema is created or upgraded (two
+    processes opening a new file at once would both create the tables); nothing for other databases,
+    and nothing where the operating system has no ``fcntl`` (Windows) or for an in-memory database."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or fcntl is None:
+        yield
+        return
+    with open(f"{path}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def schema_revision(engine: Engine) -> str | None:
@@ -238,7 +284,8 @@ class PelletLog:
         return self._write(uid, version, "restore", {"deleted_at": None, "deleted_by": None}, {})
 
     def attach(self, uid: str, name: str, content: bytes, kind: str = "impedance") -> dict:
-        """Keep a raw data file with the record (bytes as uploaded, at most 20 MB)."""
+        """Keep a raw data file with the record (bytes as uploaded, at most 20 MB; a photo: a PNG or JPEG
+        image by its first bytes, at most 8 MB)."""
         if not isinstance(name, str) or not name.strip() or len(name) > 200 or "/" in name or "\\" in name:
             raise InvalidInputError("file name", name, "a plain file name of 1 to 200 characters (no folders)")
         if not isinstance(content, (bytes, bytearray)):
@@ -247,6 +294,8 @@ class PelletLog:
             raise InvalidInputError(name, f"{len(content) / 1e6:.1f} MB", f"a file up to {MAX_RAW_BYTES // 1_000_000} MB")
         if kind not in ("impedance", "photo", "other"):
             raise InvalidInputError("kind", kind, "impedance, photo or other")
+        if kind == "photo":
+            check_photo(name, content)
         stamp = now()
         with self.engine.begin() as conn:
             row = self._row(conn, uid, "id", "owner", "version")
