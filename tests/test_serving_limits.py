@@ -30,7 +30,9 @@ def _cull(km, kernel_id, shut, monkeypatch):
         shut.append(kernel_id)
 
     # LimitedKernelManager's own shutdown bookkeeping runs; jupyter_server's (a real kernel) is a stand-in
-    monkeypatch.setattr(type(km).__mro__[1], "shutdown_kernel", fake_shutdown)
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "shutdown_kernel", fake_shutdown)
     with ThreadPoolExecutor(1) as pool:  # a thread of its own: another test may leave a loop running here
         pool.submit(asyncio.run, km.cull_kernel_if_idle(kernel_id)).result()
 
