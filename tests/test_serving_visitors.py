@@ -106,3 +106,34 @@ def test_a_page_the_visitor_left_frees_its_place(server):
     assert status == 200, "the kernel of the page the visitor left was not reused"
     assert time.monotonic() - t < 60
     assert browser.get()[0] == 429  # still two at once
+
+
+POOLED = dict(NOTEBOOK, cells=[{"cell_type": "code", "execution_count": None, "id": "p1", "metadata": {},
+                                "outputs": [], "source": "from voila.utils import get_query_string\n"
+                                                         "print('query', get_query_string())"}])
+
+
+def _pool(port: int) -> dict:
+    status, body = Client(port).get("/voila/pressbook/pool")
+    assert status == 200, body[:500]
+    return json.loads(body)
+
+
+def test_the_pool_status_says_filled_only_when_every_preheated_kernel_waits_for_a_visitor(voila, tmp_path):
+    root = tmp_path / "apps"
+    root.mkdir()
+    (root / "designer.ipynb").write_text(json.dumps(POOLED))  # the class config preheats designer.ipynb only
+    url = voila(root, config="class", args=["--VoilaConfiguration.default_pool_size=3"])
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    first = _pool(port)
+    assert first["size"] == 3 and set(first) == {"ready", "size", "filled"}
+    seen, deadline = [first], time.monotonic() + 120
+    while not seen[-1]["filled"] and time.monotonic() < deadline:
+        time.sleep(0.3)
+        seen.append(_pool(port))
+    assert seen[-1] == {"ready": 3, "size": 3, "filled": True}, seen[-5:]
+    assert [s["ready"] for s in seen] == sorted(s["ready"] for s in seen)  # never goes back while filling
+    status, body = Client(port).get("/voila/render/designer.ipynb?x=1")  # a student takes a prepared place
+    assert status == 200 and "query x=1" in body
+    after = _pool(port)
+    assert after["ready"] < 3 and not after["filled"]  # the place is being prepared again

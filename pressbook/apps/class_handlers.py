@@ -238,6 +238,8 @@ _POOL_JS = r"""
 (function () {
   const box = document.getElementById("__ID__");
   if (!box) { return; }
+  const first = document.querySelector(".jp-Cell");           // shown above the page's first cell
+  if (first && first.parentNode && !first.contains(box)) { first.parentNode.insertBefore(box, first); }
   let base = "/";
   try { base = JSON.parse(document.getElementById("jupyter-config-data").textContent).baseUrl || "/"; }
   catch (e) { /* not in Voila */ }
