@@ -69,3 +69,54 @@ def test_the_contents_listing_says_nothing_is_writable(tmp_path):
     listing = cm.get("")
     assert listing["writable"] is False and [i["writable"] for i in listing["content"]] == [False]
     assert cm.get("app.ipynb", content=False)["writable"] is False
+
+
+def test_pool_kernels_are_prepared_a_few_at_a_time_and_page_requests_go_first(monkeypatch):
+    """pool_fill_concurrency=2: of 5 pool kernels asked for at once, 2 start; each further one only when an
+    earlier one has built its app (its query socket is open); a page request being served holds new pool
+    kernels back; a student's own kernel is never held."""
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    from pressbook.apps.class_handlers import Claim
+
+    km = LimitedKernelManager(pool_fill_concurrency=2)
+    started: list[str] = []
+
+    async def fake_start(_self, *args, **kwargs):
+        kernel_id = f"k{len(started)}"
+        started.append(kernel_id)
+        km._kernels[kernel_id] = _kernel(0)
+        return kernel_id
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fake_start)
+    monkeypatch.setattr(RequestInfoSocketHandler, "_waiters", {})
+    pool_env = {"env": {"VOILA_PREHEAT": "True"}}
+
+    async def scenario():
+        async def settle():
+            for _ in range(6):
+                await asyncio.sleep(0.2)
+
+        tasks = [asyncio.ensure_future(km.start_kernel(**pool_env)) for _ in range(5)]
+        await settle()
+        assert started == ["k0", "k1"]
+        await km.start_kernel(env={"VOILA_PREHEAT": "False"})  # a student's kernel: at once
+        assert started == ["k0", "k1", "k2"]
+        RequestInfoSocketHandler._waiters["k0"] = object()  # k0 has built the app
+        await settle()
+        assert started == ["k0", "k1", "k2", "k3"]
+        claim = Claim("cookie x")
+        km._claims.add(claim)  # a page is being served: pool kernels wait
+        RequestInfoSocketHandler._waiters["k1"] = object()
+        await settle()
+        assert len(started) == 4
+        km._claims.discard(claim)
+        await settle()
+        assert started[-1] == "k4"
+        RequestInfoSocketHandler._waiters["k3"] = object()  # the last pool kernel gets a slot
+        await asyncio.wait_for(asyncio.gather(*tasks), 5)
+        assert len(started) == 6
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()

@@ -22,6 +22,7 @@ n" / "ready").
 """
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import uuid
@@ -72,6 +73,45 @@ class VisitorAccounting:
             return
         claim.kernel_id = kernel_id
         self._visitor_of[kernel_id] = claim.visitor
+
+    async def pool_start_slot(self, env: dict | None):
+        """For a preheated pool kernel (``VOILA_PREHEAT``): wait for a slot (``pool_fill_concurrency`` pool
+        kernels prepared at once), letting page requests being served go first (up to 30 s); returns the
+        function that frees the slot once the kernel is started, or None when there is no limit.
+
+        Why: when a class takes the pool's kernels, Voila starts one replacement per student at once; 40
+        kernels importing and building the app on 2 cores (and the server rendering their pages) left the
+        students' own pages and updates waiting 20 s (benchmarks/load_test.py, README)."""
+        if (env or {}).get("VOILA_PREHEAT") != "True" or not self.pool_fill_concurrency:
+            return None
+        if getattr(self, "_pool_slots", None) is None:
+            self._pool_slots = asyncio.Semaphore(self.pool_fill_concurrency)
+        await self._pool_slots.acquire()
+        for _ in range(60):  # then the pages being served first, up to 30 s
+            if not self._claims:
+                break
+            await asyncio.sleep(0.5)
+        return self._free_slot_when_prepared
+
+    def _free_slot_when_prepared(self, kernel_id: str | None) -> None:
+        """Free the slot once the kernel has built its app and waits for a visitor (its ``/voila/query``
+        socket), has gone, or after 90 s."""
+        async def wait():
+            try:
+                from voila.request_info_handler import RequestInfoSocketHandler as handler
+            except ImportError:
+                handler = None
+            try:
+                for _ in range(180):
+                    if kernel_id is None or kernel_id not in self._kernels:
+                        break
+                    if handler is not None and kernel_id in handler._waiters:
+                        break
+                    await asyncio.sleep(0.5)
+            finally:
+                self._pool_slots.release()
+
+        asyncio.ensure_future(wait())
 
     def forget_kernel(self, kernel_id: str) -> None:
         self._visitor_of.pop(kernel_id, None)

@@ -400,6 +400,10 @@ def _limited_kernel_manager():
             0, config=True, help="Most kernels one visitor (cookie, else address) holds at once; a page beyond "
                                  "it gets a 429 page (pressbook.apps.class_handlers). 0: no limit."
         )
+        pool_fill_concurrency = Int(
+            0, config=True, help="Most preheated pool kernels prepared at once, page requests first "
+                                 "(pressbook.apps.class_handlers). 0: all at once (Voila's way)."
+        )
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
@@ -450,6 +454,7 @@ def _limited_kernel_manager():
                     self.log.warning("refusing a new kernel: %s", why)
                     raise HTTPError(503, f"busy: {why}", reason=BUSY_REASON)
             self._starting += 1
+            free_slot, kernel_id = await self.pool_start_slot(kwargs.get("env")), None
             try:
                 kernel_id = await super().start_kernel(*args, **kwargs)
                 if kwargs.get("kernel_id") is None:
@@ -457,6 +462,8 @@ def _limited_kernel_manager():
                 return kernel_id
             finally:
                 self._starting -= 1
+                if free_slot is not None:
+                    free_slot(kernel_id)
 
     return LimitedKernelManager
 
