@@ -117,6 +117,16 @@ def test_pool_kernels_are_prepared_a_few_at_a_time_and_page_requests_go_first(mo
         RequestInfoSocketHandler._waiters["k3"] = object()  # the last pool kernel gets a slot
         await asyncio.wait_for(asyncio.gather(*tasks), 5)
         assert len(started) == 6
+        for kernel_id in started:
+            RequestInfoSocketHandler._waiters[kernel_id] = object()
+        await settle()  # every slot free again
+        km._kernel_connections["k2"] = 1  # a student works in k2: pool kernels one at a time
+        more = [asyncio.ensure_future(km.start_kernel(**pool_env)) for _ in range(2)]
+        await settle()
+        assert len(started) == 7
+        RequestInfoSocketHandler._waiters[started[-1]] = object()
+        await asyncio.wait_for(asyncio.gather(*more), 5)
+        assert len(started) == 8
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, scenario()).result()

@@ -76,8 +76,9 @@ class VisitorAccounting:
 
     async def pool_start_slot(self, env: dict | None):
         """For a preheated pool kernel (``VOILA_PREHEAT``): wait for a slot (``pool_fill_concurrency`` pool
-        kernels prepared at once), letting page requests being served go first (up to 30 s); returns the
-        function that frees the slot once the kernel is started, or None when there is no limit.
+        kernels prepared at once; one at a time while any page is connected to a kernel: students are
+        working), letting page requests being served go first (up to 30 s); returns the function that
+        frees the slot once the kernel is started, or None when there is no limit.
 
         Why: when a class takes the pool's kernels, Voila starts one replacement per student at once; 40
         kernels importing and building the app on 2 cores (and the server rendering their pages) left the
@@ -86,14 +87,19 @@ class VisitorAccounting:
             return None
         if getattr(self, "_pool_slots", None) is None:
             self._pool_slots = asyncio.Semaphore(self.pool_fill_concurrency)
+            self._class_slot = asyncio.Semaphore(1)
         await self._pool_slots.acquire()
+        slots = [self._pool_slots]
+        if any(self._kernel_connections.values()):  # a class is working: one at a time
+            await self._class_slot.acquire()
+            slots.append(self._class_slot)
         for _ in range(60):  # then the pages being served first, up to 30 s
             if not self._claims:
                 break
             await asyncio.sleep(0.5)
-        return self._free_slot_when_prepared
+        return lambda kernel_id: self._free_slot_when_prepared(kernel_id, slots)
 
-    def _free_slot_when_prepared(self, kernel_id: str | None) -> None:
+    def _free_slot_when_prepared(self, kernel_id: str | None, slots) -> None:
         """Free the slot once the kernel has built its app and waits for a visitor (its ``/voila/query``
         socket), has gone, or after 90 s."""
         async def wait():
@@ -109,7 +115,8 @@ class VisitorAccounting:
                         break
                     await asyncio.sleep(0.5)
             finally:
-                self._pool_slots.release()
+                for slot in slots:
+                    slot.release()
 
         asyncio.ensure_future(wait())
 
