@@ -106,14 +106,17 @@ def test_pool_kernels_are_prepared_a_few_at_a_time_and_page_requests_go_first(mo
         RequestInfoSocketHandler._waiters["k0"] = object()  # k0 has built the app
         await settle()
         assert started == ["k0", "k1", "k2", "k3"]
-        claim = Claim("cookie x")
-        km._claims.add(claim)  # a page is being served: pool kernels wait
+        waiting = Claim("cookie y")  # a page waiting for a pool kernel (Voila hands out unready ones) ...
+        km._claims.add(waiting)
+        claim = Claim("cookie x", kernel_id="k2")
+        km._claims.add(claim)  # ... and a page being served: pool kernels wait for this one only
         RequestInfoSocketHandler._waiters["k1"] = object()
         await settle()
         assert len(started) == 4
         km._claims.discard(claim)
         await settle()
         assert started[-1] == "k4"
+        km._claims.discard(waiting)
         RequestInfoSocketHandler._waiters["k3"] = object()  # the last pool kernel gets a slot
         await asyncio.wait_for(asyncio.gather(*tasks), 5)
         assert len(started) == 6

@@ -77,7 +77,8 @@ class VisitorAccounting:
     async def pool_start_slot(self, env: dict | None):
         """For a preheated pool kernel (``VOILA_PREHEAT``): wait for a slot (``pool_fill_concurrency`` pool
         kernels prepared at once; one at a time while any page is connected to a kernel: students are
-        working), letting page requests being served go first (up to 30 s); returns the function that
+        working), letting the pages being served go first (up to 30 s; not a page waiting for this very
+        pool, which Voila hands out before it is ready); returns the function that
         frees the slot once the kernel is started, or None when there is no limit.
 
         Why: when a class takes the pool's kernels, Voila starts one replacement per student at once; 40
@@ -93,8 +94,8 @@ class VisitorAccounting:
         if any(self._kernel_connections.values()):  # a class is working: one at a time
             await self._class_slot.acquire()
             slots.append(self._class_slot)
-        for _ in range(60):  # then the pages being served first, up to 30 s
-            if not self._claims:
+        for _ in range(60):  # then the pages being served first (those that have their kernel), up to 30 s
+            if not any(c.kernel_id for c in self._claims):
                 break
             await asyncio.sleep(0.5)
         return lambda kernel_id: self._free_slot_when_prepared(kernel_id, slots)

@@ -252,7 +252,8 @@ FLOOD_JS = """async ([kernelId, count]) => {
   await new Promise((ok, bad) => { ws.onopen = ok; ws.onerror = bad; });
   const value = 'x'.repeat(2500000);
   let sent = 0;
-  for (; sent < count && ws.readyState === WebSocket.OPEN; sent++) {
+  const guard = window.__pressbookGuard;  // stop once the page knows its session ended
+  for (; sent < count && ws.readyState === WebSocket.OPEN && guard.state === 'ok'; sent++) {
     const id = crypto.randomUUID().replace(/-/g, '');
     ws.send(JSON.stringify({header: {msg_id: id, msg_type: 'comm_open', username: 'x', session: 'flood',
                                      date: new Date().toISOString(), version: '5.3'},
