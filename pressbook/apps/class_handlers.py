@@ -105,7 +105,8 @@ class VisitorAccounting:
         socket), has gone, or after 90 s."""
         async def wait():
             try:
-                from voila.request_info_handler import RequestInfoSocketHandler as handler
+                from voila.request_info_handler import RequestInfoSocketHandler
+                handler = RequestInfoSocketHandler
             except ImportError:
                 handler = None
             try:
@@ -239,9 +240,9 @@ def pool_counts(km) -> tuple[int, int]:
     for name, pool in pools.items():
         size += int(config.get(name, default).get("pool_size", default.get("pool_size", 1)))
         for task in pool:
-            if task.done() and not task.cancelled() and task.exception() is None:
-                if task.result().get("kernel_id") in waiting:
-                    ready += 1
+            if (task.done() and not task.cancelled() and task.exception() is None
+                    and task.result().get("kernel_id") in waiting):
+                ready += 1
     return ready, size
 
 
