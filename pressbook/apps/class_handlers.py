@@ -56,10 +56,12 @@ class VisitorAccounting:
     def _visitor_init(self) -> None:
         self._visitor_of: dict[str, str] = {}  # kernel id -> visitor
         self._claims: set[Claim] = set()  # page requests being served
+        self._handed_out: set[str] = set()  # pool kernels Voila gave to a page
         get_rendered = getattr(self, "get_rendered_notebook", None)  # Voila's pool (VoilaKernelManager)
         if get_rendered is not None:
             async def get_rendered_notebook(*args, **kwargs):
                 result = await get_rendered(*args, **kwargs)
+                self._handed_out.add(result[2])
                 self.attribute_kernel(result[2])
                 return result
 
@@ -102,7 +104,8 @@ class VisitorAccounting:
 
     def _free_slot_when_prepared(self, kernel_id: str | None, slots) -> None:
         """Free the slot once the kernel has built its app and waits for a visitor (its ``/voila/query``
-        socket), has gone, or after 90 s."""
+        socket), was given to a page before that (Voila hands out pool kernels still being prepared), has
+        gone, or after 90 s."""
         async def wait():
             try:
                 from voila.request_info_handler import RequestInfoSocketHandler
@@ -111,7 +114,7 @@ class VisitorAccounting:
                 handler = None
             try:
                 for _ in range(180):
-                    if kernel_id is None or kernel_id not in self._kernels:
+                    if kernel_id is None or kernel_id not in self._kernels or kernel_id in self._handed_out:
                         break
                     if handler is not None and kernel_id in handler._waiters:
                         break
@@ -124,6 +127,7 @@ class VisitorAccounting:
 
     def forget_kernel(self, kernel_id: str) -> None:
         self._visitor_of.pop(kernel_id, None)
+        self._handed_out.discard(kernel_id)
 
     def visitor_kernels(self, visitor: str) -> list[str]:
         """The visitor's live kernels (oldest first)."""
