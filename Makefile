@@ -10,7 +10,7 @@
 #   make hub           a local JupyterHub serving the apps per user (start page first)
 #
 # Variables: PORT (8866), IP (127.0.0.1; IP=0.0.0.0 lets other machines in), STUDENTS (serve-class:
-# preheated designer kernels, default 2; about 105 MB each),
+# preheated designer kernels, default 2; about 120 MB each; the start page says when they are ready),
 # PYTHON (python3), VOILA_ARGS (extra Voila options), PYTEST_ARGS,
 # PRESSBOOK_CHROMIUM (browser for the browser tests; default /usr/bin/chromium).
 
@@ -61,6 +61,7 @@ serve-class: venv
 	@echo
 	@echo "    start page:           http://$(IP):$(PORT)/      (Ctrl-C to stop)"
 	@echo "    the designer:         http://$(IP):$(PORT)/voila/render/designer.ipynb"
+	@echo "    the start page says 'Server ready' once the $(or $(STUDENTS),2) designer places are prepared"
 	@echo
 	PRESSBOOK_LOG=$(or $(PRESSBOOK_LOG),off) JUPYTER_PATH=$(CURDIR)/etc/jupyter \
 	  $(VOILA) --Voila.config_file_paths=etc/voila/class \

@@ -3,11 +3,15 @@
     .venv/bin/python benchmarks/load_test.py                      # N = 10, 20, 40 (about 15 min)
     .venv/bin/python benchmarks/load_test.py --students 10 --duration 30
     .venv/bin/python benchmarks/load_test.py --students 60 80 --out /tmp/more.json
+    .venv/bin/python benchmarks/load_test.py --students 40 --pool 40   # as `make serve-class STUDENTS=40`
 
 For each N a fresh Voila server is started exactly as `make serve-class` does
 (`voila notebooks --Voila.config_file_paths=etc/voila/class`: preheated kernels,
-culling, the kernel limit), on 127.0.0.1 only.  Once its preheated pools are
-full, N simulated students start within `--spread` seconds.  Each student does
+culling, the kernel limits), on 127.0.0.1 only; `--pool N` sizes the preheated
+designer pool as `make serve-class STUDENTS=N` does.  Once the start page's pool
+status says ready (GET voila/pressbook/pool: every pool kernel has built the app),
+N simulated students start within `--spread` seconds, each from an address of its
+own (127.0.x.y: the server keeps at most a few kernels per visitor).  Each student does
 what the page does, over HTTP and the kernel websocket (the same messages as
 Voila's frontend):
 
@@ -119,14 +123,29 @@ class Server:
         self._log.flush()
         return self.log_path.read_text(errors="replace")
 
-    def wait_pools(self, n_notebooks: int, timeout: float = 240) -> float:
-        """Wait until every preheated pool is full; returns the seconds waited."""
+    def wait_pools(self, n_notebooks: int, timeout: float = 600) -> float:
+        """Wait until every preheated pool is ready (the start page's pool status); returns the seconds
+        waited.  A server without the status: the log's "filled" lines, and 8 s for the last renders."""
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
-            if len(re.findall(r"Kernel pool of .* is filled", self.log_text())) >= n_notebooks:
+            status = self.pool_status()
+            if status is not None and status.get("filled"):
+                return time.monotonic() - t0
+            if status is None and len(re.findall(r"Kernel pool of .* is filled", self.log_text())) >= n_notebooks:
+                time.sleep(8)
                 return time.monotonic() - t0
             time.sleep(0.5)
         return time.monotonic() - t0
+
+    def pool_status(self) -> dict | None:
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.url + "voila/pressbook/pool", timeout=10) as r:
+                return json.loads(r.read())
+        except (urllib.error.URLError, OSError, ValueError):
+            return None
 
     def kernels(self) -> list[psutil.Process]:
         out = []
@@ -234,6 +253,7 @@ class Student:
     think: float
     rng: random.Random
     page_timeout: float = 240.0  # a page that never completes is an error, not a stall
+    address: str = "127.0.0.1"  # the student's own address (loopback has all of 127.0.0.0/8)
     t_start: float = 0.0
     tti_s: float | None = None
     render_s: float | None = None
@@ -251,7 +271,8 @@ class Student:
         client = AsyncHTTPClient()
         try:
             resp = await client.fetch(HTTPRequest(f"{self.base}{APP_PATH}?{QUERY}", request_timeout=self.page_timeout,
-                                                  connect_timeout=60), raise_error=False)
+                                                  connect_timeout=60, network_interface=self.address),
+                                      raise_error=False)
         except Exception as exc:  # noqa: BLE001 - every failure is counted
             self.errors.append(f"page: {type(exc).__name__}: {exc}")
             return
@@ -275,7 +296,7 @@ class Student:
                 f"ws://127.0.0.1:{self.base.rsplit(':', 1)[1].rstrip('/')}/api/kernels/{kernel_id}/channels"
                 f"?session_id={session}",
                 headers={"Cookie": cookie, "Origin": self.base.rstrip("/")}, connect_timeout=60,
-                request_timeout=60), max_message_size=256 * 2**20)
+                request_timeout=60, network_interface=self.address), max_message_size=256 * 2**20)
         except Exception as exc:  # noqa: BLE001
             self.errors.append(f"websocket: {type(exc).__name__}: {exc}")
             return
@@ -400,9 +421,13 @@ async def _drive(students, deadline, stop_at, spread, server, samples):
     return tasks, sampler
 
 
+def student_address(i: int) -> str:
+    return f"127.0.{1 + i // 250}.{1 + i % 250}"
+
+
 def run_once(n: int, duration: float = 60, think: float = 3.0, spread: float = 2.0, cull_timeout: int = 30,
              max_seconds: float = 900, seed: int = 1, notebooks: Path = NOTEBOOKS, log_dir: Path | None = None,
-             quiet: bool = False) -> dict:
+             quiet: bool = False, pool: int | None = None, voila_args=()) -> dict:
     """One load run with n students; returns the result dict."""
     from tornado.httpclient import AsyncHTTPClient
 
@@ -415,12 +440,15 @@ def run_once(n: int, duration: float = 60, think: float = 3.0, spread: float = 2
         Path(log_dir).mkdir(parents=True, exist_ok=True)
     log_path = (Path(log_dir) / f"voila-load-{n}.log") if log_dir else None
     server = Server(notebooks, extra_args=[f"--MappingKernelManager.cull_idle_timeout={cull_timeout}",
-                                          "--MappingKernelManager.cull_interval=5"], log_path=log_path)
-    result: dict = {"students": n}
+                                          "--MappingKernelManager.cull_interval=5",
+                                          *([f"--VoilaConfiguration.default_pool_size={pool}"] if pool else []),
+                                          *voila_args],
+                    log_path=log_path)
+    result: dict = {"students": n, "pool": pool or 2, "voila_args": list(voila_args)}
     try:
         server.wait_port()
         waited = server.wait_pools(n_notebooks)
-        time.sleep(8)  # the pool's kernels finish rendering after the "filled" line
+        result["pool_ready_s"] = round(waited, 1)
         baseline = server.memory(uss=True)
         say(f"server up, pools filled in {waited:.0f} s; baseline {baseline}")
 
@@ -428,7 +456,8 @@ def run_once(n: int, duration: float = 60, think: float = 3.0, spread: float = 2
         stop_at = [None]
         t0 = time.monotonic()
         deadline = t0 + max_seconds
-        students = [Student(i, server.url, stop_at, think, random.Random(rng.random())) for i in range(n)]
+        students = [Student(i, server.url, stop_at, think, random.Random(rng.random()), address=student_address(i))
+                    for i in range(n)]
         samples: list = []
         AsyncHTTPClient.configure(None, max_clients=max(10, 2 * n))
         loop = asyncio.new_event_loop()
@@ -541,20 +570,20 @@ def write_report(results: list[dict], args: dict, out: Path) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2) + "\n")
     rows = [
-        "| students | errors | updates | p50 / p95 update (ms), all | p50 / p95 update (ms), steady | "
+        "| students | pool (ready after s) | errors | updates | p50 / p95 update (ms), all | p50 / p95 update (ms), steady | "
         "TTI p50 / p95 / max (s) | all interactive (s) | memory baseline -> peak RSS (MB) | "
-        "USS per student (MB) | kernels back to baseline | other load (cores) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "USS per student (MB) | kernels back to baseline | other load (cores) | load average (1 min, end) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         rows.append(
-            f"| {r['students']} | {r['errors']} | {r.get('updates')} | {r.get('update_ms_p50')} / "
+            f"| {r['students']} | {r.get('pool', 2)} ({r.get('pool_ready_s')}) | {r['errors']} | {r.get('updates')} | {r.get('update_ms_p50')} / "
             f"{r.get('update_ms_p95')} | {r.get('steady_update_ms_p50')} / {r.get('steady_update_ms_p95')} | "
             f"{r.get('tti_s_p50')} / {r.get('tti_s_p95')} / {r.get('tti_s_max')} | {r.get('all_interactive_s')} | "
             f"{r['memory_baseline'].get('total_rss_mb')} -> {r.get('memory_peak_total_rss_mb')} | "
             f"{r.get('per_student_uss_mb')} | {r.get('kernels_back_to_baseline')} "
             f"({r.get('memory_after_culling', {}).get('total_rss_mb')} MB after {r.get('culling_s')} s) | "
-            f"{r.get('other_load_cores')} |"
+            f"{r.get('other_load_cores')} | {r.get('loadavg_1min_end')} |"
         )
     md = [
         "# Load test: the sequence designer served to a class",
@@ -590,13 +619,16 @@ def main(argv=None) -> int:
     ap.add_argument("--max-seconds", type=float, default=900, help="hard limit per run")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "load.json")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--pool", type=int, default=None, help="preheated designer kernels (make serve-class "
+                                                             "STUDENTS=N; default: the class config's 2)")
+    ap.add_argument("--voila-arg", action="append", default=[], help="an extra Voila option (repeatable)")
     args = ap.parse_args(argv)
     if any(n < 1 or n > 200 for n in args.students):
         ap.error("students must be between 1 and 200")
     results = []
     for n in args.students:
         results.append(run_once(n, args.duration, args.think, args.spread, args.cull_timeout, args.max_seconds,
-                                args.seed, log_dir=LOG_DIR))
+                                args.seed, log_dir=LOG_DIR, pool=args.pool, voila_args=args.voila_arg))
     settings = {k: v for k, v in vars(args).items() if k not in ("out",)}
     doc = write_report(results, settings, args.out)
     print(Path(args.out.with_suffix(".md")).read_text())

@@ -14,7 +14,23 @@ import pint
 
 from .errors import InvalidInputError
 
-ureg = pint.get_application_registry()
+
+
+def _application_registry():
+    """pint's application registry, built from pint's on-disk cache of its parsed unit definitions
+    (``~/.cache/pint``; measured: about 0.2 s instead of 0.7 s to build, a part of every app kernel's
+    start-up, see benchmarks/bench_kernel_startup.py).  Without a usable cache (read-only home, a
+    cache being written by another kernel): the registry is built as before."""
+    try:
+        registry = pint.UnitRegistry(cache_folder=":auto:")
+        registry.Quantity(1.0, "MPa").to("bar")  # fails here, not later, if the cache was unreadable
+    except Exception:  # noqa: BLE001 - any cache problem: the plain registry
+        return pint.get_application_registry()
+    pint.set_application_registry(registry)
+    return pint.get_application_registry()
+
+
+ureg = _application_registry()
 Q_ = ureg.Quantity
 
 #: Default unit of every kind of input, the unit model code works in.

@@ -30,7 +30,9 @@ def _cull(km, kernel_id, shut, monkeypatch):
         shut.append(kernel_id)
 
     # LimitedKernelManager's own shutdown bookkeeping runs; jupyter_server's (a real kernel) is a stand-in
-    monkeypatch.setattr(type(km).__mro__[1], "shutdown_kernel", fake_shutdown)
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "shutdown_kernel", fake_shutdown)
     with ThreadPoolExecutor(1) as pool:  # a thread of its own: another test may leave a loop running here
         pool.submit(asyncio.run, km.cull_kernel_if_idle(kernel_id)).result()
 
@@ -67,3 +69,67 @@ def test_the_contents_listing_says_nothing_is_writable(tmp_path):
     listing = cm.get("")
     assert listing["writable"] is False and [i["writable"] for i in listing["content"]] == [False]
     assert cm.get("app.ipynb", content=False)["writable"] is False
+
+
+def test_pool_kernels_are_prepared_a_few_at_a_time_and_page_requests_go_first(monkeypatch):
+    """pool_fill_concurrency=2: of 5 pool kernels asked for at once, 2 start; each further one only when an
+    earlier one has built its app (its query socket is open); a page request being served holds new pool
+    kernels back; a student's own kernel is never held."""
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    from pressbook.apps.class_handlers import Claim
+
+    km = LimitedKernelManager(pool_fill_concurrency=2)
+    started: list[str] = []
+
+    async def fake_start(_self, *args, **kwargs):
+        kernel_id = f"k{len(started)}"
+        started.append(kernel_id)
+        km._kernels[kernel_id] = _kernel(0)
+        return kernel_id
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fake_start)
+    monkeypatch.setattr(RequestInfoSocketHandler, "_waiters", {})
+    pool_env = {"env": {"VOILA_PREHEAT": "True"}}
+
+    async def scenario():
+        async def settle():
+            for _ in range(6):
+                await asyncio.sleep(0.2)
+
+        tasks = [asyncio.ensure_future(km.start_kernel(**pool_env)) for _ in range(5)]
+        await settle()
+        assert started == ["k0", "k1"]
+        await km.start_kernel(env={"VOILA_PREHEAT": "False"})  # a student's kernel: at once
+        assert started == ["k0", "k1", "k2"]
+        RequestInfoSocketHandler._waiters["k0"] = object()  # k0 has built the app
+        await settle()
+        assert started == ["k0", "k1", "k2", "k3"]
+        waiting = Claim("cookie y")  # a page waiting for a pool kernel (Voila hands out unready ones) ...
+        km._claims.add(waiting)
+        claim = Claim("cookie x", kernel_id="k2")
+        km._claims.add(claim)  # ... and a page being served: pool kernels wait for this one only
+        RequestInfoSocketHandler._waiters["k1"] = object()
+        await settle()
+        assert len(started) == 4
+        km._claims.discard(claim)
+        await settle()
+        assert started[-1] == "k4"
+        km._claims.discard(waiting)
+        RequestInfoSocketHandler._waiters["k3"] = object()  # the last pool kernel gets a slot
+        await asyncio.wait_for(asyncio.gather(*tasks), 5)
+        assert len(started) == 6
+        for kernel_id in started:
+            RequestInfoSocketHandler._waiters[kernel_id] = object()
+        await settle()  # every slot free again
+        km._kernel_connections["k2"] = 1  # a student works in k2: pool kernels one at a time
+        more = [asyncio.ensure_future(km.start_kernel(**pool_env)) for _ in range(2)]
+        await settle()
+        assert len(started) == 7
+        km._handed_out.add(started[-1])  # given to a page before it was ready: the next one starts
+        await asyncio.wait_for(asyncio.gather(*more), 5)
+        assert len(started) == 8
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()

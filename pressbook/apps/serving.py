@@ -378,7 +378,9 @@ def _limited_kernel_manager():
     from tornado.web import HTTPError
     from traitlets import Int
 
-    class LimitedKernelManager(AsyncMappingKernelManager):
+    from .class_handlers import VisitorAccounting, install_class_handlers
+
+    class LimitedKernelManager(VisitorAccounting, AsyncMappingKernelManager):
         """Refuses new kernels when the machine is full (HTTP 503, a clear page).
 
         Counts running kernels plus those being started (Voila's preheated pool
@@ -394,6 +396,14 @@ def _limited_kernel_manager():
             0, config=True, help="Shut down an idle kernel no page has connected to after this many seconds "
                                  "(a GET without a page behind it; pooled kernels excepted). 0: off."
         )
+        max_kernels_per_visitor = Int(
+            0, config=True, help="Most kernels one visitor (cookie, else address) holds at once; a page beyond "
+                                 "it gets a 429 page (pressbook.apps.class_handlers). 0: no limit."
+        )
+        pool_fill_concurrency = Int(
+            0, config=True, help="Most preheated pool kernels prepared at once, page requests first "
+                                 "(pressbook.apps.class_handlers). 0: all at once (Voila's way)."
+        )
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
@@ -401,6 +411,8 @@ def _limited_kernel_manager():
             self._connected: set[str] = set()  # kernels a page was seen connected to
             install_query_socket_fix()  # built by Voila before its handlers are registered
             read_only_listing(getattr(self.parent, "contents_manager", None))
+            install_class_handlers()  # the per-visitor limit and the pool status (class_handlers.py)
+            self._visitor_init()
 
         def _full(self) -> str:
             if self.max_kernels and len(self.list_kernel_ids()) + self._starting >= self.max_kernels:
@@ -432,6 +444,7 @@ def _limited_kernel_manager():
 
         async def shutdown_kernel(self, kernel_id, *args, **kwargs):
             self._connected.discard(kernel_id)
+            self.forget_kernel(kernel_id)
             return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
         async def start_kernel(self, *args, **kwargs):
@@ -441,10 +454,16 @@ def _limited_kernel_manager():
                     self.log.warning("refusing a new kernel: %s", why)
                     raise HTTPError(503, f"busy: {why}", reason=BUSY_REASON)
             self._starting += 1
+            free_slot, kernel_id = await self.pool_start_slot(kwargs.get("env")), None
             try:
-                return await super().start_kernel(*args, **kwargs)
+                kernel_id = await super().start_kernel(*args, **kwargs)
+                if kwargs.get("kernel_id") is None:
+                    self.attribute_kernel(kernel_id, kwargs.get("env"))
+                return kernel_id
             finally:
                 self._starting -= 1
+                if free_slot is not None:
+                    free_slot(kernel_id)
 
     return LimitedKernelManager
 

@@ -239,3 +239,62 @@ def test_guard_script_is_self_contained():
     js = page_guard_js(poll_seconds=2)
     assert '"pollMs": 2000' in js and "__CONFIG__" not in js
     assert "eval(" not in js and "innerHTML" not in js  # text only, never markup from the page
+
+
+# ---------------------------------------------------------------------------------- memory limit
+
+FLOOD_JS = """async ([kernelId, count]) => {
+  // a crafted client on the page's own kernel: widgets opened with 2.5 MB values (each under the 3 MB
+  // message limit), as fast as the kernel takes them
+  const base = JSON.parse(document.getElementById('jupyter-config-data').textContent).baseUrl || '/';
+  const ws = new WebSocket(location.origin.replace(/^http/, 'ws') + base + 'api/kernels/' + kernelId +
+                           '/channels?session_id=flood');
+  await new Promise((ok, bad) => { ws.onopen = ok; ws.onerror = bad; });
+  const value = 'x'.repeat(2500000);
+  let sent = 0;
+  const guard = window.__pressbookGuard;  // stop once the page knows its session ended
+  for (; sent < count && ws.readyState === WebSocket.OPEN && guard.state === 'ok'; sent++) {
+    const id = crypto.randomUUID().replace(/-/g, '');
+    ws.send(JSON.stringify({header: {msg_id: id, msg_type: 'comm_open', username: 'x', session: 'flood',
+                                     date: new Date().toISOString(), version: '5.3'},
+      parent_header: {}, metadata: {version: '2.1.0'}, channel: 'shell', buffers: [],
+      content: {comm_id: id, target_name: 'jupyter.widget', data: {buffer_paths: [], state: {
+        _model_module: '@jupyter-widgets/controls', _model_module_version: '2.0.0', _model_name: 'TextModel',
+        _view_module: '@jupyter-widgets/controls', _view_module_version: '2.0.0', _view_name: 'TextView',
+        value: value}}}}));
+    while (ws.bufferedAmount > 10000000) { await new Promise(r => setTimeout(r, 20)); }
+    await new Promise(r => setTimeout(r, 20));
+  }
+  return sent;
+}"""
+
+
+def test_a_kernel_over_its_memory_limit_is_restarted_and_the_reload_keeps_the_design(voila, page, tmp_path,
+                                                                                       monkeypatch):
+    """The class config (preheated designer), the kernels' memory limit set low (500 MB; shipped 1500 MB):
+    a crafted client fills the student's kernel until it hits the limit; the kernel exits, the server
+    restarts it, the page offers a reload, and the reload brings the student's design back."""
+    monkeypatch.setenv("PRESSBOOK_KERNEL_MEMORY_MB", "500")
+    url = voila(guarded_designer(tmp_path), config="class", args=["--VoilaConfiguration.default_pool_size=1"],
+                wait_for="Kernel pool of designer.ipynb is filled")
+    open_designer(page, url + "?preset=three-step")
+    change_pressure_and_wait_for_url(page, 2, 377)
+    kernel_id = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+    sent = page.evaluate(FLOOD_JS, [kernel_id, 400])
+    banner = page.locator(".pb-session-lost")
+    expect(banner).to_be_visible(timeout=60_000)
+    expect(banner).to_contain_text("reload")
+    snap(page, "kernel-out-of-memory")
+    assert sent < 400, "the kernel never reached its limit"
+
+    def server_log() -> str:
+        return "".join(p.read_text(errors="replace") for p in tmp_path.glob("voila-*.log"))
+
+    deadline = time.monotonic() + 60  # the server starts the kernel again (jupyter_client's restarter)
+    while time.monotonic() < deadline and "restarting kernel" not in server_log():
+        time.sleep(0.5)
+    log = server_log()
+    assert "kernel out of memory" in log and "restarting kernel" in log, log[-3000:]
+
+    reload_restores(page, 2, 377)
+    change_pressure_and_wait_for_url(page, 2, 366)  # a live kernel again

@@ -105,7 +105,10 @@ def class_server(class_root, tmp_path_factory):
     server for the module: the attacks do not change it)."""
     from serving_fixtures import VoilaServer
 
-    server = VoilaServer(class_root, "class", [], tmp_path_factory.mktemp("log") / "voila.log")
+    # one client (this test, no cookies) opens many pages: the per-visitor limit, which would refuse the
+    # fifth, is off here (tested in tests/test_serving_visitors.py)
+    server = VoilaServer(class_root, "class", ["--LimitedKernelManager.max_kernels_per_visitor=0"],
+                         tmp_path_factory.mktemp("log") / "voila.log")
     try:
         if not server.wait_ready(90):
             pytest.fail("Voila did not start:\n" + server.log_text()[-3000:])

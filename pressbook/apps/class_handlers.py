@@ -1,0 +1,329 @@
+"""What the class server adds to Voila's request handling (issue 14): a per-visitor kernel limit and the
+preheated pool's status.
+
+No Voila import at module level; ``install_class_handlers()`` is called by
+``serving.LimitedKernelManager`` when Voila builds it (before Voila registers its handlers).
+
+**Per-visitor limit** (``LimitedKernelManager.max_kernels_per_visitor``; 0: off).  Every page of an app
+holds a kernel.  A visitor is the ``pressbook-visitor`` cookie the server sets on the first page (signed, so
+it cannot be made up), or, for a client that sends no valid cookie (a script), its address.  A visitor who
+already holds the limit gets a "429: too many pages open" page in plain words instead of a new kernel; first
+a kernel of theirs that no page is connected to any more (a tab they closed or left) is shut down to make
+room, so moving from app to app never runs into the limit.  A client without a cookie that is over the limit
+of its address gets a fresh cookie with the refusal and the page reloads itself once: a browser (which
+keeps the cookie) then gets in as a visitor of its own (students behind one school address), a script that
+keeps no cookies stays limited.  A client that collects new cookies gets a new visitor each time; the
+server-wide ``max_kernels`` and the one-minute cull of kernels no page connects to still hold.
+
+**Pool status** (``GET <base>voila/pressbook/pool``): JSON ``{"ready": k, "size": n, "filled": bool}``
+over the preheated pools; a pool kernel counts as ready once it has built its app and waits for a visitor
+(its ``/voila/query`` socket is open).  ``pool_status()`` shows it on the start page ("warming up: k of
+n" / "ready").
+"""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import uuid
+from dataclasses import dataclass
+from html import escape
+
+__all__ = ["VISITOR_COOKIE", "VisitorAccounting", "install_class_handlers", "pool_status", "pool_status_js"]
+
+VISITOR_COOKIE = "pressbook-visitor"
+POOL_STATUS_PATH = "voila/pressbook/pool"
+
+
+@dataclass(eq=False)
+class Claim:
+    """One page request of a visitor: counts as a kernel until the kernel it got is known."""
+
+    visitor: str
+    kernel_id: str | None = None
+
+
+#: The claim of the page request being served (set by the page handler, read by the kernel manager).
+current_claim: contextvars.ContextVar[Claim | None] = contextvars.ContextVar("pressbook_claim", default=None)
+
+
+class VisitorAccounting:
+    """Mixed into ``LimitedKernelManager``: which visitor holds which kernel.
+
+    Needs ``max_kernels_per_visitor``, ``_kernels`` and ``_kernel_connections`` (jupyter_server) on the class.
+    """
+
+    def _visitor_init(self) -> None:
+        self._visitor_of: dict[str, str] = {}  # kernel id -> visitor
+        self._claims: set[Claim] = set()  # page requests being served
+        self._handed_out: set[str] = set()  # pool kernels Voila gave to a page
+        get_rendered = getattr(self, "get_rendered_notebook", None)  # Voila's pool (VoilaKernelManager)
+        if get_rendered is not None:
+            async def get_rendered_notebook(*args, **kwargs):
+                result = await get_rendered(*args, **kwargs)
+                self._handed_out.add(result[2])
+                self.attribute_kernel(result[2])
+                return result
+
+            self.get_rendered_notebook = get_rendered_notebook
+
+    def attribute_kernel(self, kernel_id: str, env: dict | None = None) -> None:
+        """The page request being served got ``kernel_id`` (a pool kernel's refill, started in the request's
+        context, is not the visitor's)."""
+        claim = current_claim.get()
+        if claim is None or claim.kernel_id is not None or (env or {}).get("VOILA_PREHEAT") == "True":
+            return
+        claim.kernel_id = kernel_id
+        self._visitor_of[kernel_id] = claim.visitor
+
+    async def pool_start_slot(self, env: dict | None):
+        """For a preheated pool kernel (``VOILA_PREHEAT``): wait for a slot (``pool_fill_concurrency`` pool
+        kernels prepared at once; one at a time while any page is connected to a kernel: students are
+        working), letting the pages being served go first (up to 30 s; not a page waiting for this very
+        pool, which Voila hands out before it is ready); returns the function that
+        frees the slot once the kernel is started, or None when there is no limit.
+
+        Why: when a class takes the pool's kernels, Voila starts one replacement per student at once; 40
+        kernels importing and building the app on 2 cores (and the server rendering their pages) left the
+        students' own pages and updates waiting 20 s (benchmarks/load_test.py, README)."""
+        if (env or {}).get("VOILA_PREHEAT") != "True" or not self.pool_fill_concurrency:
+            return None
+        if getattr(self, "_pool_slots", None) is None:
+            self._pool_slots = asyncio.Semaphore(self.pool_fill_concurrency)
+            self._class_slot = asyncio.Semaphore(1)
+        await self._pool_slots.acquire()
+        slots = [self._pool_slots]
+        if any(self._kernel_connections.values()):  # a class is working: one at a time
+            await self._class_slot.acquire()
+            slots.append(self._class_slot)
+        for _ in range(60):  # then the pages being served first (those that have their kernel), up to 30 s
+            if not any(c.kernel_id for c in self._claims):
+                break
+            await asyncio.sleep(0.5)
+        return lambda kernel_id: self._free_slot_when_prepared(kernel_id, slots)
+
+    def _free_slot_when_prepared(self, kernel_id: str | None, slots) -> None:
+        """Free the slot once the kernel has built its app and waits for a visitor (its ``/voila/query``
+        socket), was given to a page before that (Voila hands out pool kernels still being prepared), has
+        gone, or after 90 s."""
+        async def wait():
+            try:
+                from voila.request_info_handler import RequestInfoSocketHandler
+                handler = RequestInfoSocketHandler
+            except ImportError:
+                handler = None
+            try:
+                for _ in range(180):
+                    if kernel_id is None or kernel_id not in self._kernels or kernel_id in self._handed_out:
+                        break
+                    if handler is not None and kernel_id in handler._waiters:
+                        break
+                    await asyncio.sleep(0.5)
+            finally:
+                for slot in slots:
+                    slot.release()
+
+        asyncio.ensure_future(wait())
+
+    def forget_kernel(self, kernel_id: str) -> None:
+        self._visitor_of.pop(kernel_id, None)
+        self._handed_out.discard(kernel_id)
+
+    def visitor_kernels(self, visitor: str) -> list[str]:
+        """The visitor's live kernels (oldest first)."""
+        return [k for k, v in self._visitor_of.items() if v == visitor and k in self._kernels]
+
+    def visitor_count(self, visitor: str) -> int:
+        pending = sum(1 for c in self._claims if c.visitor == visitor and c.kernel_id is None)
+        return len(self.visitor_kernels(visitor)) + pending
+
+    async def make_room_for(self, visitor: str) -> bool:
+        """True if the visitor may have one more kernel, after shutting down one of theirs that a page was
+        connected to and no page is any more (a tab closed or left)."""
+        limit = self.max_kernels_per_visitor
+        if not limit or self.visitor_count(visitor) < limit:
+            return True
+        connected = getattr(self, "_connected", set())
+        for kernel_id in self.visitor_kernels(visitor):
+            if kernel_id in connected and not self._kernel_connections.get(kernel_id, 0):
+                self.log.info("visitor at their limit of %d: shutting down kernel %s, which their page left",
+                              limit, kernel_id)
+                await self.shutdown_kernel(kernel_id)
+                return self.visitor_count(visitor) < limit
+        return False
+
+    def notify_connect(self, kernel_id):
+        """A page connected to the kernel: remember it (``_connected``, also the culler's record)."""
+        connected = getattr(self, "_connected", None)
+        if connected is not None and kernel_id in self._kernels:
+            connected.add(kernel_id)
+        return super().notify_connect(kernel_id)
+
+
+# ----------------------------------------------------------------------------- the refusal page
+
+TOO_MANY_TITLE = "Too many pages open"
+
+
+def too_many_page(limit: int, retry: bool) -> str:
+    again = ("<p>This page tries again by itself in a few seconds.</p>" if retry else
+             "<p>Close a tab of these apps that you no longer need, then reload this page. A tab you closed "
+             "frees its place when you open the next page.</p>")
+    refresh = '<meta http-equiv="refresh" content="3">' if retry else ""
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">{refresh}"
+            f"<title>{escape(TOO_MANY_TITLE)}</title></head>"
+            "<body style=\"font:16px/1.5 sans-serif;max-width:40em;margin:3em auto;padding:0 1em\">"
+            f"<h1>{escape(TOO_MANY_TITLE)}</h1>"
+            f"<p>You already have {limit} pages of these apps open at once, the most one visitor can have, so "
+            "that every student in the class gets a place.</p>"
+            f"{again}</body></html>")
+
+
+# ----------------------------------------------------------------------------- handlers
+
+
+def _page_handler(base):
+    class VisitorVoilaHandler(base):
+        """Voila's page handler with the per-visitor limit (see the module docstring)."""
+
+        def _visitor(self) -> tuple[str, bool]:
+            """(visitor, has a valid cookie); sets the cookie when the request had none."""
+            value = None
+            try:
+                raw = self.get_signed_cookie(VISITOR_COOKIE, max_age_days=30)
+                value = raw.decode("ascii") if raw else None
+            except Exception:  # noqa: BLE001 - a bad cookie is no cookie
+                value = None
+            if value:
+                return "cookie " + value, True
+            self.set_signed_cookie(VISITOR_COOKIE, uuid.uuid4().hex, expires_days=None, httponly=True,
+                                   samesite="Lax", path=self.base_url or "/")
+            return "address " + (self.request.remote_ip or "?"), False
+
+        async def get(self, path=None):
+            km = self.kernel_manager
+            limit = getattr(km, "max_kernels_per_visitor", 0)
+            if not limit or not hasattr(km, "make_room_for"):
+                return await super().get(path)
+            visitor, has_cookie = self._visitor()
+            if km.visitor_count(visitor) >= limit and not await km.make_room_for(visitor):
+                self.log.warning("refusing a page to %s: %d pages open (limit %d)",
+                                 "a visitor" if has_cookie else visitor, km.visitor_count(visitor), limit)
+                self.set_status(429, TOO_MANY_TITLE)
+                self.set_header("Retry-After", "5")
+                self.set_header("Content-Type", "text/html; charset=utf-8")
+                self.set_header("Cache-Control", "no-store")
+                self.finish(too_many_page(limit, retry=not has_cookie))
+                return None
+            claim = Claim(visitor)
+            km._claims.add(claim)
+            token = current_claim.set(claim)
+            try:
+                return await super().get(path)
+            finally:
+                current_claim.reset(token)
+                km._claims.discard(claim)
+
+    return VisitorVoilaHandler
+
+
+def pool_counts(km) -> tuple[int, int]:
+    """(ready, size) over the preheated pools of a Voila kernel manager; (0, 0) without pools."""
+    pools = getattr(km, "_pools", None)
+    if not pools:
+        return 0, 0
+    try:
+        from voila.request_info_handler import RequestInfoSocketHandler
+
+        waiting = set(RequestInfoSocketHandler._waiters)
+    except ImportError:
+        waiting = set()
+    config = getattr(km, "kernel_pools_config", {}) or {}
+    default = config.get("default", {})
+    ready = size = 0
+    for name, pool in pools.items():
+        size += int(config.get(name, default).get("pool_size", default.get("pool_size", 1)))
+        for task in pool:
+            if (task.done() and not task.cancelled() and task.exception() is None
+                    and task.result().get("kernel_id") in waiting):
+                ready += 1
+    return ready, size
+
+
+def _pool_handler():
+    from jupyter_server.base.handlers import JupyterHandler
+
+    class PoolStatusHandler(JupyterHandler):
+        """``{"ready": k, "size": n, "filled": k >= n}`` for the preheated pools (no kernel ids)."""
+
+        def get(self):
+            ready, size = pool_counts(self.settings.get("kernel_manager"))
+            self.set_header("Content-Type", "application/json")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(json.dumps({"ready": ready, "size": size, "filled": size > 0 and ready >= size}))
+
+    return PoolStatusHandler
+
+
+def install_class_handlers() -> None:
+    """Make Voila's app register the page handler with the visitor limit and the pool status handler."""
+    import voila.app
+    from jupyter_server.utils import url_path_join
+
+    if getattr(voila.app, "_pressbook_class_handlers", False):
+        return
+    voila.app.TornadoVoilaHandler = _page_handler(voila.app.TornadoVoilaHandler)
+    init_handlers = voila.app.Voila.init_handlers
+    pool_handler = _pool_handler()
+
+    def with_pool_status(app):
+        handlers = init_handlers(app)
+        handlers.insert(0, (url_path_join(app.server_url, POOL_STATUS_PATH), pool_handler))
+        return handlers
+
+    voila.app.Voila.init_handlers = with_pool_status
+    voila.app._pressbook_class_handlers = True
+
+
+# ----------------------------------------------------------------------------- the start page
+
+_POOL_JS = r"""
+(function () {
+  const box = document.getElementById("__ID__");
+  if (!box) { return; }
+  const first = document.querySelector(".jp-Cell");           // shown above the page's first cell
+  if (first && first.parentNode && !first.contains(box)) { first.parentNode.insertBefore(box, first); }
+  let base = "/";
+  try { base = JSON.parse(document.getElementById("jupyter-config-data").textContent).baseUrl || "/"; }
+  catch (e) { /* not in Voila */ }
+  function show(s) {
+    if (!s || !s.size) { box.textContent = ""; return; }
+    box.style.display = "block";
+    box.textContent = s.filled
+      ? "Server ready: " + s.size + " app places are prepared, so a whole class can open the designer at once."
+      : "Warming up: " + s.ready + " of " + s.size + " places prepared. A student arriving now waits longer; " +
+        "the class can start when this says ready.";
+    box.dataset.filled = s.filled ? "yes" : "no";
+  }
+  function poll() {
+    fetch(base + "__PATH__", { cache: "no-store", credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) { show(s); if (s && s.size && !s.filled) { setTimeout(poll, 3000); } })
+      .catch(function () { /* not a class server */ });
+  }
+  poll();
+})();
+"""
+
+
+def pool_status_js(element_id: str = "pb-pool-status") -> str:
+    return _POOL_JS.replace("__ID__", element_id).replace("__PATH__", POOL_STATUS_PATH)
+
+
+def pool_status() -> None:
+    """Show the preheated pool's status on the page (nothing when the server has no pool status)."""
+    from IPython.display import HTML, Javascript, display
+
+    display(HTML('<div id="pb-pool-status" class="pb-pool-status" role="status" aria-live="polite" '
+                 'style="display:none;padding:8px 12px;border-left:4px solid #0b3d91;background:#eef3fb;'
+                 'font:15px/1.4 sans-serif"></div>'), Javascript(pool_status_js()))
