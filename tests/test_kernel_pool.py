@@ -3,6 +3,7 @@ server: Voila's pool entries and renderers are stand-ins with the same attribute
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 from types import SimpleNamespace
 
@@ -12,11 +13,17 @@ from pressbook.apps.kernel_pool import FAILURE, discard_poisoned, guard_pool, po
 
 
 def _run(coro):
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        loop.close()
+    """Run ``coro`` on a new event loop in a thread of its own: in the whole suite this thread may already
+    have a running loop (the session's Playwright browser), and a loop cannot run inside another."""
+    def run():
+        loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(coro)
+        finally:
+            loop.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
 
 
 class FakeExecutor:
@@ -87,9 +94,7 @@ def test_a_dead_kernel_or_a_crashed_render_is_poisoned():
         await asyncio.sleep(0)
         return task
 
-    loop = asyncio.new_event_loop()
-    task = loop.run_until_complete(make_task())
-    loop.close()
+    task = _run(make_task())
     assert poisoned({"kernel_id": "k", "renderer": renderer, "task": task}, lambda kid: True) \
         == "its pre-execution raised OSError"
 

@@ -98,7 +98,7 @@ class LabLogApp:
                                      layout=w.Layout(width="auto"))  # the whole label, never "Raw impedance fi..."
         self.spectrum.add_class("pbl-spectrum")
         self.photo = w.FileUpload(accept=".png,.jpg,.jpeg,image/png,image/jpeg", multiple=False,
-                                  description="Photo (PNG or JPEG)")
+                                  description="Photo (PNG or JPEG)", layout=w.Layout(width="auto"))
         self.photo.add_class("pbl-photo")
         self.files_view = w.HTML()
         self.files_view.add_class("pbl-files")
