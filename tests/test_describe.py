@@ -154,3 +154,29 @@ def test_calibration_texts_measure_the_gaps_of_the_fits():
     assert f"the predicted circuit within {np.max(np.abs(zp - measured)):.3g} ohm" in alt.text
     assert f"from {s.frequency.max():.3g} Hz to {s.frequency.min():.3g} Hz" in alt.text
     assert describe.fit_alternative("T", "x", "y", {}, {}, {}).text == "T: no data yet; choose or upload a file."
+
+
+def test_pellet_log_texts_follow_the_parity_and_the_control_chart(tmp_path):
+    from pressbook import presets
+    from pressbook.lab.lablog import open_log
+    from pressbook.lab.lablog.stats import control_chart, parity
+
+    log = open_log(tmp_path / "lab.sqlite")
+    measured = [0.80, 0.81, 0.79, 0.80, 0.95]  # the last one far off
+    for k, m in enumerate(measured):
+        rec = log.add(presets.se_pellet(), lot="A", pressed_on=f"2026-11-{10 + k:02d}")
+        log.update(rec["uid"], rec["version"], ejected_density=m)
+    t = log.table()
+    par, chart = parity(t), control_chart(t)
+    alt = describe.parity_alternative(par)
+    errors = [m - p for m, p in zip(par["measured"], par["predicted"])]
+    worst = max(range(len(errors)), key=lambda i: abs(errors[i]))
+    assert f"of {par['n']} pellets" in alt.text and f"{errors[worst]:+.3f}" in alt.text
+    assert str(par["uid"][worst])[:8] in alt.text and len(alt.rows) == par["n"]
+    assert [float(r[2]) for r in alt.rows] == pytest.approx(list(par["measured"]), abs=5e-4)
+    c = describe.control_chart_alternative(chart)
+    assert f"centre {chart['centre']:.3f}" in c.text and f"{len(measured)} pellets" in c.text
+    assert ("none out of control" in c.text) == (not chart["out"].any())
+    one = describe.control_chart_alternative(control_chart({k: v[:1] for k, v in t.items()}))
+    assert "no limits yet" in one.text and "1 pellet in" in one.text
+    assert "no pellet" in describe.parity_alternative({"n": 0}).text

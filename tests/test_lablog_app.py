@@ -37,7 +37,8 @@ def test_a_bad_value_is_a_message_and_nothing_is_saved(tmp_path):
     rec = app.log_pellet()
     app.measure["conductivity_mS_cm"].value = "2 ohm"
     app._save()
-    assert "conductivity_mS_cm: got" in app.save_message.value and "Traceback" not in app.save_message.value
+    assert "Ionic conductivity: 2 Ω is not allowed" in app.save_message.value  # words, not the field's name
+    assert "conductivity_mS_cm" not in app.save_message.value and "Traceback" not in app.save_message.value
     assert app.log.get(rec["uid"])["version"] == 1
     app.recal_lot.options = ["nope"]
     app._guard(app.recal_message, app.recalibrate)
@@ -111,8 +112,8 @@ def test_a_photo_is_attached_on_save_shown_as_a_thumbnail_and_a_fake_one_refused
     app.measure["thickness_um"].value = "0.61 mm"
     app.photo.value = _file("virus.png", b"MZ\x90\x00 an executable")
     app._save()
-    assert app.save_message.value == ("photo virus.png: got &#x27;a file that is not a PNG or JPEG image&#x27;; "
-                                      "allowed: a PNG or JPEG photo")
+    assert app.save_message.value == ("Photo virus.png: a file that is not a PNG or JPEG image is not allowed; "
+                                      "use a PNG or JPEG photo")
     assert app.log.get(rec["uid"])["version"] == 1 and app.measure["thickness_um"].value == "0.61 mm"
     app.photo.value = _file("big.jpg", b"\xff\xd8\xff" + bytes(9_000_000))
     app._save()
@@ -124,3 +125,15 @@ def test_a_photo_is_attached_on_save_shown_as_a_thumbnail_and_a_fake_one_refused
     assert app.log.get(rec["uid"])["thickness_um"] == 610.0
     view = app.files_view.value
     assert "<img class='pbl-thumb' src='data:image/png;base64," in view and 'download="pellet.png"' in view
+
+
+def test_the_lab_figures_have_text_alternatives_that_follow_the_data(tmp_path):
+    app = LabLogApp(tmp_path / "lab.sqlite")
+    assert "no pellet has a measured density" in app.parity_text.value
+    rec = app.log_pellet()
+    app.refresh(select=rec["uid"])
+    app.show_pellet()
+    app.measure["ejected_density"].value = "83 %"
+    app._save()
+    assert "of 1 pellet:" in app.parity_text.value and "0.830" in app.parity_text.value
+    assert "centre 0.830" in app.chart_text.value

@@ -19,7 +19,9 @@ import ipywidgets as w
 import numpy as np
 
 from ..errors import PressbookError
+from ..views import describe
 from ..views.palette import OKABE_ITO
+from ..views.words import plain_message
 from . import common
 from .onboarding import CSS, Message, _unexpected, _upload_bytes, download_link
 from .pellet_form import STYLE as _STYLE
@@ -28,10 +30,10 @@ from .pellet_form import text_box as _text
 
 MAX_SPECTRUM_BYTES = 8_000_000   # below the 10 MiB websocket message limit (TOOLCHAIN)
 INLINE_BYTES = 6_000_000         # raw files put into the page (thumbnails, download links), newest first
-MEASURE_FIELDS = (("thickness_um", "Final thickness", "e.g. 612 um or 0.61 mm"),
+MEASURE_FIELDS = (("thickness_um", "Final thickness", "e.g. 612 µm or 0.61 mm"),
                   ("ejected_density", "Ejected relative density", "e.g. 0.84 or 84 %"),
                   ("conductivity_mS_cm", "Ionic conductivity", "e.g. 2.1 mS/cm"),
-                  ("conductivity_temperature_C", "measured at", "e.g. 25 degC"),
+                  ("conductivity_temperature_C", "measured at", "e.g. 25 °C"),
                   ("stack_pressure_MPa", "under stack pressure", "e.g. 5 MPa or 50 bar"),
                   ("cycles_to_short", "Cycles to short", "empty: no short / not cycled"))
 OUTCOMES = ("cracked", "delaminated", "shorted")
@@ -43,7 +45,7 @@ def setup() -> w.HTML:
 
 
 def _friendly(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, PressbookError) else _unexpected(exc)
+    return plain_message(exc) if isinstance(exc, PressbookError) else _unexpected(exc)
 
 
 def _query_design():
@@ -118,6 +120,7 @@ class LabLogApp:
         self.parity_widget = common.bokeh(parity_fig)
         self.parity_widget.add_class("pbl-parity")
         self.chart_widget = common.bokeh(chart_fig)
+        self.parity_text, self.chart_text = common.FigureText(), common.FigureText()  # for screen readers
         # ------------------------------------------------------------ recalibration
         self.recal_lot = w.Dropdown(options=[], description="Powder lot", style=_STYLE, layout=w.Layout(width="420px"))
         self.recal_lot.add_class("pbl-recal-lot")
@@ -150,7 +153,7 @@ class LabLogApp:
             self.notes, self.save_button, self.save_message, self.files_view,
             section("3. The lab: predicted vs measured, reproducibility"),
             w.HBox([self.filter_lot, self.filter_operator]), self.summary,
-            w.HBox([self.parity_widget, self.chart_widget]),
+            w.HBox([self.parity_widget, self.chart_widget]), self.parity_text, self.chart_text,
             section("4. Recalibrate a powder lot"), w.HBox([self.recal_lot, self.recal_button]), self.recal_message,
             self.recal_view, self.downloads])
         self.widget.add_class("pbl-app")
@@ -361,6 +364,8 @@ class LabLogApp:
             self.src_out.data = {"x": chart["index"][chart["out"]], "y": chart["value"][chart["out"]]}
             for span, y in zip(self.spans, (chart["centre"], chart["ucl"], chart["lcl"])):
                 span.location = float(y) if np.isfinite(y) else None
+        self.parity_text.say(describe.parity_alternative(par))
+        self.chart_text.say(describe.control_chart_alternative(chart))
         rows = "".join(f"<tr><td>{html.escape(str(r['operator']))}</td><td>{r['n']}</td><td>{_g(r['mean'])}</td>"
                        f"<td>{_g(r['sd'])}</td><td>{_g(100 * r['cv'])} %</td><td>{_g(r['mean_error'])}</td></tr>"
                        for r in reproducibility(t, by="operator")) if par["n"] else ""

@@ -266,3 +266,47 @@ def spectrum_fit_alternative(freq, measured: dict, fit: dict, predicted: dict) -
     rows = [tuple(_num(v) for v in pts[k]) for k in _pick(len(pts), 10)]
     return Alternative(text, ("frequency (Hz)", "measured Z' (ohm)", "measured -Z'' (ohm)", "fit Z' (ohm)",
                               "fit -Z'' (ohm)", "predicted Z' (ohm)", "predicted -Z'' (ohm)"), rows)
+
+
+def parity_alternative(par: dict) -> Alternative:
+    """Pellet log parity plot: each pellet's predicted and measured ejected relative density (``par`` as
+    ``lab.lablog.stats.parity`` gives it: uid, predicted, measured, n, bias, rmse; optional lo, hi, inside,
+    with_range: the model's 5-95 % range)."""
+    n = int(par.get("n", 0))
+    if not n:
+        return Alternative("Predicted vs measured ejected relative density: no pellet has a measured density yet.")
+    pred, meas = [float(v) for v in par["predicted"]], [float(v) for v in par["measured"]]
+    worst = max(range(n), key=lambda i: abs(meas[i] - pred[i]))
+    text = (f"Predicted vs measured ejected relative density of {n} pellet{'s' if n > 1 else ''}: measured minus "
+            f"predicted {_num(par['bias'], '+.3f')} on average (RMS {_num(par['rmse'], '.3f')}); largest difference "
+            f"{_num(meas[worst] - pred[worst], '+.3f')} (pellet {str(par['uid'][worst])[:8]}).")
+    if par.get("with_range"):
+        text += f" {par['inside']} of {par['with_range']} measurements fall inside the model's 5-95 % range."
+    lo, hi = par.get("lo"), par.get("hi")
+    rows = [(str(par["uid"][i])[:8], _num(pred[i], ".3f"), _num(meas[i], ".3f"),
+             f"{_num(lo[i], '.3f')} to {_num(hi[i], '.3f')}" if lo is not None and math.isfinite(float(lo[i])) else "-")
+            for i in _pick(n, 20)]
+    return Alternative(text, ("pellet", "predicted (relative density)", "measured (relative density)",
+                              "model's 5-95 % range"), rows)
+
+
+def control_chart_alternative(chart: dict) -> Alternative:
+    """Pellet log control chart: the measured ejected relative density in pressing order with its centre line
+    and 3-sigma limits (``chart`` as ``lab.lablog.stats.control_chart`` gives it: value, pressed_on, uid, centre,
+    ucl, lcl, out)."""
+    values = [float(v) for v in chart.get("value", [])]
+    if not values:
+        return Alternative("Control chart: no measured density yet.")
+    out = [i for i, o in enumerate(chart["out"]) if o]
+    limits = (f"limits {_num(chart['lcl'], '.3f')} to {_num(chart['ucl'], '.3f')}"
+              if math.isfinite(float(chart["lcl"])) and math.isfinite(float(chart["ucl"]))
+              else "no limits yet (they need at least two pellets)")
+    text = (f"Control chart of the measured ejected relative density, {len(values)} pellet"
+            f"{'s' if len(values) > 1 else ''} in pressing order: centre {_num(chart['centre'], '.3f')}, {limits}; "
+            + (f"{len(out)} out of control: " + ", ".join(
+                f"pellet {k + 1} ({_num(values[k], '.3f')})" for k in out[:5]) + ("..." if len(out) > 5 else "")
+                if out else "none out of control") + ".")
+    rows = [(str(k + 1), str(chart["pressed_on"][k]), _num(values[k], ".3f"), "yes" if k in out else "no")
+            for k in sorted(set(_pick(len(values), 20)) | set(out[:10]))]
+    return Alternative(text, ("pellet (pressing order)", "pressed on", "measured (relative density)",
+                              "out of control"), rows)

@@ -24,6 +24,10 @@ NAMES = {
     "ram_area": "ram area", "gauge_accuracy": "gauge accuracy", "gauge_resolution": "gauge resolution",
     "max_temperature": "highest temperature", "add": "layers added", "hold": "hold time",
     "title": "design title", "total_asr": "total ASR", "worst_risk": "worst risk",
+    # the pellet log's measurements
+    "thickness_um": "final thickness", "ejected_density": "ejected relative density",
+    "conductivity_mS_cm": "ionic conductivity", "conductivity_temperature_C": "temperature of the conductivity",
+    "stack_pressure_MPa": "stack pressure of the conductivity", "cycles_to_short": "cycles to short",
 }
 #: Unit spellings of the code (pint) -> of the page.
 UNITS = ((r"\bdegC\b", "°C"), (r"(?<=\d )um\b|(?<=\d)um\b|\bum\b(?=\))", "µm"), (r"\bohm cm2\b", "Ω·cm²"),

@@ -74,7 +74,7 @@ def test_log_measure_plot_recalibrate_download(voila, page, lab_db):
     _fill(page, ".pbl-m-ejected-density", "86 %")
     _fill(page, ".pbl-m-thickness-um", "300 MPa")
     page.locator(".pbl-save").click()
-    expect(page.locator(".pbo-message").nth(1)).to_contain_text("thickness_um: got '300 MPa'")
+    expect(page.locator(".pbo-message").nth(1)).to_contain_text("Final thickness: 300 MPa is not allowed")
     expect(page.locator(".pbl-m-ejected-density input")).to_have_value("86 %")
     _fill(page, ".pbl-m-thickness-um", "0.61 mm")
     page.locator(".pbl-save").click()
