@@ -167,7 +167,7 @@ class ProcessMapApp(w.VBox):
                  line_color=ORANGE, line_width=3, line_dash="dashed", legend_label="recommended ranges")
         fig.scatter("x", "y", source=self.best, marker="star", size=18, fill_color=VERMILLION, line_color="white",
                     legend_label="lowest ASR in the window")
-        legend_outside(fig)
+        legend_outside(fig, ncols=1)  # one per row: the labels are long, a phone is 360 px wide
         fig.add_layout(ColorBar(color_mapper=self.mapper, width=12), "right")
         self.figure = fig
         self._map = None
@@ -231,7 +231,7 @@ class ProcessMapApp(w.VBox):
         else:
             self.best.data = {"x": [], "y": [], "label": []}
             link = ""
-        self.figure.title.text = f"{output_title(self.output.value)}: {m.design.title}"
+        self.figure.title.text = output_title(self.output.value)  # the design is named in the menu above it
         self.alt.say(describe.process_map_alternative(
             m.x, m.y, z, feasible, m.total_asr, *output_label(self.output.value), "SE pre-compaction pressure",
             "cathode bonding pressure", level,
