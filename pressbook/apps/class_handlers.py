@@ -10,9 +10,9 @@ it cannot be made up), or, for a client that sends no valid cookie (a script), i
 already holds the limit gets a "429: too many pages open" page in plain words instead of a new kernel; first
 a kernel of theirs that no page is connected to any more (a tab they closed or left) is shut down to make
 room, so moving from app to app never runs into the limit.  A client without a cookie that is over the limit
-of its address gets a fresh cookie with the refusal and the page reloads itself once: a browser (which
-keeps the cookie) then gets in as a visitor of its own (students behind one school address), a script that
-keeps no cookies stays limited.  A client that collects new cookies gets a new visitor each time; the
+of its address gets a fresh cookie and a redirect to the same address (307, no kernel started): a browser
+(which keeps the cookie) comes straight back as a visitor of its own (students behind one school address,
+all opening the app at once), a script that keeps no cookies stays limited.  A client that collects new cookies gets a new visitor each time; the
 server-wide ``max_kernels`` and the one-minute cull of kernels no page connects to still hold.
 
 **Pool status** (``GET <base>voila/pressbook/pool``): JSON ``{"ready": k, "size": n, "filled": bool}``
@@ -165,12 +165,10 @@ class VisitorAccounting:
 TOO_MANY_TITLE = "Too many pages open"
 
 
-def too_many_page(limit: int, retry: bool) -> str:
-    again = ("<p>This page tries again by itself in a few seconds.</p>" if retry else
-             "<p>Close a tab of these apps that you no longer need, then reload this page. A tab you closed "
+def too_many_page(limit: int) -> str:
+    again = ("<p>Close a tab of these apps that you no longer need, then reload this page. A tab you closed "
              "frees its place when you open the next page.</p>")
-    refresh = '<meta http-equiv="refresh" content="3">' if retry else ""
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">{refresh}"
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(TOO_MANY_TITLE)}</title></head>"
             "<body style=\"font:16px/1.5 sans-serif;max-width:40em;margin:3em auto;padding:0 1em\">"
             f"<h1>{escape(TOO_MANY_TITLE)}</h1>"
@@ -207,13 +205,17 @@ def _page_handler(base):
                 return await super().get(path)
             visitor, has_cookie = self._visitor()
             if km.visitor_count(visitor) >= limit and not await km.make_room_for(visitor):
-                self.log.warning("refusing a page to %s: %d pages open (limit %d)",
-                                 "a visitor" if has_cookie else visitor, km.visitor_count(visitor), limit)
+                if not has_cookie:  # a new cookie was just set: a browser comes back at once as its own visitor
+                    self.set_header("Cache-Control", "no-store")
+                    self.redirect(self.request.uri, status=307)
+                    return None
+                self.log.warning("refusing a page to a visitor: %d pages open (limit %d)",
+                                 km.visitor_count(visitor), limit)
                 self.set_status(429, TOO_MANY_TITLE)
                 self.set_header("Retry-After", "5")
                 self.set_header("Content-Type", "text/html; charset=utf-8")
                 self.set_header("Cache-Control", "no-store")
-                self.finish(too_many_page(limit, retry=not has_cookie))
+                self.finish(too_many_page(limit))
                 return None
             claim = Claim(visitor)
             km._claims.add(claim)

@@ -1,8 +1,10 @@
 """A whole class opens the designer at the same moment (class config, preheated pool of 2).
 
 12 pages in the session's Chromium (one context each, like 12 students) start their navigation
-together; every page must become usable (the designer with its summary table, no error output)
-within 90 s, and none may stay blank.  The time each page took is printed (run with -s).
+together.  None may stay blank: within 150 s every page is usable (the designer with its summary
+table, no error output) or shows the Retry banner (strict).  The issue's target, every page usable
+within 90 s, is met on a quiet machine but not while other jobs load the 2 cores: when it is missed the
+test is reported as xfail with the measured times.  The times are printed (run with -s).
 """
 import os
 import statistics
@@ -15,7 +17,8 @@ pytestmark = pytest.mark.browser
 
 NB = ROOT / "notebooks" / "designer.ipynb"
 PAGES = 12
-LIMIT_S = 90
+LIMIT_S = 90          # the issue's target: every page usable
+NOT_BLANK_S = 150     # every page usable or showing the Retry banner (the banner comes after 120 s)
 
 # A page is usable when Voila has rendered everything (as harness.open_app waits for) and the designer's
 # summary table is on screen.
@@ -45,42 +48,47 @@ def open_together(browser, url, n):
 
 
 def wait_all_usable(pages, start, limit):
-    """Poll every page until it is usable; return each page's time (s) or None when it never was."""
-    done = [None] * len(pages)
-    while time.monotonic() - start < limit and None in done:
+    """Poll every page until it is usable or shows the Retry banner; return each page's time (s) to usable
+    (None when it never was) and whether it showed the banner."""
+    done, banner = [None] * len(pages), [False] * len(pages)
+    while time.monotonic() - start < limit and any(d is None and not b for d, b in zip(done, banner)):
         for i, page in enumerate(pages):
-            if done[i] is None:
+            if done[i] is None and not banner[i]:
                 try:
                     if page.evaluate(USABLE_JS):
                         done[i] = time.monotonic() - start
+                    elif page.locator(".pb-retry").count():
+                        banner[i] = True
                 except Exception:  # the page is between documents: try again
                     pass
         time.sleep(0.25)
-    return done
+    return done, banner
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "met only when the machine is otherwise quiet: 2026-11-29, 12 of 12 pages usable within 49 s and 66 s "
-    "in two runs, but 3 of 12 within 90 s while other jobs loaded the 2 cores (load average 17 at the end); "
-    "no page ended blank (benchmarks/results/burst.md). Most of the CPU is the 12 pages' own (Chromium)"))
 def test_twelve_pages_opened_at_once_are_all_usable(voila, browser):
     url = voila(NB, config="class", wait_for="Kernel pool of designer.ipynb is filled")
     contexts, pages, start = open_together(browser, url + "?preset=three-step", PAGES)
     try:
-        times = wait_all_usable(pages, start, LIMIT_S)
+        times, banners = wait_all_usable(pages, start, NOT_BLANK_S)
         load = os.getloadavg()
         usable = [t for t in times if t is not None]
-        print(f"\n{PAGES} pages at once: {len(usable)} usable; times (s): "
-              + ", ".join("never" if t is None else f"{t:.1f}" for t in times)
-              + (f"; median {statistics.median(usable):.1f} s, max {max(usable):.1f} s" if usable else "")
-              + f"; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        measured = (f"{PAGES} pages at once: {len(usable)} usable, {sum(banners)} with the Retry banner; times (s): "
+                    + ", ".join("banner" if b else "never" if t is None else f"{t:.1f}" for t, b in zip(times, banners))
+                    + (f"; median {statistics.median(usable):.1f} s, max {max(usable):.1f} s" if usable else "")
+                    + f"; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        print("\n" + measured)
         for i, t in enumerate(times):
             if t is None:
                 snap(pages[i], f"page-{i}-not-usable")
-        assert None not in times, f"pages never usable within {LIMIT_S} s: {times}"
-        for page in pages:
-            assert error_outputs(page) == []
-            assert page.locator(".pb-summary td").count() > 0
+        blank = [i for i, (t, b) in enumerate(zip(times, banners)) if t is None and not b]
+        assert blank == [], f"pages blank after {NOT_BLANK_S} s (neither usable nor the Retry banner): {measured}"
+        for page, t in zip(pages, times):
+            if t is not None:
+                assert error_outputs(page) == []
+                assert page.locator(".pb-summary td").count() > 0
+        if None in times or max(times) > LIMIT_S:
+            pytest.xfail(f"the target, every page usable within {LIMIT_S} s, was missed: {measured} (met on a quiet "
+                         "machine: 2026-11-29, 12 of 12 within 49 s and 66 s; most of the CPU is the 12 pages' own)")
     finally:
         for context in contexts:
             context.close()
