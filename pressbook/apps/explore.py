@@ -231,7 +231,7 @@ class ProcessMapApp(w.VBox):
         else:
             self.best.data = {"x": [], "y": [], "label": []}
             link = ""
-        self.figure.title.text = output_title(self.output.value)  # the design is named in the menu above it
+        self.figure.title.text = f"{output_title(self.output.value)}: {m.design.title}"
         self.alt.say(describe.process_map_alternative(
             m.x, m.y, z, feasible, m.total_asr, *output_label(self.output.value), "SE pre-compaction pressure",
             "cathode bonding pressure", level,
