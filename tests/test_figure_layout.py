@@ -170,3 +170,53 @@ def test_spread_labels_keeps_order_distance_and_stays_inside():
     assert all(b - a >= 10 + col.LABEL_GAP * 100 - 1e-9 for a, b in pairwise(ys))
     assert ys[-1] <= 95 and ys[0] >= 5
     assert col.spread_labels([20, 60], [10, 10], 100.0) == [20, 60]  # room enough: where they were wanted
+
+
+# ---------------------------------------------------------------------------- figures on a 360 px phone
+def test_legend_columns_fit_a_phone():
+    formulas = ["Li3PS4", "Li6PS5Cl", "Li5.5PS4.5Cl1.5", "NCM622+Li6PS5Cl", "NCM811+Li6PS5Cl"]
+    # measured in Chromium: three columns of these at 11 px are 358 px wide, more than a figure on a 360 px phone
+    assert common.legend_columns(formulas, 11.0, 3) == 2
+    assert common.legend_columns(["a", "b", "c"], 10.0, 3) == 3  # short labels keep the columns asked for
+    assert common.legend_columns(["x" * 60, "y"], 10.0, 2) == 1
+    # a label longer than any column can hold: one column
+    assert common.legend_columns(["cathode (NCM811 70 / Li6PS5Cl 30)", "separator (Li6PS5Cl)"], 13.0, 2) == 1
+
+
+def test_legend_outside_takes_fewer_columns_when_the_labels_are_long():
+    from bokeh.plotting import figure
+
+    f = figure(width=640, height=300)
+    for label in ("Li3PS4", "Li6PS5Cl", "Li5.5PS4.5Cl1.5", "NCM622+Li6PS5Cl", "NCM811+Li6PS5Cl"):
+        f.line([0, 1], [0, 1], legend_label=label)
+    common.legend_outside(f, "below", ncols=3, font_size="11px")
+    assert f.legend[0].ncols == 2
+
+
+def test_every_plot_wraps_its_title_in_the_browser():
+    """FigureWidget gives every plot of a layout the title-wrapping callback (run by BokehJS; the browser test
+    test_accessibility measures the result at 360 px)."""
+    from bokeh.layouts import row
+    from bokeh.plotting import figure
+
+    from pressbook.apps.figure_widget import FIT_TITLE_JS
+
+    a, b = figure(width=370, height=300, title="a long title " * 5), figure(width=370, height=300, title="b")
+    FigureWidget(row(a, b))
+    for plot in (a, b):
+        assert [cb.code for cb in plot.js_property_callbacks["change:inner_width"]] == [FIT_TITLE_JS]
+        assert [cb.code for cb in plot.title.js_property_callbacks["change:text"]] == [FIT_TITLE_JS]
+    assert a.title.text == "a long title " * 5  # the kernel keeps the title as given
+
+
+def test_the_feasible_window_is_drawn_with_a_dark_edge():
+    """The process map's feasible-window outline is white (seen on the dark map) edged dark (seen on the bright
+    map and in the legend on white)."""
+    from bokeh.models import Segment
+
+    from pressbook.apps import explore as ui
+
+    app = ui.process_map_app(n=5)
+    (item,) = [i for i in app.figure.legend[0].items if "feasible window" in i.label.value]
+    colours = [r.glyph.line_color for r in item.renderers if isinstance(r.glyph, Segment)]
+    assert colours == ["#222222", "white"]

@@ -227,21 +227,58 @@ def bokeh(fig):
 
 def legend_outside(fig, place: str = "below", ncols: int | None = None, font_size: str | None = None) -> None:
     """Move a Bokeh figure's legends out of the plot area (``place``: below, right), so they cover no data.
-    Below, the items run in rows of ``ncols`` (default 2: two short labels fit a figure 370 px wide, the
-    designer's width on a phone); on the right, in one column. Call it after the last glyph with a legend.
-    ``legends_in_plot_area`` is the check the tests make."""
+    Below, the items run in rows of ``ncols`` (default 2), fewer when the labels would not fit side by side on
+    a 360 px screen (``legend_columns``); on the right, in one column. Call it after the last glyph with a
+    legend. ``legends_in_plot_area`` is the check the tests make."""
     for legend in list(fig.legend):
         for panel in ("center", "above", "below", "left", "right"):
             setattr(fig, panel, [r for r in getattr(fig, panel) if r is not legend])
-        if place in ("below", "above"):
-            legend.orientation, legend.location, legend.ncols = "horizontal", "center", ncols or 2
-        else:
-            legend.orientation, legend.location = "vertical", "top_left"
         if font_size:
             legend.label_text_font_size = font_size
+        if place in ("below", "above"):
+            labels = [getattr(item.label, "value", None) for item in legend.items]
+            fitted = ncols or 2
+            if labels and all(isinstance(label, str) for label in labels):  # known now (not read from data)
+                fitted = legend_columns(labels, font_px(legend.label_text_font_size), fitted)
+            legend.orientation, legend.location, legend.ncols = "horizontal", "center", fitted
+        else:
+            legend.orientation, legend.location = "vertical", "top_left"
         legend.margin, legend.padding, legend.spacing = 4, 4, 2  # compact: the plot area keeps its height
         legend.border_line_alpha = 0.0
         fig.add_layout(legend, place)
+
+
+#: a figure's width on the narrowest screen the apps support (360 px), the page's margins taken off (344 px,
+#: measured in Chromium at 360x740)
+NARROW_PX = 344
+#: a legend label's character width per px of font size, as Bokeh draws them (Helvetica): 0.58 measured on
+#: chemical formulas (capitals and digits), 0.48 on words; the larger, so that a label is never cut
+LEGEND_CHAR_EM = 0.6
+
+
+def font_px(size, default: float = 13.0) -> float:
+    """A Bokeh font size ("13px", "10pt", or a value spec holding one) in px."""
+    text = str(getattr(size, "value", size) or "").strip()
+    try:
+        if text.endswith("px"):
+            return float(text[:-2])
+        if text.endswith("pt"):
+            return float(text[:-2]) * 4 / 3
+    except ValueError:
+        pass
+    return default
+
+
+def legend_columns(labels: list[str], font: float, most: int) -> int:
+    """How many columns (at most ``most``) a legend of ``labels`` (font size ``font`` px) can have and still fit a
+    figure on a 360 px screen. Bokeh lays the items out row by row; a column is as wide as its longest label
+    plus the glyph (20 px), the gap to the label (5 px) and the spacing (2 px); the legend adds 4 px padding on
+    each side (measured in Chromium: one column of 15-character formulas at 11 px is 129 px wide)."""
+    for n in range(max(most, 1), 1, -1):
+        width = 16 + sum(27 + LEGEND_CHAR_EM * font * max(len(x) for x in labels[c::n]) for c in range(n) if labels[c::n])
+        if width <= NARROW_PX:
+            return n
+    return 1
 
 
 def legends_in_plot_area(model) -> list[str]:

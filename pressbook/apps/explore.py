@@ -161,8 +161,9 @@ class ProcessMapApp(w.VBox):
                      y_axis_label="cathode bonding pressure (MPa)", tools="pan,wheel_zoom,box_zoom,reset,save")
         img = fig.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self.image, color_mapper=self.mapper)
         fig.add_tools(HoverTool(renderers=[img], tooltips=[("x", "$x{0} MPa"), ("y", "$y{0} MPa"), ("value", "@image{0.000}")]))
-        fig.segment("x0", "y0", "x1", "y1", source=self.outline, line_color="white", line_width=3,
-                    legend_label="feasible window (every risk <= level)")
+        for colour, width in (("#222222", 5), ("white", 2.5)):  # a white line edged dark: seen on the map and
+            fig.segment("x0", "y0", "x1", "y1", source=self.outline, line_color=colour,  # in the legend on white
+                        line_width=width, legend_label="feasible window (every risk <= level)")
         fig.quad(left="left", right="right", bottom="bottom", top="top", source=self.box, fill_alpha=0,
                  line_color=ORANGE, line_width=3, line_dash="dashed", legend_label="recommended ranges")
         fig.scatter("x", "y", source=self.best, marker="star", size=18, fill_color=VERMILLION, line_color="white",

@@ -76,6 +76,7 @@ class FigureWidget(BokehModel):
         self._held: list | None = None
         self.patches_sent = 0
         width = fit_width(model)
+        fit_titles(model)
         super().__init__(model, **kwargs)
         self.add_class("pb-figure")
         if width:  # as wide as designed on a wide screen, as wide as the screen on a narrow one
@@ -126,6 +127,51 @@ def fit_width(model) -> int | None:
         return None
     model.sizing_mode, model.max_width = "stretch_width", width
     return width
+
+
+#: Bokeh draws a title on one line however narrow the figure: on a phone a long one ran off the figure's edge or
+#: pushed the toolbar off it. This breaks the title into lines between words so that each fits the plot area's
+#: width (``inner_width``, less the toolbar's menu when the toolbar is above), measured with the title's font
+#: in the browser; run when the figure is laid out or resized and when the kernel changes the title (the kernel
+#: keeps the one-line title: the browser's change is not applied there, see ``FigureWidget._sync_model``).
+FIT_TITLE_JS = r"""
+const room = plot.inner_width - (plot.toolbar_location == 'above' ? 30 : 0);
+const text = String(title.text || '');
+if (!(room > 60) || !text) return;
+const ctx = (window.pb_title_ctx = window.pb_title_ctx || document.createElement('canvas').getContext('2d'));
+ctx.font = `${title.text_font_style} ${title.text_font_size} ${title.text_font}`;
+const lines = [];
+for (const word of text.replace(/\n/g, ' ').split(' ').filter((w) => w)) {
+  const last = lines.length ? lines[lines.length - 1] + ' ' + word : null;
+  if (last !== null && ctx.measureText(last).width <= room) lines[lines.length - 1] = last;
+  else lines.push(word);
+}
+const wrapped = lines.join('\n');
+if (wrapped !== text) {  // after this layout; this runs again for the new text
+  setTimeout(() => { if (title.text === text) title.text = wrapped; });
+} else if (cb_obj === title) {  // BokehJS repaints a new title without making room for more lines: lay it out
+  setTimeout(() => {
+    const find = (v) => (v.model === plot ? v : [...(v.child_views || [])].map(find).find((x) => x));
+    for (const root of Object.values(window.Bokeh.index || {})) {
+      const view = find(root);
+      if (view) return view.request_layout(true);
+    }
+  });
+}
+"""
+
+
+def fit_titles(model) -> None:
+    """Let the title of every plot in ``model`` break into lines that fit the plot on any screen
+    (``FIT_TITLE_JS``)."""
+    from bokeh.models import CustomJS, Plot, Title
+
+    plots = [model] if isinstance(model, Plot) else list(model.select({"type": Plot}))
+    for plot in plots:
+        if isinstance(plot.title, Title):
+            fit = CustomJS(args={"plot": plot, "title": plot.title}, code=FIT_TITLE_JS)
+            plot.js_on_change("inner_width", fit)
+            plot.title.js_on_change("text", fit)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,6 @@
 """Every app on a laptop and on a phone, for every student (issue 15): axe-core in the real browser, no
-request leaving the machine, no console error, and at 412 px and 360 px the main result inside
-the screen.
+request leaving the machine, no console error, no figure's title, axis or legend cut at the figure's edge, and
+at 412 px and 360 px the main result inside the screen.
 
 One Voila server for the whole notebooks/ folder (module scope); each app is opened at 1366x768, 412x915
 and 360x740 in a fresh context. The axe report of each page is saved in
@@ -81,6 +81,40 @@ _CUT_SHORT_JS = """() => [...document.querySelectorAll('.jp-OutputArea-output *'
   && e.textContent.trim() && !e.closest('.pb-sr-only')).map(e => e.textContent.trim().slice(0, 60))"""
 
 
+#: parts of a Bokeh figure that run off it: a title whose lines (measured in the title's font) end past the figure's
+#: right edge or push the toolbar off it, an axis or a legend outside the figure (the toolbar itself folds the tools
+#: that do not fit into a menu). One line per part, empty when every figure on the page shows whole.
+_FIGURE_PARTS_JS = r"""() => {
+  if (!window.Bokeh || !Bokeh.index) return [];
+  const ctx = document.createElement('canvas').getContext('2d');
+  const out = [];
+  const walk = (v) => {
+    const w = v.el && v.el.isConnected ? v.el.getBoundingClientRect().width : 0;
+    if (v.model && v.model.type === 'Figure' && w > 0) {
+      const views = [...v.renderer_views.values()];
+      const name = ((v.model.title && v.model.title.text) || v.model.name || 'a figure').replace(/\n/g, ' ');
+      const bar = views.find((r) => r.model.type === 'ToolbarPanel' && r.bbox);
+      for (const r of views) {
+        const t = r.model.type, b = r.bbox;
+        if (!b || !/Title|Axis|Legend/.test(t)) continue;  // the toolbar folds what does not fit into its menu
+        let x1 = b.x1;
+        if (t === 'Title') {
+          try { ctx.font = r.visuals.text.font_value(); } catch (e) { ctx.font = 'bold 13px helvetica'; }
+          x1 = b.x0 + Math.max(...String(r.model.text).split('\n').map((l) => ctx.measureText(l).width));
+          if (bar && bar.bbox.y0 < b.y1 && bar.bbox.y1 > b.y0 && bar.bbox.x0 + 14 > w)
+            out.push(`${name}: the toolbar is pushed off the figure (starts at ${Math.round(bar.bbox.x0)} of ${Math.round(w)} px)`);
+        }
+        if (b.x0 < -1 || x1 > w + 1)
+          out.push(`${name}: ${t} spans ${Math.round(b.x0)}..${Math.round(x1)} px of a figure ${Math.round(w)} px wide`);
+      }
+    }
+    for (const c of (v.child_views || [])) walk(c);
+  };
+  (Bokeh.index instanceof Map ? [...Bokeh.index.values()] : Object.values(Bokeh.index)).forEach(walk);
+  return out;
+}"""
+
+
 def serious(violations: list[dict]) -> list[str]:
     """The serious and critical axe violations, one line each (rule, count, first targets, help)."""
     return [f"{v['impact']} {v['id']} x{len(v['nodes'])}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
@@ -115,6 +149,7 @@ def test_app_accessible(browser, notebooks_url, app, size):
         assert error_outputs(page) == []
         assert failed == [], "requests that failed (nothing may leave the machine)"
         assert [c for c in record.console if c.startswith("error")] == []
+        assert page.evaluate(_FIGURE_PARTS_JS) == [], "figure titles, axes or legends cut at the figure's edge"
         if size != "desktop":
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width, f"the page scrolls sideways ({scroll} px wide)"

@@ -18,6 +18,8 @@ A_COLOUR = "#666666"
 XS_BLOCK = 1.0  # width of one stack and its labels in the stack drawing (A's stack: the next block)
 W, H = 370, 300  # px; toolbar above
 H_LEGEND = 360  # px: a figure with its legend below the plot area keeps a plot area about as high
+MIN_W = 300  # px: the narrowest the Nyquist and Bode plots get before the row puts one under the other
+WRAP_ROW = ":host { flex-wrap: wrap; }"  # a Bokeh row whose figures go one under the other when narrow
 
 
 def _src(name: str, data: dict) -> ColumnDataSource:
@@ -55,8 +57,9 @@ class DesignerFigures:
             s[name] = _src(f"pb-{name}", {k: [] for k in keys})
         self.figures = {
             "compaction": self._compaction(), "cross_section": self._cross_section(), "history": self._history(),
-            # one document for both: they share the spectrum source (a source lives in one document)
-            "impedance": row(self._nyquist(), self._bode(), name="pb-fig-impedance"),
+            # one document for both: they share the spectrum source (a source lives in one document); side by
+            # side where there is room for both, one under the other on a phone (the row wraps)
+            "impedance": row(self._nyquist(), self._bode(), name="pb-fig-impedance", stylesheets=[WRAP_ROW]),
         }
         self.titled = {"cross_section": self.figures["cross_section"], "nyquist": self.figures["impedance"].children[0]}
         self.widgets: dict[str, FigureWidget] = {}  # filled by wrap()
@@ -91,7 +94,7 @@ class DesignerFigures:
                       line_color="#000000", legend_label="operating points")
         f.add_tools(HoverTool(renderers=[r], tooltips=[("", "@step: @layer"), ("pressure", "@pressure{0.0} MPa"),
                                                        ("density", "@density{0.000}")]))
-        legend_outside(f, "below", font_size="10px")
+        legend_outside(f, "below", ncols=1, font_size="10px")  # one per row: a layer's name and its materials
         return f
 
     def _cross_section(self):
@@ -140,7 +143,7 @@ class DesignerFigures:
 
     def _nyquist(self):
         s = self.sources
-        f = self._fig("nyquist", TITLES["nyquist"][0], "Z' (Ω)", "-Z'' (Ω)", match_aspect=True)
+        f = self._fig("nyquist", TITLES["nyquist"][0], "Z' (Ω)", "-Z'' (Ω)", match_aspect=True, min_width=MIN_W)
         f.line("z_real", "minus_z_imag", source=s["imp_a"], line_color=A_COLOUR, line_width=2, line_dash="dashed")
         r = f.line("z_real", "minus_z_imag", source=s["imp"], line_color=col.PALETTE[0], line_width=2)
         f.scatter("z_real", "minus_z_imag", source=s["imp"], size=3, color=col.PALETTE[0])
@@ -151,7 +154,7 @@ class DesignerFigures:
     def _bode(self):
         s = self.sources
         f = self._fig("bode", "Bode: |Z| (solid) and -phase (dotted, right axis)", "frequency (Hz)", "|Z| (Ω)",
-                      x_axis_type="log", y_axis_type="log")
+                      x_axis_type="log", y_axis_type="log", min_width=MIN_W)
 
         f.extra_y_ranges = {"phase": Range1d(0, 90)}
         f.add_layout(LinearAxis(y_range_name="phase", axis_label="-phase (°)"), "right")
