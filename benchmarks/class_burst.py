@@ -1,15 +1,18 @@
 """A whole class opening the designer at the same moment, in one Chromium on this machine.
 
     .venv/bin/python benchmarks/class_burst.py                      # 12 pages -> results/burst.md
+    .venv/bin/python benchmarks/class_burst.py --pool 2             # the pool as shipped, smaller than the class
     .venv/bin/python benchmarks/class_burst.py --pages 15 --voila-arg=--VoilaExecutor.iopub_timeout=4
 
-A class-config server (etc/voila/class: a pool of 2 preheated designer kernels) serves notebooks/; once
-its pool is filled, N pages (one browser context each, as N students) start their navigation together.
+A class-config server (etc/voila/class) serves notebooks/ with a pool of preheated designer kernels as large
+as the class (``make serve-class STUDENTS=12``; ``--pool`` sets another size); once its pool is filled, N pages (one browser context each, as N students) start their navigation together.
 Each page is polled until usable: the designer's summary table on screen, every output rendered and every
 widget view live (tests/browser/test_class_burst.py asserts the same within 90 s). Per page: when its
 HTML had fully arrived (the server's part) and when it was usable, from the moment the navigations
 started; whether it ended blank (no summary after the limit) and whether the Retry banner showed. Also
-the server log's "Timeout waiting for IOPub output" lines and preheated kernels taken out of the pool.
+the server log's "Timeout waiting for IOPub output" lines and preheated kernels taken out of the pool, and
+the CPU time (user + system, s) the server (Voila and its kernels) and the browser (every Chromium process)
+spent from the start of the navigations until the last page was usable.
 The server and the N pages share the machine's cores (students' own computers would each do their
 page's share), so these are upper bounds for a class on a server of this size.
 """
@@ -39,17 +42,48 @@ STATE_JS = """() => {
 }"""
 
 
-def burst(pages: int, limit: float, voila_args=()) -> dict:
+def cpu_seconds(root_pid: int, skip_pid: int | None = None) -> float:
+    """CPU time (user + system, s) of a process and its living descendants, without ``skip_pid``'s tree."""
+    import psutil
+
+    try:
+        root = psutil.Process(root_pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    skip = set()
+    if skip_pid is not None:
+        try:
+            skipped = psutil.Process(skip_pid)
+            skip = {skipped.pid, *(c.pid for c in skipped.children(recursive=True))}
+        except psutil.NoSuchProcess:
+            pass
+    total = 0.0
+    for proc in procs:
+        if proc.pid in skip:
+            continue
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def burst(pages: int, limit: float, voila_args=(), pool: int | None = None) -> dict:
+    """Open ``pages`` pages at once on a class server whose pool holds ``pool`` kernels (default: ``pages``)."""
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix="pb-burst-"))
     log = tmp / "voila.log"
-    proc, port = start_voila("class", ROOT / "notebooks", log, args=voila_args)
+    pool = pages if pool is None else pool
+    proc, port = start_voila("class", ROOT / "notebooks", log,
+                             args=[f"--VoilaConfiguration.default_pool_size={pool}", *voila_args])
     try:
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + 120 + 15 * pool
         while "Kernel pool of designer.ipynb is filled" not in log.read_text(errors="replace"):
             if time.monotonic() > deadline:
-                raise RuntimeError("the preheated pool was not filled in 240 s")
+                raise RuntimeError(f"the preheated pool ({pool} kernels) was not filled in time")
             time.sleep(0.25)
         time.sleep(2.0)
         url = f"http://127.0.0.1:{port}/voila/render/designer.ipynb?preset=three-step"
@@ -57,6 +91,7 @@ def burst(pages: int, limit: float, voila_args=()) -> dict:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             tabs = [browser.new_context(viewport={"width": 1280, "height": 900}).new_page() for _ in range(pages)]
             load_before = os.getloadavg()
+            cpu_server, cpu_browser = cpu_seconds(proc.pid), cpu_seconds(os.getpid(), skip_pid=proc.pid)
             t0 = time.monotonic()
             for tab in tabs:  # returns at once: every request is in flight within a few ms
                 tab.evaluate("(u) => { window.location.href = u; }", url)
@@ -79,18 +114,21 @@ def burst(pages: int, limit: float, voila_args=()) -> dict:
                 peak_load = max(peak_load, os.getloadavg()[0])
                 time.sleep(0.25)
             load_after = os.getloadavg()
+            cpu_server = cpu_seconds(proc.pid) - cpu_server
+            cpu_browser = cpu_seconds(os.getpid(), skip_pid=proc.pid) - cpu_browser
             browser.close()
     finally:
         stop_voila(proc)
     text = log.read_text(errors="replace")
     done = [t for t in usable if t is not None]
     return {
-        "pages": pages, "limit_s": limit, "voila_args": list(voila_args),
+        "pages": pages, "pool": pool, "limit_s": limit, "voila_args": list(voila_args),
         "html_s": html, "usable_s": usable, "retry_banner": retry,
         "usable": len(done), "blank": pages - len(done),
         "median_s": statistics.median(done) if done else None, "max_s": max(done) if done else None,
         "iopub_timeouts": text.count("Timeout waiting for IOPub output"),
         "replaced_pool_kernels": text.count("not handed out"),
+        "cpu_server_s": cpu_server, "cpu_browser_s": cpu_browser,
         "load_before": load_before, "load_after": load_after, "peak_load_1min": peak_load,
     }
 
@@ -104,7 +142,8 @@ def write_report(results: list[dict], out: Path) -> None:
              f"Command: `python benchmarks/class_burst.py {' '.join(sys.argv[1:])}`  ",
              f"Machine: {json.dumps(machine())}", ""]
     for r in results:
-        lines += [f"## {r['pages']} pages at once, Voila options {r['voila_args'] or 'as shipped'}", "",
+        lines += [f"## {r['pages']} pages at once, a pool of {r['pool']} preheated kernels, other Voila options "
+                  f"{r['voila_args'] or 'as shipped'}", "",
                   f"- usable: {r['usable']} of {r['pages']} within {r['limit_s']:.0f} s; blank: {r['blank']}",
                   f"- usable after (s): {_fmt(r['usable_s'])}",
                   f"- median {r['median_s'] if r['median_s'] is None else round(r['median_s'], 1)} s, "
@@ -113,6 +152,8 @@ def write_report(results: list[dict], out: Path) -> None:
                   f"- Retry banner shown on {sum(r['retry_banner'])} page(s)",
                   f"- server log: {r['iopub_timeouts']} \"Timeout waiting for IOPub output\", "
                   f"{r['replaced_pool_kernels']} preheated kernel(s) not handed out",
+                  f"- CPU time until the last page was usable: server (Voila and kernels) {r['cpu_server_s']:.1f} s, "
+                  f"browser (Chromium) {r['cpu_browser_s']:.1f} s",
                   "- load average (1, 5, 15 min) before: " + " ".join(f"{x:.2f}" for x in r["load_before"])
                   + "; after: " + " ".join(f"{x:.2f}" for x in r["load_after"])
                   + f"; highest 1-min value seen: {r['peak_load_1min']:.2f}", ""]
@@ -124,14 +165,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pages", type=int, nargs="+", default=[12])
     ap.add_argument("--limit", type=float, default=180.0, help="seconds to wait for every page")
+    ap.add_argument("--pool", type=int, nargs="+", default=[None],
+                    help="preheated designer kernels (default: as many as pages); several: one run each")
     ap.add_argument("--voila-arg", action="append", default=[], help="an extra Voila option (repeatable)")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "burst.md")
     args = ap.parse_args(argv)
     results = []
     for n in args.pages:
-        r = burst(n, args.limit, args.voila_arg)
-        print(json.dumps(r), flush=True)
-        results.append(r)
+        for pool in args.pool:
+            r = burst(n, args.limit, args.voila_arg, pool)
+            print(json.dumps(r), flush=True)
+            results.append(r)
     write_report(results, args.out)
     print(args.out.read_text())
     return 0
