@@ -133,3 +133,59 @@ def test_pool_kernels_are_prepared_a_few_at_a_time_and_page_requests_go_first(mo
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, scenario()).result()
+
+
+def test_pool_kernels_wait_while_pages_just_given_a_kernel_are_loading(monkeypatch):
+    """A class has just been given the pool's kernels: their replacements wait until no page has been given a
+    pool kernel for pool_refill_quiet seconds (the browsers are still loading those pages), at most
+    pool_refill_wait_max seconds; a student's own kernel never waits."""
+    import time as clock
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    from pressbook.apps.class_handlers import Claim
+
+    km = LimitedKernelManager(pool_fill_concurrency=2, pool_refill_quiet=1.0, pool_refill_wait_max=3.0)
+    started: dict[str, float] = {}
+
+    async def fake_start(_self, *args, **kwargs):
+        kernel_id = f"k{len(started)}"
+        started[kernel_id] = clock.monotonic()
+        km._kernels[kernel_id] = _kernel(0)
+        return kernel_id
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fake_start)
+    monkeypatch.setattr(RequestInfoSocketHandler, "_waiters", {})
+    pool_env = {"env": {"VOILA_PREHEAT": "True"}}
+
+    async def scenario():
+        km._last_handout = clock.monotonic()  # a page was just given a pool kernel
+        t0 = clock.monotonic()
+        await asyncio.wait_for(km.start_kernel(**pool_env), 5)
+        assert 0.9 <= started["k0"] - t0 <= 2.0  # after the quiet second, not at once
+        await km.start_kernel(env={"VOILA_PREHEAT": "False"})  # a student's kernel: at once
+        assert clock.monotonic() - started["k1"] < 0.5
+        RequestInfoSocketHandler._waiters["k0"] = object()  # k0 has built the app: its slot is free
+
+        async def handing_out():  # pages keep being given kernels: the refill waits at most wait_max
+            for _ in range(20):
+                km._last_handout = clock.monotonic()
+                await asyncio.sleep(0.25)
+
+        busy = asyncio.ensure_future(handing_out())
+        t0 = clock.monotonic()
+        await asyncio.wait_for(km.start_kernel(**pool_env), 6)
+        assert 2.9 <= started["k2"] - t0 <= 4.5
+        RequestInfoSocketHandler._waiters["k2"] = object()
+        # a page waits for a pool kernel (Voila hands out one still to be prepared): no waiting for quiet
+        waiting = Claim("cookie z")
+        km._claims.add(waiting)
+        t0 = clock.monotonic()
+        await asyncio.wait_for(km.start_kernel(**pool_env), 5)
+        assert started["k3"] - t0 < 0.5
+        km._claims.discard(waiting)
+        busy.cancel()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from html import escape
@@ -57,11 +58,13 @@ class VisitorAccounting:
         self._visitor_of: dict[str, str] = {}  # kernel id -> visitor
         self._claims: set[Claim] = set()  # page requests being served
         self._handed_out: set[str] = set()  # pool kernels Voila gave to a page
+        self._last_handout = float("-inf")  # time.monotonic() when Voila last gave a pool kernel to a page
         get_rendered = getattr(self, "get_rendered_notebook", None)  # Voila's pool (VoilaKernelManager)
         if get_rendered is not None:
             async def get_rendered_notebook(*args, **kwargs):
                 result = await get_rendered(*args, **kwargs)
                 self._handed_out.add(result[2])
+                self._last_handout = time.monotonic()
                 self.attribute_kernel(result[2])
                 return result
 
@@ -79,13 +82,19 @@ class VisitorAccounting:
     async def pool_start_slot(self, env: dict | None):
         """For a preheated pool kernel (``VOILA_PREHEAT``): wait for a slot (``pool_fill_concurrency`` pool
         kernels prepared at once; one at a time while any page is connected to a kernel: students are
-        working), letting the pages being served go first (up to 30 s; not a page waiting for this very
-        pool, which Voila hands out before it is ready); returns the function that
-        frees the slot once the kernel is started, or None when there is no limit.
+        working), letting the pages being served go first (not a page waiting for this very pool, which
+        Voila hands out before it is ready): unless a page is waiting for a kernel, it waits until no page has
+        been given a pool kernel for ``pool_refill_quiet`` seconds (the browsers of a class that has just
+        opened the app are still loading their pages from the server and their kernels), at most
+        ``pool_refill_wait_max`` seconds in all; returns
+        the function that frees the slot once the kernel is started, or None when there is no limit.
 
         Why: when a class takes the pool's kernels, Voila starts one replacement per student at once; 40
         kernels importing and building the app on 2 cores (and the server rendering their pages) left the
-        students' own pages and updates waiting 20 s (benchmarks/load_test.py, README)."""
+        students' own pages and updates waiting 20 s (benchmarks/load_test.py, README). The wait for quiet:
+        12 browser pages opening at once are still loading (tens of seconds on 2 cores) after the server has
+        handed out their kernels; replacements prepared meanwhile compete with them (benchmarks/class_burst.py,
+        README: a small gain, within the noise of a shared machine)."""
         if (env or {}).get("VOILA_PREHEAT") != "True" or not self.pool_fill_concurrency:
             return None
         if getattr(self, "_pool_slots", None) is None:
@@ -96,10 +105,15 @@ class VisitorAccounting:
         if any(self._kernel_connections.values()):  # a class is working: one at a time
             await self._class_slot.acquire()
             slots.append(self._class_slot)
-        for _ in range(60):  # then the pages being served first (those that have their kernel), up to 30 s
-            if not any(c.kernel_id for c in self._claims):
+        waited = 0.0
+        while waited < self.pool_refill_wait_max:  # then the pages being served first
+            serving = any(c.kernel_id for c in self._claims)  # pages being rendered that have their kernel
+            waiting = any(c.kernel_id is None for c in self._claims)  # a page waits for a kernel (maybe this one)
+            loading = not waiting and time.monotonic() - self._last_handout < self.pool_refill_quiet
+            if not serving and not loading:
                 break
             await asyncio.sleep(0.5)
+            waited += 0.5
         return lambda kernel_id: self._free_slot_when_prepared(kernel_id, slots)
 
     def _free_slot_when_prepared(self, kernel_id: str | None, slots) -> None:

@@ -376,7 +376,7 @@ def read_only_listing(contents_manager) -> None:
 def _limited_kernel_manager():
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
     from tornado.web import HTTPError
-    from traitlets import Int
+    from traitlets import Float, Int
 
     from .class_handlers import VisitorAccounting, install_class_handlers
 
@@ -403,6 +403,14 @@ def _limited_kernel_manager():
         pool_fill_concurrency = Int(
             0, config=True, help="Most preheated pool kernels prepared at once, page requests first "
                                  "(pressbook.apps.class_handlers). 0: all at once (Voila's way)."
+        )
+        pool_refill_quiet = Float(
+            30.0, config=True, help="With pool_fill_concurrency: a pool kernel is prepared once no page has been "
+                                    "given a pool kernel for this many seconds (the pages are still loading), s."
+        )
+        pool_refill_wait_max = Float(
+            120.0, config=True, help="With pool_fill_concurrency: the longest a pool kernel waits for the pages "
+                                     "before it is prepared anyway, s."
         )
 
         def __init__(self, **kwargs):
