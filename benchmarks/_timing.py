@@ -76,3 +76,17 @@ def machine() -> dict:
             "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
             "python_impl": sys.implementation.name, "versions": versions, "git": commit,
             "loadavg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
+
+
+def cpu_seconds(processes) -> float:
+    """CPU time (user + system, s) used so far by the given ``psutil.Process`` objects still alive."""
+    import psutil
+
+    total = 0.0
+    for proc in processes:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total

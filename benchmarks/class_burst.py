@@ -29,7 +29,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _timing import ROOT, machine  # noqa: E402
+from _timing import ROOT, cpu_seconds, machine  # noqa: E402
 from bench_designer import CHROMIUM, CHROMIUM_ARGS, start_voila, stop_voila  # noqa: E402
 
 STATE_JS = """() => {
@@ -42,32 +42,19 @@ STATE_JS = """() => {
 }"""
 
 
-def cpu_seconds(root_pid: int, skip_pid: int | None = None) -> float:
+def tree_cpu_seconds(root_pid: int, skip_pid: int | None = None) -> float:
     """CPU time (user + system, s) of a process and its living descendants, without ``skip_pid``'s tree."""
     import psutil
 
-    try:
-        root = psutil.Process(root_pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    skip = set()
-    if skip_pid is not None:
+    def tree(pid):
         try:
-            skipped = psutil.Process(skip_pid)
-            skip = {skipped.pid, *(c.pid for c in skipped.children(recursive=True))}
-        except psutil.NoSuchProcess:
-            pass
-    total = 0.0
-    for proc in procs:
-        if proc.pid in skip:
-            continue
-        try:
-            t = proc.cpu_times()
-            total += t.user + t.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
+            root = psutil.Process(pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    skip = {p.pid for p in tree(skip_pid)} if skip_pid is not None else set()
+    return cpu_seconds(p for p in tree(root_pid) if p.pid not in skip)
 
 
 def burst(pages: int, limit: float, voila_args=(), pool: int | None = None) -> dict:
@@ -91,7 +78,7 @@ def burst(pages: int, limit: float, voila_args=(), pool: int | None = None) -> d
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             tabs = [browser.new_context(viewport={"width": 1280, "height": 900}).new_page() for _ in range(pages)]
             load_before = os.getloadavg()
-            cpu_server, cpu_browser = cpu_seconds(proc.pid), cpu_seconds(os.getpid(), skip_pid=proc.pid)
+            cpu_server, cpu_browser = tree_cpu_seconds(proc.pid), tree_cpu_seconds(os.getpid(), skip_pid=proc.pid)
             t0 = time.monotonic()
             for tab in tabs:  # returns at once: every request is in flight within a few ms
                 tab.evaluate("(u) => { window.location.href = u; }", url)
@@ -114,8 +101,8 @@ def burst(pages: int, limit: float, voila_args=(), pool: int | None = None) -> d
                 peak_load = max(peak_load, os.getloadavg()[0])
                 time.sleep(0.25)
             load_after = os.getloadavg()
-            cpu_server = cpu_seconds(proc.pid) - cpu_server
-            cpu_browser = cpu_seconds(os.getpid(), skip_pid=proc.pid) - cpu_browser
+            cpu_server = tree_cpu_seconds(proc.pid) - cpu_server
+            cpu_browser = tree_cpu_seconds(os.getpid(), skip_pid=proc.pid) - cpu_browser
             browser.close()
     finally:
         stop_voila(proc)

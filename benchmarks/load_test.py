@@ -68,6 +68,9 @@ from pathlib import Path
 
 import psutil
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import cpu_seconds  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 CLASS_CONFIG = ROOT / "etc" / "voila" / "class"
 NOTEBOOKS = ROOT / "notebooks"
@@ -209,19 +212,12 @@ def _busy_cpu_s() -> float:
 
 def _tree_cpu_s(server: "Server") -> float:
     """CPU seconds used so far by the server, its kernels and this load generator."""
-    total = 0.0
     procs = [psutil.Process()]
     try:
         procs += [server.ps] + server.ps.children(recursive=True)
     except psutil.Error:
         pass
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.Error:
-            pass
-    return total
+    return cpu_seconds(procs)
 
 
 def expected_pools(root: Path) -> int:

@@ -71,26 +71,37 @@ def test_the_contents_listing_says_nothing_is_writable(tmp_path):
     assert cm.get("app.ipynb", content=False)["writable"] is False
 
 
-def test_pool_kernels_are_prepared_a_few_at_a_time_and_page_requests_go_first(monkeypatch):
-    """pool_fill_concurrency=2: of 5 pool kernels asked for at once, 2 start; each further one only when an
-    earlier one has built its app (its query socket is open); a page request being served holds new pool
-    kernels back; a student's own kernel is never held."""
+def _pool_manager(monkeypatch, **config):
+    """A LimitedKernelManager whose kernel starts are recorded, not made: returns it and {kernel id: start time}
+    (kernels k0, k1, ... in the order started); no kernel has built its app yet (no query socket open)."""
+    import time as clock
+
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
     from voila.request_info_handler import RequestInfoSocketHandler
 
-    from pressbook.apps.class_handlers import Claim
-
-    km = LimitedKernelManager(pool_fill_concurrency=2)
-    started: list[str] = []
+    km = LimitedKernelManager(**config)
+    started: dict[str, float] = {}
 
     async def fake_start(_self, *args, **kwargs):
         kernel_id = f"k{len(started)}"
-        started.append(kernel_id)
+        started[kernel_id] = clock.monotonic()
         km._kernels[kernel_id] = _kernel(0)
         return kernel_id
 
     monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fake_start)
     monkeypatch.setattr(RequestInfoSocketHandler, "_waiters", {})
+    return km, started
+
+
+def test_pool_kernels_are_prepared_a_few_at_a_time_and_page_requests_go_first(monkeypatch):
+    """pool_fill_concurrency=2: of 5 pool kernels asked for at once, 2 start; each further one only when an
+    earlier one has built its app (its query socket is open); a page request being served holds new pool
+    kernels back; a student's own kernel is never held."""
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    from pressbook.apps.class_handlers import Claim
+
+    km, started = _pool_manager(monkeypatch, pool_fill_concurrency=2)
     pool_env = {"env": {"VOILA_PREHEAT": "True"}}
 
     async def scenario():
@@ -100,12 +111,12 @@ def test_pool_kernels_are_prepared_a_few_at_a_time_and_page_requests_go_first(mo
 
         tasks = [asyncio.ensure_future(km.start_kernel(**pool_env)) for _ in range(5)]
         await settle()
-        assert started == ["k0", "k1"]
+        assert list(started) == ["k0", "k1"]
         await km.start_kernel(env={"VOILA_PREHEAT": "False"})  # a student's kernel: at once
-        assert started == ["k0", "k1", "k2"]
+        assert list(started) == ["k0", "k1", "k2"]
         RequestInfoSocketHandler._waiters["k0"] = object()  # k0 has built the app
         await settle()
-        assert started == ["k0", "k1", "k2", "k3"]
+        assert list(started) == ["k0", "k1", "k2", "k3"]
         waiting = Claim("cookie y")  # a page waiting for a pool kernel (Voila hands out unready ones) ...
         km._claims.add(waiting)
         claim = Claim("cookie x", kernel_id="k2")
@@ -115,7 +126,7 @@ def test_pool_kernels_are_prepared_a_few_at_a_time_and_page_requests_go_first(mo
         assert len(started) == 4
         km._claims.discard(claim)
         await settle()
-        assert started[-1] == "k4"
+        assert list(started)[-1] == "k4"
         km._claims.discard(waiting)
         RequestInfoSocketHandler._waiters["k3"] = object()  # the last pool kernel gets a slot
         await asyncio.wait_for(asyncio.gather(*tasks), 5)
@@ -127,7 +138,7 @@ def test_pool_kernels_are_prepared_a_few_at_a_time_and_page_requests_go_first(mo
         more = [asyncio.ensure_future(km.start_kernel(**pool_env)) for _ in range(2)]
         await settle()
         assert len(started) == 7
-        km._handed_out.add(started[-1])  # given to a page before it was ready: the next one starts
+        km._handed_out.add(list(started)[-1])  # given to a page before it was ready: the next one starts
         await asyncio.wait_for(asyncio.gather(*more), 5)
         assert len(started) == 8
 
@@ -141,22 +152,11 @@ def test_pool_kernels_wait_while_pages_just_given_a_kernel_are_loading(monkeypat
     pool_refill_wait_max seconds; a student's own kernel never waits."""
     import time as clock
 
-    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
     from voila.request_info_handler import RequestInfoSocketHandler
 
     from pressbook.apps.class_handlers import Claim
 
-    km = LimitedKernelManager(pool_fill_concurrency=2, pool_refill_quiet=1.0, pool_refill_wait_max=3.0)
-    started: dict[str, float] = {}
-
-    async def fake_start(_self, *args, **kwargs):
-        kernel_id = f"k{len(started)}"
-        started[kernel_id] = clock.monotonic()
-        km._kernels[kernel_id] = _kernel(0)
-        return kernel_id
-
-    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fake_start)
-    monkeypatch.setattr(RequestInfoSocketHandler, "_waiters", {})
+    km, started = _pool_manager(monkeypatch, pool_fill_concurrency=2, pool_refill_quiet=1.0, pool_refill_wait_max=3.0)
     pool_env = {"env": {"VOILA_PREHEAT": "True"}}
 
     async def scenario():
