@@ -105,15 +105,14 @@ class VisitorAccounting:
         if any(self._kernel_connections.values()):  # a class is working: one at a time
             await self._class_slot.acquire()
             slots.append(self._class_slot)
-        waited = 0.0
-        while waited < self.pool_refill_wait_max:  # then the pages being served first
+        deadline = time.monotonic() + self.pool_refill_wait_max
+        while time.monotonic() < deadline:  # then the pages being served first
             serving = any(c.kernel_id for c in self._claims)  # pages being rendered that have their kernel
             waiting = any(c.kernel_id is None for c in self._claims)  # a page waits for a kernel (maybe this one)
             loading = not waiting and time.monotonic() - self._last_handout < self.pool_refill_quiet
             if not serving and not loading:
                 break
             await asyncio.sleep(0.5)
-            waited += 0.5
         return lambda kernel_id: self._free_slot_when_prepared(kernel_id, slots)
 
     def _free_slot_when_prepared(self, kernel_id: str | None, slots) -> None:
