@@ -5,14 +5,17 @@
     .venv/bin/python benchmarks/class_burst.py --pages 15 --voila-arg=--VoilaExecutor.iopub_timeout=4
 
 A class-config server (etc/voila/class) serves notebooks/ with a pool of preheated designer kernels as large
-as the class (``make serve-class STUDENTS=12``; ``--pool`` sets another size); once its pool is filled, N pages (one browser context each, as N students) start their navigation together.
+as the class (``make serve-class STUDENTS=12``; ``--pool`` sets another size); once its pool is filled, N
+pages (one browser context each, as N students) start their navigation together.
 Each page is polled until usable: the designer's summary table on screen, every output rendered and every
-widget view live (tests/browser/test_class_burst.py asserts the same within 90 s). Per page: when its
+widget view live (tests/browser/test_class_burst.py: none blank within 150 s, the 90 s target reported).
+Per page: when its
 HTML had fully arrived (the server's part) and when it was usable, from the moment the navigations
 started; whether it ended blank (no summary after the limit) and whether the Retry banner showed. Also
 the server log's "Timeout waiting for IOPub output" lines and preheated kernels taken out of the pool, and
 the CPU time (user + system, s) the server (Voila and its kernels) and the browser (every Chromium process)
-spent from the start of the navigations until the last page was usable.
+spent from the start of the navigations until the last page was usable (or, when one never was, until the
+limit: that includes the pool's refill).
 The server and the N pages share the machine's cores (students' own computers would each do their
 page's share), so these are upper bounds for a class on a server of this size.
 """
@@ -139,8 +142,8 @@ def write_report(results: list[dict], out: Path) -> None:
                   f"- Retry banner shown on {sum(r['retry_banner'])} page(s)",
                   f"- server log: {r['iopub_timeouts']} \"Timeout waiting for IOPub output\", "
                   f"{r['replaced_pool_kernels']} preheated kernel(s) not handed out",
-                  f"- CPU time until the last page was usable: server (Voila and kernels) {r['cpu_server_s']:.1f} s, "
-                  f"browser (Chromium) {r['cpu_browser_s']:.1f} s",
+                  "- CPU time until the last page was usable or the limit: server (Voila and kernels) "
+                  f"{r['cpu_server_s']:.1f} s, browser (Chromium) {r['cpu_browser_s']:.1f} s",
                   "- load average (1, 5, 15 min) before: " + " ".join(f"{x:.2f}" for x in r["load_before"])
                   + "; after: " + " ".join(f"{x:.2f}" for x in r["load_after"])
                   + f"; highest 1-min value seen: {r['peak_load_1min']:.2f}", ""]

@@ -9,9 +9,9 @@ Strict in both: no page stays blank. Within 150 s every page is usable (the desi
 table, no error output) or shows the Retry banner.  The issue's target, every page usable within 90 s on
 the prepared server, is checked too; it is reported as an expected failure (xfail) with the measured
 times when missed: 12 pages, the server and the browser share 2 cores, the work is about 130-160 s of CPU
-(benchmarks/class_burst.py), so the wall time is 40-80 s on this machine depending on other load, and
-about 1 run in 5 had one page stuck loading its widgets until the Retry banner (README, Serving).  The times
-are printed (run with -s).
+(benchmarks/class_burst.py), so the wall time was 31-92 s on this machine depending on other load, and in 4
+of 15 runs one page stayed loading its widgets until the Retry banner (README, Serving).  The times are
+printed (run with -s).
 """
 import os
 import statistics
