@@ -379,6 +379,7 @@ def _limited_kernel_manager():
     from traitlets import Float, Int
 
     from .class_handlers import VisitorAccounting, install_class_handlers
+    from .widget_state_wait import install_widget_state_wait
 
     class LimitedKernelManager(VisitorAccounting, AsyncMappingKernelManager):
         """Refuses new kernels when the machine is full (HTTP 503, a clear page).
@@ -420,6 +421,7 @@ def _limited_kernel_manager():
             install_query_socket_fix()  # built by Voila before its handlers are registered
             read_only_listing(getattr(self.parent, "contents_manager", None))
             install_class_handlers()  # the per-visitor limit and the pool status (class_handlers.py)
+            install_widget_state_wait()  # pages wait 60 s, not 4 s, for their widgets (widget_state_wait.py)
             self._visitor_init()
 
         def _full(self) -> str:
