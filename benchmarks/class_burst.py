@@ -35,6 +35,9 @@ sys.path.insert(0, str(HERE))
 from _timing import ROOT, cpu_seconds, machine  # noqa: E402
 from bench_designer import CHROMIUM, CHROMIUM_ARGS, start_voila, stop_voila  # noqa: E402
 
+# A page is usable when Voila has rendered everything (as tests/browser/harness.open_app waits for) and the
+# designer's summary table is on screen; ``retry``: the page shows the Retry banner. Shared with
+# tests/browser/test_class_burst.py.
 STATE_JS = """() => {
   const sum = document.querySelector('.pb-summary');
   const usable = !document.getElementById('loading')
@@ -43,6 +46,51 @@ STATE_JS = """() => {
     && !!sum && sum.getClientRects().length > 0 && sum.innerText.trim().length > 0;
   return {html: document.readyState === 'complete', usable: usable, retry: !!document.querySelector('.pb-retry')};
 }"""
+
+
+# Run in every page from its first script on: notes (wall clock, ms) when the page's HTML had arrived and when
+# it was first usable, and whether it showed the Retry banner. The page's own timer sees the moment; a poll
+# from this process waits for a busy page's main thread and would see it late.
+WATCH_JS = """(() => {
+  const state = STATE_JS;
+  const seen = window.__pbSeen = {};
+  const timer = setInterval(() => {
+    const s = state();
+    if (s.html && !seen.html) seen.html = Date.now();
+    if (s.retry) seen.retry = true;
+    if (s.usable) { seen.usable = Date.now(); clearInterval(timer); }
+  }, 100);
+})();""".replace("STATE_JS", STATE_JS)
+
+
+def watch(page) -> None:
+    """Make ``page`` note its own times (``WATCH_JS``) in every document it loads."""
+    page.add_init_script(WATCH_JS)
+
+
+def seen(page, t0_wall: float) -> dict:
+    """{"html": s or None, "usable": s or None, "retry": bool} since ``t0_wall`` (``time.time()``), as the page
+    noted them; all None/False while the page is between documents."""
+    try:
+        noted = page.evaluate("() => window.__pbSeen || {}")
+    except Exception:  # noqa: BLE001 - between documents
+        noted = {}
+
+    def since(key):
+        return noted[key] / 1000 - t0_wall if noted.get(key) else None
+
+    return {"html": since("html"), "usable": since("usable"), "retry": bool(noted.get("retry"))}
+
+
+def count_state_requests(page, counts: list[int], i: int) -> None:
+    """Count in ``counts[i]`` the page's messages that ask its kernel for one widget's state: ipywidgets'
+    fallback when the answer to its single request for all states is late (pressbook.apps.widget_state_wait).
+    Only the page's own (small) frames are looked at."""
+    def on_frame(payload):
+        if b'"request_state"' in (payload.encode() if isinstance(payload, str) else payload):
+            counts[i] += 1
+
+    page.on("websocket", lambda ws: ws.on("framesent", on_frame))
 
 
 def tree_cpu_seconds(root_pid: int, skip_pid: int | None = None) -> float:
@@ -80,27 +128,22 @@ def burst(pages: int, limit: float, voila_args=(), pool: int | None = None) -> d
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             tabs = [browser.new_context(viewport={"width": 1280, "height": 900}).new_page() for _ in range(pages)]
+            asked_each = [0] * pages
+            for i, tab in enumerate(tabs):
+                watch(tab)
+                count_state_requests(tab, asked_each, i)
             load_before = os.getloadavg()
             cpu_server, cpu_browser = tree_cpu_seconds(proc.pid), tree_cpu_seconds(os.getpid(), skip_pid=proc.pid)
-            t0 = time.monotonic()
+            t0, t0_wall = time.monotonic(), time.time()
             for tab in tabs:  # returns at once: every request is in flight within a few ms
                 tab.evaluate("(u) => { window.location.href = u; }", url)
             html, usable, retry = [None] * pages, [None] * pages, [False] * pages
             peak_load = 0.0
             while time.monotonic() - t0 < limit and None in usable:
                 for i, tab in enumerate(tabs):
-                    if usable[i] is not None:
-                        continue
-                    try:
-                        state = tab.evaluate(STATE_JS)
-                    except Exception:  # between documents
-                        continue
-                    now = time.monotonic() - t0
-                    if state["html"] and html[i] is None:
-                        html[i] = now
-                    if state["usable"]:
-                        usable[i] = now
-                    retry[i] = retry[i] or state["retry"]
+                    if usable[i] is None:
+                        state = seen(tab, t0_wall)
+                        html[i], usable[i], retry[i] = state["html"], state["usable"], retry[i] or state["retry"]
                 peak_load = max(peak_load, os.getloadavg()[0])
                 time.sleep(0.25)
             load_after = os.getloadavg()
@@ -115,6 +158,7 @@ def burst(pages: int, limit: float, voila_args=(), pool: int | None = None) -> d
         "pages": pages, "pool": pool, "limit_s": limit, "voila_args": list(voila_args),
         "html_s": html, "usable_s": usable, "retry_banner": retry,
         "usable": len(done), "blank": pages - len(done),
+        "pages_asking_each_widget": sum(1 for n in asked_each if n), "single_state_requests": asked_each,
         "median_s": statistics.median(done) if done else None, "max_s": max(done) if done else None,
         "iopub_timeouts": text.count("Timeout waiting for IOPub output"),
         "replaced_pool_kernels": text.count("not handed out"),
@@ -140,6 +184,8 @@ def write_report(results: list[dict], out: Path) -> None:
                   f"max {r['max_s'] if r['max_s'] is None else round(r['max_s'], 1)} s",
                   f"- page HTML complete after (s): {_fmt(r['html_s'])}",
                   f"- Retry banner shown on {sum(r['retry_banner'])} page(s)",
+                  f"- pages that asked for each widget's state separately (ipywidgets' fallback): "
+                  f"{r['pages_asking_each_widget']}",
                   f"- server log: {r['iopub_timeouts']} \"Timeout waiting for IOPub output\", "
                   f"{r['replaced_pool_kernels']} preheated kernel(s) not handed out",
                   "- CPU time until the last page was usable or the limit: server (Voila and kernels) "
