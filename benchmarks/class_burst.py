@@ -7,11 +7,12 @@
 A class-config server (etc/voila/class) serves notebooks/ with a pool of preheated designer kernels as large
 as the class (``make serve-class STUDENTS=12``; ``--pool`` sets another size); once its pool is filled, N
 pages (one browser context each, as N students) start their navigation together.
-Each page is polled until usable: the designer's summary table on screen, every output rendered and every
-widget view live (tests/browser/test_class_burst.py: none blank within 150 s, the 90 s target reported).
-Per page: when its
-HTML had fully arrived (the server's part) and when it was usable, from the moment the navigations
-started; whether it ended blank (no summary after the limit) and whether the Retry banner showed. Also
+Each page notes its own times (``WATCH_JS``, a timer in the page): when its HTML had fully arrived (the
+server's part) and when it was usable (the designer's summary table on screen, every output rendered and
+every widget view live), from the moment the navigations started; whether it ended blank (no summary after
+the limit) and whether the Retry banner showed; and how many of its widgets it asked its kernel for one
+by one (ipywidgets' fallback, pressbook.apps.widget_state_wait). tests/browser/test_class_burst.py uses the
+same rule: none blank within 150 s, none falling back and all usable within 90 s on a prepared server. Also
 the server log's "Timeout waiting for IOPub output" lines and preheated kernels taken out of the pool, and
 the CPU time (user + system, s) the server (Voila and its kernels) and the browser (every Chromium process)
 spent from the start of the navigations until the last page was usable (or, when one never was, until the

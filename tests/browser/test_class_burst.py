@@ -6,12 +6,12 @@ kernels, filled before the pages open) and on one whose pool is smaller than the
 pages wait for a kernel to run the notebook).
 
 Strict in both: no page stays blank. Within 150 s every page is usable (the designer with its summary
-table, no error output) or shows the Retry banner.  The issue's target, every page usable within 90 s on
-the prepared server, is checked too; it is reported as an expected failure (xfail) with the measured
-times when missed: 12 pages, the server and the browser share 2 cores, the work is about 130-160 s of CPU
-(benchmarks/class_burst.py), so the wall time was 31-92 s on this machine depending on other load, and in 4
-of 15 runs one page stayed loading its widgets until the Retry banner (README, Serving).  The times are
-printed (run with -s).
+table, no error output) or shows the Retry banner. On the prepared server also the issue's target: every
+page usable within 90 s, and no page falls back to asking its kernel for each widget's state separately
+(ipywidgets' fallback after 4 s, which made every page slower and once left one stuck; the server now
+waits 60 s, pressbook.apps.widget_state_wait). Measured on this machine, 2026-11-29: the last page after
+33-50 s, 47.5 s with two busy-looping processes beside it (README, Serving). Each page notes its own times
+(benchmarks/class_burst.WATCH_JS). The times are printed (run with -s).
 """
 import os
 import statistics
@@ -101,13 +101,12 @@ def check_none_blank(times, banners, measured, pages):
 
 
 def test_a_class_opening_at_once_on_a_server_prepared_for_it(voila, browser):
-    """The pool as large as the class: no page blank; the target, every page usable within 90 s."""
+    """The pool as large as the class: no page blank, none asking for each widget, all usable within 90 s."""
     times, banners, measured, pages, contexts, asked_each = burst(voila, browser, PAGES, NOT_BLANK_S)
     try:
         check_none_blank(times, banners, measured, pages)
         assert asked_each == [0] * PAGES, f"pages fell back to asking for each widget's state: {measured}"
-        if None in times or max(times) > LIMIT_S:
-            pytest.xfail(f"the target, every page usable within {LIMIT_S} s, was missed: {measured}")
+        assert None not in times and max(times) <= LIMIT_S, f"not every page usable within {LIMIT_S} s: {measured}"
     finally:
         for context in contexts:
             context.close()
