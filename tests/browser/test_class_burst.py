@@ -10,8 +10,8 @@ table, no error output) or shows the Retry banner. On the prepared server also t
 page usable within 90 s, and no page falls back to asking its kernel for each widget's state separately
 (ipywidgets' fallback after 4 s, which made every page slower and once left one stuck; the server now
 waits 60 s, pressbook.apps.widget_state_wait). Measured on this machine, 2026-11-29: the last page after
-33-50 s, 47.5 s with two busy-looping processes beside it (README, Serving). Each page notes its own times
-(benchmarks/class_burst.WATCH_JS). The times are printed (run with -s).
+33-62 s in five runs, 47.5 s with two busy-looping processes beside it (README, Serving). Each page notes
+its own times (benchmarks/class_burst.WATCH_JS). The times are printed (run with -s).
 """
 import os
 import statistics
