@@ -100,7 +100,7 @@ def test_a_dead_kernel_or_a_crashed_render_is_poisoned():
 
 
 class FakePoolManager:
-    """The parts of Voila's VoilaKernelManager that guard_pool uses."""
+    """The parts of Voila's VoilaKernelManager that guard_pool and discard_poisoned use."""
 
     def __init__(self, entries):
         self.log = logging.getLogger("test-pool")
@@ -137,6 +137,13 @@ class FakePoolManager:
         return None, [], content["kernel_id"]
 
 
+async def _hand_out(km, notebook_name="designer.ipynb"):
+    """What the class server's kernel manager does when a page asks for a pool kernel (its one wrapper of
+    Voila's get_rendered_notebook: PooledKernelManager.before_pool_handout, then Voila's hand-out)."""
+    await discard_poisoned(km, notebook_name)
+    return await km.get_rendered_notebook(notebook_name)
+
+
 def _failed_renderer(why):
     renderer = FakeRenderer([])
     setattr(renderer, FAILURE, why)
@@ -149,7 +156,7 @@ def test_poisoned_pool_kernels_are_shut_down_and_the_next_sound_one_is_handed_ou
         {"kernel_id": "good", "renderer": FakeRenderer([])},
     ])
     guard_pool(km)
-    _, _, kernel_id = _run(km.get_rendered_notebook("designer.ipynb"))
+    _, _, kernel_id = _run(_hand_out(km))
     assert kernel_id == "good" and km.handed == ["good"]
     assert km.shut == ["bad"] and km.replaced_kernels == [("bad", "cell 2: TimeoutError")]
     assert km.filled == 0  # Voila's own refill follows the hand-out
@@ -161,7 +168,7 @@ def test_a_pool_of_only_poisoned_kernels_gets_a_replacement_started_at_once():
         OSError("kernel did not start"),
     ])
     guard_pool(km)
-    _, _, kernel_id = _run(km.get_rendered_notebook("designer.ipynb"))
+    _, _, kernel_id = _run(_hand_out(km))
     assert kernel_id == "new1" and km.shut == ["bad1"]
     assert [why for _, why in km.replaced_kernels] == [
         "cell 3: error output", "its start failed: OSError: kernel did not start"]
@@ -195,3 +202,44 @@ def test_the_class_config_uses_the_guarded_pool():
     from pressbook.apps.serving import LimitedKernelManager
 
     assert issubclass(PooledKernelManager, LimitedKernelManager)
+
+
+def test_one_wrapper_checks_the_pool_then_hands_the_kernel_to_the_visitor():
+    """The class server's kernel manager wraps Voila's hand-out once: the pool check (poisoned kernels out),
+    Voila's hand-out, then the visitor accounting (the page's claim gets the kernel)."""
+    pytest.importorskip("voila")
+    from pressbook.apps.class_handlers import Claim, current_claim
+    from pressbook.apps.kernel_pool import PooledKernelManager
+
+    class VoilaLike(PooledKernelManager):  # Voila builds its pool class on top of the configured one
+        def __init__(self, **kwargs):
+            self._pools = {"designer.ipynb": [
+                FakePoolManager._done({"kernel_id": "bad", "renderer": _failed_renderer("cell 2: error output")}),
+                FakePoolManager._done({"kernel_id": "good", "renderer": FakeRenderer([])})]}
+            super().__init__(**kwargs)
+
+        def _notebook_renderer_factory(self, notebook_path=None):
+            return FakeRenderer([])
+
+        async def get_rendered_notebook(self, notebook_name, **kwargs):
+            return None, [], self._pools[notebook_name].pop(0).result()["kernel_id"]
+
+        async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+            self._kernels.pop(kernel_id)
+
+    km = VoilaLike()
+    km._kernels.update(bad=object(), good=object())
+    claim = Claim("cookie x")
+
+    async def page_request():
+        token = current_claim.set(claim)
+        try:
+            return await km.get_rendered_notebook("designer.ipynb")
+        finally:
+            current_claim.reset(token)
+
+    _, _, kernel_id = _run(page_request())
+    assert kernel_id == "good" and km.replaced_kernels == [("bad", "cell 2: error output")]
+    assert list(km._kernels) == ["good"]
+    assert claim.kernel_id == "good" and km.visitor_kernels("cookie x") == ["good"]
+    assert "good" in km._handed_out

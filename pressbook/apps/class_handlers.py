@@ -59,16 +59,12 @@ class VisitorAccounting:
         self._claims: set[Claim] = set()  # page requests being served
         self._handed_out: set[str] = set()  # pool kernels Voila gave to a page
         self._last_handout = float("-inf")  # time.monotonic() when Voila last gave a pool kernel to a page
-        get_rendered = getattr(self, "get_rendered_notebook", None)  # Voila's pool (VoilaKernelManager)
-        if get_rendered is not None:
-            async def get_rendered_notebook(*args, **kwargs):
-                result = await get_rendered(*args, **kwargs)
-                self._handed_out.add(result[2])
-                self._last_handout = time.monotonic()
-                self.attribute_kernel(result[2])
-                return result
 
-            self.get_rendered_notebook = get_rendered_notebook
+    def pool_kernel_handed_out(self, kernel_id: str) -> None:
+        """Voila gave the pool kernel ``kernel_id`` to the page request being served."""
+        self._handed_out.add(kernel_id)
+        self._last_handout = time.monotonic()
+        self.attribute_kernel(kernel_id)
 
     def attribute_kernel(self, kernel_id: str, env: dict | None = None) -> None:
         """The page request being served got ``kernel_id`` (a pool kernel's refill, started in the request's

@@ -9,7 +9,7 @@ next visitor anyway, whose page stayed blank.  Here:
 - each pooled kernel's pre-execution is watched (``watch_renderer``): a cell that raises, times out or
   shows an error output, and an output wait that runs out (made an error for pooled kernels, instead of
   Voila's silent loss of the outputs), mark the kernel poisoned with the reason;
-- when a page asks for a pooled kernel (``guard_pool``), poisoned ones, dead ones and ones whose start
+- when a page asks for a pooled kernel (``discard_poisoned``), poisoned ones, dead ones and ones whose start
   failed are shut down and replaced, and the page gets a sound pooled kernel or, when none is left, a
   replacement started for it at once (the page waits for that kernel's start, as on a server without
   a pool).
@@ -82,7 +82,8 @@ def poisoned(content: dict, alive) -> str:
 
 
 def guard_pool(km) -> None:
-    """Wrap a Voila ``VoilaKernelManager`` instance's pool (no-op without preheated kernels)."""
+    """Watch the pre-execution of every pool kernel a Voila ``VoilaKernelManager`` instance prepares (no-op
+    without preheated kernels); ``discard_poisoned`` runs before each hand-out."""
     if not hasattr(km, "get_rendered_notebook") or getattr(km, "_pressbook_pool_guard", False):
         return
     km._pressbook_pool_guard = True
@@ -96,13 +97,6 @@ def guard_pool(km) -> None:
         return renderer
 
     km._notebook_renderer_factory = renderer_factory
-    get_rendered = km.get_rendered_notebook
-
-    async def get_rendered_notebook(notebook_name, *args, **kwargs):
-        await discard_poisoned(km, notebook_name)
-        return await get_rendered(notebook_name, *args, **kwargs)
-
-    km.get_rendered_notebook = get_rendered_notebook
 
 
 async def discard_poisoned(km, notebook_name: str) -> None:
@@ -148,6 +142,9 @@ def _pooled_kernel_manager():
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             guard_pool(self)
+
+        async def before_pool_handout(self, notebook_name: str) -> None:
+            await discard_poisoned(self, notebook_name)
 
     return PooledKernelManager
 

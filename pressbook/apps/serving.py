@@ -423,6 +423,18 @@ def _limited_kernel_manager():
             install_class_handlers()  # the per-visitor limit and the pool status (class_handlers.py)
             install_widget_state_wait()  # pages wait 60 s, not 4 s, for their widgets (widget_state_wait.py)
             self._visitor_init()
+            get_rendered = getattr(self, "get_rendered_notebook", None)  # Voila's pool (VoilaKernelManager)
+            if get_rendered is not None:  # Voila's class is built on this one: its method wins, so wrap it
+                async def get_rendered_notebook(notebook_name, *args, **kwargs):
+                    await self.before_pool_handout(notebook_name)
+                    result = await get_rendered(notebook_name, *args, **kwargs)
+                    self.pool_kernel_handed_out(result[2])
+                    return result
+
+                self.get_rendered_notebook = get_rendered_notebook
+
+        async def before_pool_handout(self, notebook_name: str) -> None:
+            """Runs before Voila hands a pool kernel of ``notebook_name`` to a page (kernel_pool: the check)."""
 
         def _full(self) -> str:
             if self.max_kernels and len(self.list_kernel_ids()) + self._starting >= self.max_kernels:
