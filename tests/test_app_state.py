@@ -187,6 +187,8 @@ def test_app_bad_link_shows_notice():
     app = app_mod.build_designer("preset=co-press&steps.1.pressure=lots")
     assert "Step 1 pressure" in app.state.notice and "steps.1" not in app.state.notice
     assert "Step 1 pressure" in _find(app, "pb-notice")[0].value
+    assert "pb-note" in _find(app, "pb-notice")[0].value  # a note: the rest of the link was used
+    assert "pb-error" not in _find(app, "pb-notice")[0].value
     assert app.state.outcome is not None
 
 

@@ -58,6 +58,7 @@ STYLE = """<style>
 .pb-risk { margin-bottom: 4px; }
 .pb-badge { border: 2px solid; border-radius: 3px; padding: 0 4px; font-weight: bold; font-size: 11px; }
 .pb-error { color: #B3290A; font-size: 13px; }
+.pb-note { color: #1F3A5F; font-size: 13px; border-left: 3px solid #0072B2; padding-left: 6px; }
 .pb-hint { color: #555; font-size: 12px; }
 a.pb-download-link, a.pb-link-a { color: #0072B2; text-decoration: underline; margin-right: 12px; }
 .pb-section > .widget-html-content h3, .pb-h { margin: 6px 0 2px 0; }

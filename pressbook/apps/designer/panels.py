@@ -72,7 +72,8 @@ class PresetBar(w.VBox):
                                  f"last valid design. Fix:<ul>{msgs}</ul></div>")
         else:
             self.status.value = ""
-        self.notice.value = (f"<div class='pb-error' role='status'>{escape(self.state.notice)}</div>"
+        # a note, not an error: the design was used (a link's problems are skipped, materials were added)
+        self.notice.value = (f"<div class='pb-note' role='status'>{escape(self.state.notice)}</div>"
                              if self.state.notice else "")
 
 
