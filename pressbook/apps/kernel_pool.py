@@ -83,7 +83,8 @@ def poisoned(content: dict, alive) -> str:
 
 def guard_pool(km) -> None:
     """Watch the pre-execution of every pool kernel a Voila ``VoilaKernelManager`` instance prepares (no-op
-    without preheated kernels); ``discard_poisoned`` runs before each hand-out."""
+    without preheated kernels); ``PooledKernelManager.before_pool_handout`` then runs ``discard_poisoned``
+    before each hand-out."""
     if not hasattr(km, "get_rendered_notebook") or getattr(km, "_pressbook_pool_guard", False):
         return
     km._pressbook_pool_guard = True
