@@ -121,8 +121,9 @@ class VisitorAccounting:
                 handler = RequestInfoSocketHandler
             except ImportError:
                 handler = None
+            deadline = time.monotonic() + 90
             try:
-                for _ in range(180):
+                while time.monotonic() < deadline:
                     if kernel_id is None or kernel_id not in self._kernels or kernel_id in self._handed_out:
                         break
                     if handler is not None and kernel_id in handler._waiters:
@@ -281,18 +282,13 @@ def install_class_handlers() -> None:
     import voila.app
     from jupyter_server.utils import url_path_join
 
+    from .serving import voila_handlers_first
+
     if getattr(voila.app, "_pressbook_class_handlers", False):
         return
     voila.app.TornadoVoilaHandler = _page_handler(voila.app.TornadoVoilaHandler)
-    init_handlers = voila.app.Voila.init_handlers
     pool_handler = _pool_handler()
-
-    def with_pool_status(app):
-        handlers = init_handlers(app)
-        handlers.insert(0, (url_path_join(app.server_url, POOL_STATUS_PATH), pool_handler))
-        return handlers
-
-    voila.app.Voila.init_handlers = with_pool_status
+    voila_handlers_first(lambda app: [(url_path_join(app.server_url, POOL_STATUS_PATH), pool_handler)])
     voila.app._pressbook_class_handlers = True
 
 

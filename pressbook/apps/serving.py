@@ -351,6 +351,21 @@ def install_query_socket_fix() -> None:
         voila.app.RequestInfoSocketHandler = handler
 
 
+def voila_handlers_first(make_handlers) -> None:
+    """Make Voila's app register the Tornado handler specs ``make_handlers(app)`` ahead of its own (call once,
+    before the server starts: its ``init_handlers`` runs then)."""
+    import voila.app
+
+    init_handlers = voila.app.Voila.init_handlers
+
+    def with_ours(app):
+        handlers = init_handlers(app)
+        handlers[:0] = make_handlers(app)
+        return handlers
+
+    voila.app.Voila.init_handlers = with_ours
+
+
 def read_only_listing(contents_manager) -> None:
     """Make the contents models Voila lists (``/voila/api/contents``) say ``"writable": false``: visitors
     can write nothing (every writing method answers 403/405), and the listing should not claim otherwise.

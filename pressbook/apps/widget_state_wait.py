@@ -87,20 +87,18 @@ def install_widget_state_wait() -> None:
     import voila.app
     from jupyter_server.utils import url_path_join
 
+    from .serving import voila_handlers_first
+
     if getattr(voila.app, "_pressbook_widget_state_wait", False):
         return
-    init_handlers = voila.app.Voila.init_handlers
     handler = _handler()
 
-    def with_patched_chunk(app):
-        handlers = init_handlers(app)
+    def patched_chunk_handlers(app):
         chunks = patched_chunks(tuple(app.labextensions_path))
         if not chunks:
             log.warning("no widget manager chunk found: pages wait 4 s for their widgets' state")
-        for path, text in chunks.items():
-            url = url_path_join(app.server_url, "voila/labextensions/", re.escape(path))
-            handlers.insert(0, (url, handler, {"text": text}))
-        return handlers
+        return [(url_path_join(app.server_url, "voila/labextensions/", re.escape(path)), handler, {"text": text})
+                for path, text in chunks.items()]
 
-    voila.app.Voila.init_handlers = with_patched_chunk
+    voila_handlers_first(patched_chunk_handlers)
     voila.app._pressbook_widget_state_wait = True
