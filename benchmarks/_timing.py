@@ -90,3 +90,18 @@ def cpu_seconds(processes) -> float:
         except psutil.Error:
             pass
     return total
+
+
+def tree_cpu_seconds(root_pid: int, skip_pid: int | None = None) -> float:
+    """CPU time (user + system, s) of a process and its living descendants, without ``skip_pid``'s tree."""
+    import psutil
+
+    def tree(pid):
+        try:
+            root = psutil.Process(pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    skip = {p.pid for p in tree(skip_pid)} if skip_pid is not None else set()
+    return cpu_seconds(p for p in tree(root_pid) if p.pid not in skip)

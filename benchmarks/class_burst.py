@@ -33,7 +33,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _timing import ROOT, cpu_seconds, machine  # noqa: E402
+from _timing import ROOT, machine, tree_cpu_seconds  # noqa: E402
 from bench_designer import CHROMIUM, CHROMIUM_ARGS, start_voila, stop_voila  # noqa: E402
 
 # A page is usable when Voila has rendered everything (as tests/browser/harness.open_app waits for) and the
@@ -92,21 +92,6 @@ def count_state_requests(page, counts: list[int], i: int) -> None:
             counts[i] += 1
 
     page.on("websocket", lambda ws: ws.on("framesent", on_frame))
-
-
-def tree_cpu_seconds(root_pid: int, skip_pid: int | None = None) -> float:
-    """CPU time (user + system, s) of a process and its living descendants, without ``skip_pid``'s tree."""
-    import psutil
-
-    def tree(pid):
-        try:
-            root = psutil.Process(pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.Error:
-            return []
-
-    skip = {p.pid for p in tree(skip_pid)} if skip_pid is not None else set()
-    return cpu_seconds(p for p in tree(root_pid) if p.pid not in skip)
 
 
 def burst(pages: int, limit: float, voila_args=(), pool: int | None = None) -> dict:

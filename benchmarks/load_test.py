@@ -69,7 +69,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import cpu_seconds  # noqa: E402
+from _timing import cpu_seconds, tree_cpu_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASS_CONFIG = ROOT / "etc" / "voila" / "class"
@@ -212,12 +212,7 @@ def _busy_cpu_s() -> float:
 
 def _tree_cpu_s(server: "Server") -> float:
     """CPU seconds used so far by the server, its kernels and this load generator."""
-    procs = [psutil.Process()]
-    try:
-        procs += [server.ps] + server.ps.children(recursive=True)
-    except psutil.Error:
-        pass
-    return cpu_seconds(procs)
+    return cpu_seconds([psutil.Process()]) + tree_cpu_seconds(server.ps.pid)
 
 
 def expected_pools(root: Path) -> int:
