@@ -47,7 +47,11 @@ PARAMETERS = {
     # optional (defaults in pressbook.simulate.OPTIONAL_DEFAULTS): grain contacts, contact hardness, metal creep
     "contact_exponent": ("", 0.05, 3.0, "exponent m of the grain-contact factor min(1, (P_eff/P_sat)^m)"),
     "contact_saturation": ("MPa", 1.0, 5000.0, "pressure P_sat at which grain contacts are closed"),
-    "residual_contact": ("", 0.0, 1.0, "fraction r of the forming pressure kept as contact pressure after release"),
+    "residual_contact": ("", 0.0, 1.0, "v2 form, still read: fraction r of the forming pressure kept as contact "
+                         "pressure after release (taken as contact_retention = r^m when that is not given)"),
+    "contact_retention": ("", 0.0, 1.0, "share k of the formed grain contact a pellet keeps after release"),
+    "overpress_onset": ("MPa", 1.0, 1e5, "forming pressure above which over-pressing lowers conduction"),
+    "overpress_scale": ("MPa", 1.0, 1e7, "pressure above the onset that halves the conduction kept"),
     "contact_hardness": ("MPa", 0.01, 50000.0, "contact hardness: powders the particle hardness (default the Heckel "
                          "yield pressure); foils the effective hardness on a rough SE at 60 s, 25 degC (default 3 sigma_y)"),
     "creep_exponent": ("", 1.0, 20.0, "foils: power-law creep stress exponent n"),
@@ -313,7 +317,8 @@ class Library:
                                               "applies the SE-network percolation factor)")
             for key in ("activation_energy", "conductivity_exponent", "relative_permittivity"):
                 P[key] = comps[se].params[key]
-            for key in ("contact_exponent", "contact_saturation", "residual_contact"):  # issue 12: the SE's grain contacts
+            for key in ("contact_exponent", "contact_saturation", "residual_contact", "contact_retention",
+                        "overpress_onset", "overpress_scale"):  # issue 12/23: the SE's grain contacts
                 if key in comps[se].params:
                     P[key] = comps[se].params[key]
             # the threshold sits at the same fraction of the fill density 1 - exp(-A) as in the SE alone

@@ -29,7 +29,7 @@ LAYER_KEYS = ("density", "heckel_intercept", "yield_pressure", "creep_coefficien
               "yield_strength", "interface_asr", "interface_capacitance",
               # optional in materials files: grain contacts under stack pressure, contact hardness, metal creep
               "contact_exponent", "contact_saturation", "residual_contact", "contact_hardness", "creep_exponent",
-              "creep_activation_energy")
+              "creep_activation_energy", "contact_retention", "overpress_onset", "overpress_scale")
 
 #: Values of the optional parameters for a material that does not give them (a user's materials file):
 #: the argyrodite grain-contact fit, and for foils lithium's creep law with a contact hardness scaled by the
@@ -107,6 +107,10 @@ def make_inputs(design: Design, mats: list[Material]) -> dict:
     layers = []
     for layer, m in zip(design.layers, mats):
         p = {k: m.get(k, math.nan) for k in LAYER_KEYS}
+        if math.isnan(p["contact_retention"]) and not math.isnan(p["residual_contact"]):
+            # a v2 materials file: the retained contact of residual pressure r P_form is r^m of the formed contact
+            m_c = OPTIONAL_DEFAULTS["contact_exponent"] if math.isnan(p["contact_exponent"]) else p["contact_exponent"]
+            p["contact_retention"] = p["residual_contact"] ** m_c
         for k, v in OPTIONAL_DEFAULTS.items():  # issue 12: optional parameters
             if math.isnan(p[k]):
                 p[k] = v
@@ -165,6 +169,7 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
     # issue 12: room-temperature-equivalent forming pressure of each layer, metal-foil contact reached in
     # pressing, and the best re-yield drive of each powder|powder interface (bond quality)
     Pform = [zero for _ in range(n)]
+    Tform = [zero + cp.T_REF_C for _ in range(n)]  # issue 23: the hottest pressing of each layer (degC)
     f_metal = [zero for _ in range(n_if)]
     bond = [zero - np.inf for _ in range(n_if)]
     bond_dP = [zero - np.inf for _ in range(n_if)]  # MPa, the same as a pressure difference (reported)
@@ -225,6 +230,7 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
         for i in order:
             if not plan.foil[i]:
                 Pform[i] = np.maximum(Pform[i], tr.forming_equivalent_pressure(P_loc[i], T, lay[i]["softening_temperature"]))
+                Tform[i] = np.maximum(Tform[i], T)
         for i in order:
             y[i], Pmax[i] = y_new[i], Pmax_new[i]
         # ---- issue 13: a foil smaller than the die spreads to the wall above p_spread, then creeps into the clearance
@@ -255,8 +261,10 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
     # ------------------------------------------------------------- in the cell (operation)
     Ps, Top = x["stack_pressure"], x["op_temperature"]
     D_op, t_op, sigma = [], [], []
+    k_eff = [tr.sintered_retention(lay[i]["contact_retention"], Tform[i], lay[i]["softening_temperature"])
+             for i in range(n)]
     g_c = [tr.grain_contact_factor(Ps, Pform[i], lay[i]["contact_exponent"], lay[i]["contact_saturation"],
-                                   lay[i]["residual_contact"]) if plan.ionic[i] else zero + math.nan for i in range(n)]
+                                   k_eff[i]) if plan.ionic[i] else zero + math.nan for i in range(n)]
     for i in range(n):
         p = lay[i]
         if plan.foil[i]:
@@ -273,7 +281,8 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
                 sigma_ref = tr.composite_conductivity(sigma_ref, plan.se_fraction[i], plan.size_ratio[i])
             sigma.append(tr.se_conductivity(sigma_ref, D_op[i], Ps, Pform[i], p["percolation_density"],
                                             p["conductivity_exponent"], p["contact_exponent"], p["contact_saturation"],
-                                            p["residual_contact"], p["activation_energy"], Top))
+                                            k_eff[i], p["activation_energy"], Top, p["overpress_onset"],
+                                            p["overpress_scale"]))
         else:
             sigma.append(zero + math.nan)
     H_op = [_hardness(plan, lay, i, 25.0) for i in range(n)]
@@ -290,7 +299,8 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
             f_cell.append(f)
             kind_if.append("electrode" if anode_side is not None else "contact")
             asr0 = pm["interface_asr"] if anode_side is not None else itf.ASR_SE_SE
-            asr_if.append(itf.interfacial_asr(asr0, f) + itf.constriction_asr(f, sigma[other]))
+            a_isl = 0.5 * lay[other]["particle_size"]  # issue 23: islands on the SE's surface roughness
+            asr_if.append(itf.interfacial_asr(asr0, f) + itf.constriction_asr(f, sigma[other], a_isl))
             continue
         f = itf.contact_fraction(Phi[j], Ps, np.minimum(H_op[a], H_op[b]))
         f_cell.append(f)
@@ -521,7 +531,8 @@ def _assemble(design, mats, plan, x, r, lib) -> Outcome:
             name=l.name, role=l.role, material=mats[i].id, relative_density=D, porosity=1.0 - D,
             thickness=float(r["thickness"][i]),
             density_under_load=float(cp.density_from_y(r["y"][i])) if not plan.foil[i] else 1.0,
-            ejected_density=float(cp.ejected_density(r["y"][i], r["Pmax"][i], x["layers"][i]["compact_modulus"]))
+            ejected_density=float(cp.ejected_density(r["y"][i], r["Pmax"][i], x["layers"][i]["compact_modulus"],
+                                                     x["layers"][i]["yield_pressure"]))
             if not plan.foil[i] else 1.0,
             max_pressure=float(r["Pmax"][i]),
             ionic_conductivity=None if not plan.ionic[i] else float(r["sigma"][i]),

@@ -1,9 +1,10 @@
 """Issue 12, physics v2 part 1: contact and stack pressure. The behaviour researchers observe, asserted on the
 whole model (simulate) and on the pure model functions. Orderings and factors, not tuned numbers.
 
-1. Lithium foil on a solid electrolyte: the Li|SE ASR falls by an order of magnitude or more from 1 to 25 MPa
-   stack pressure at room temperature; contact made at a higher pressure is largely kept at a lower one
-   (hysteresis); a longer hold and a higher temperature help (Li creeps).
+1. Lithium foil on a solid electrolyte: the Li|SE ASR at 1 MPa stack is several times that at 25 MPa (issue 23:
+   symmetric cells at 1-5 MPa show interface resistances many times those at 25 MPa); a foil attached harder keeps
+   more contact at any stack pressure and can reach full contact (issue 23); contact made at a higher pressure is
+   largely kept at a lower one (hysteresis); a longer hold and a higher temperature help (Li creeps).
 2. Solid-electrolyte conduction depends on the pressure it is measured under: a cold-pressed sulfide pellet
    conducts markedly less at low stack pressure than at high; a hot-pressed one much less so; the forming
    pressure still matters.
@@ -45,11 +46,24 @@ def pellet(pressure, stack, T=25.0, material="Li6PS5Cl"):
 
 
 # ------------------------------------------------------------------ 1. lithium contact
-def test_li_asr_falls_by_an_order_of_magnitude_from_1_to_25_MPa():
+def test_li_asr_at_1_MPa_is_several_times_that_at_25_MPa():
     lo, hi = li_cell(1.0, 1.0).interface(SA), li_cell(25.0, 25.0).interface(SA)
-    assert lo.asr / hi.asr >= 10.0, (lo.asr, hi.asr)
+    assert lo.asr / hi.asr >= 3.0, (lo.asr, hi.asr)
     asr = [li_cell(p, p).interface(SA).asr for p in (1.0, 2.0, 5.0, 10.0, 25.0)]
     assert np.all(np.diff(asr) < 0), asr
+
+
+def test_li_attached_harder_keeps_more_contact_at_every_stack_pressure():
+    """Issue 23: attached at 100 MPa gives a lower Li|SE ASR than at 5 MPa in the same cell (v2: after the hour at
+    stack pressure the attach pressure no longer mattered), and a foil pressed hard reaches full contact."""
+    for stack in (0.5, 1.0, 5.0, 10.0):
+        hard, soft = li_cell(100.0, stack).interface(SA), li_cell(5.0, stack).interface(SA)
+        assert hard.asr < soft.asr, (stack, hard.asr, soft.asr)
+    assert [li_cell(p, 1.0).interface(SA).asr for p in (1.0, 5.0, 10.0)] == sorted(
+        [li_cell(p, 1.0).interface(SA).asr for p in (1.0, 5.0, 10.0)], reverse=True)
+    assert li_cell(100.0, 5.0).interface(SA).contact_fraction > 0.95
+    lib = default_library()
+    assert li_cell(100.0, 5.0).interface(SA).asr < 1.1 * lib.get("Li")["interface_asr"]
 
 
 def test_li_contact_made_at_higher_pressure_is_kept_hysteresis():
@@ -109,9 +123,13 @@ def test_cold_pressed_pellet_conducts_markedly_less_at_low_stack_pressure():
 
 
 def test_hot_pressed_pellet_depends_much_less_on_stack_pressure():
+    """Warm pressing sinters the grain contacts (transport.sintered_retention; Cronau 2021 Fig. 4d: an annealed
+    pellet keeps its plateau conduction at ~10 MPa), so a hot-pressed pellet keeps more at low stack."""
     cold = pellet(370.0, 2.0).ionic_conductivity / pellet(370.0, 100.0).ionic_conductivity
     hot = pellet(370.0, 2.0, T=200.0).ionic_conductivity / pellet(370.0, 100.0, T=200.0).ionic_conductivity
     assert hot > cold + 0.2, (cold, hot)
+    annealed = tr.sintered_retention(0.06, 550.0, 150.0)
+    assert annealed > 0.95 and tr.sintered_retention(0.06, 25.0, 150.0) == pytest.approx(0.06)
 
 
 def test_forming_pressure_still_matters_at_the_same_stack_pressure():
@@ -127,7 +145,8 @@ def test_se_conductivity_is_the_kernel_value():
     P_form = lay.max_pressure  # room temperature: the equivalent forming pressure is the largest local pressure
     s = tr.se_conductivity(m["ionic_conductivity"], lay.relative_density, 5.0, P_form, m["percolation_density"],
                            m["conductivity_exponent"], m["contact_exponent"], m["contact_saturation"],
-                           m["residual_contact"], m["activation_energy"], 25.0)
+                           m["contact_retention"], m["activation_energy"], 25.0, m["overpress_onset"],
+                           m["overpress_scale"])
     assert float(s) == pytest.approx(lay.ionic_conductivity, rel=1e-12)
 
 

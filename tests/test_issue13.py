@@ -110,8 +110,8 @@ def test_soft_se_fills_voids_lean_composite_denser_than_se_and_skeleton_limits_r
 
 def test_contact_hardness_is_separate_from_yield_pressure():
     ncm, se = LIB.get("NCM811"), LIB.get("Li6PS5Cl")
-    assert ncm["yield_pressure"] < se["yield_pressure"]      # bulk densification: NCM compacts "easier"
-    assert ncm.contact_hardness > 3 * se.contact_hardness    # but the particle is the hard side of a contact
+    assert ncm.contact_hardness > 3 * se.contact_hardness    # the particle is the hard side of a contact
+    assert ncm.contact_hardness > 3 * ncm["yield_pressure"]  # though the powder compacts at a few hundred MPa
     user = LIB.get("Li5.5PS4.5Cl1.5")
     assert user.contact_hardness == user["yield_pressure"]  # default when the parameter is not given
 

@@ -31,14 +31,17 @@ LePage et al. 2019 doi:10.1149/2.0221902jes)::
 
     H_c(t, T) = H_ref (t / 60 s)^(-1/n) exp(Q / (n R) (1/T - 1/298 K))
     f_step   = min(1, P / H_c(t_hold, T_step))                     each pressing with the foil in the die
-    f_cell   = min(1, max(KAPPA_METAL * max_steps f_step, P_stack / H_c(T_OPERATION_S, T_op)))
+    f_cell   = 1 - (1 - KAPPA_METAL max_steps f_step) (1 - min(1, P_stack / H_c(T_OPERATION_S, T_op)))   (v3)
 
-KAPPA_METAL < 1: the contact made at a higher pressure is largely kept when the pressure is lowered (the
-metal does not spring back out of the valleys it filled): pressing history matters (hysteresis). The
-ASR adds the constriction of the ion current in the SE towards the contact islands of radius a
-(Holm; Cooper, Mikic & Yovanovich 1969 for a fraction f of spots)::
+KAPPA_METAL: the share of the contact made in pressing that is kept when the pressure is lowered (the metal does
+not spring back out of the valleys it filled): pressing history matters (hysteresis). v3 (issue 23): the stack
+pressure closes a share of the spots the pressing left open (independent contact populations), instead of the
+larger of the two winning, so a foil attached harder keeps more contact at any stack pressure and the contact
+reaches 1. The ASR adds the constriction of the ion current in the SE towards the contact islands of radius a,
+half the SE's particle size (the asperity scale of a cold-pressed surface; Holm; Cooper, Mikic & Yovanovich 1969
+for a fraction f of spots)::
 
-    ASR = ASR_ct / f + rho_SE pi a (1 - sqrt f)^1.5 / (4 f)
+    ASR = ASR_ct / f + rho_SE pi a (1 - sqrt f)^1.5 / (4 f),   a = d50_SE / 2
 
 Intermixing depth when the coarser particles of one side are pushed into the other side::
 
@@ -105,14 +108,17 @@ def intermixing_depth(P, P_prev_sub, H_sub, d_coarse_um):
 METAL_T_REF_S = 60.0
 #: Fraction of the contact made in pressing that is kept at a lower pressure (estimate: a soft metal that
 #: filled the SE surface valleys plastically does not spring back out of them; the elastic recovery of
-#: the contacting asperities, of order sigma/E ~ 1e-3 of their height, opens only the weakest spots).
-KAPPA_METAL = 0.8
+#: the contacting asperities, of order sigma/E ~ 1e-3 of their height, opens only the weakest spots; v2's 0.8
+#: capped the contact of a foil pressed at 100 MPa at 0.8, against the near-zero interface resistance of
+#: published Li|argyrodite cells with foils attached at 100 MPa or more).
+KAPPA_METAL = 0.95
 #: Time the cell sits at its stack pressure before it is measured, s (estimate: impedance is usually taken
 #: after about an hour of rest at the operating pressure); the metal keeps creeping into the contact.
 T_OPERATION_S = 3600.0
-#: Radius of the contact islands of a metal foil on a pressed SE surface, um (estimate: the asperity
-#: scale of a cold-pressed pellet surface made of 2-10 um particles, Zhang et al. 2020 Cell Rep. Phys.
-#: Sci. 1 100012 model roughness on that scale).
+#: Radius of the contact islands of a metal foil on a pressed SE surface, um, for an SE without a particle size
+#: (estimate). The kernel uses half the SE's d50: the asperity scale of a cold-pressed pellet surface made of
+#: 2-10 um particles (Zhang et al. 2020 Cell Rep. Phys. Sci. 1 100012 model roughness on that scale; no measured
+#: roughness of pressed argyrodite surfaces in the shared data).
 ISLAND_RADIUS_UM = 1.0
 R_GAS = 8.314462618
 
@@ -138,8 +144,10 @@ def metal_contact_step(P, H_c):
 
 
 def metal_contact_fraction(f_pressed, P_stack, H_c_op, kappa=KAPPA_METAL):
-    """Contact in the cell: max(kappa * best pressed contact, P_stack / H_c at operation), at most 1."""
-    return np.minimum(np.maximum(kappa * np.asarray(f_pressed), np.asarray(P_stack) / H_c_op), 1.0)
+    """Contact in the cell: 1 - (1 - kappa f_pressed)(1 - min(1, P_stack / H_c at operation))."""
+    kept = kappa * np.clip(np.asarray(f_pressed, dtype=float), 0.0, 1.0)
+    closed = np.clip(np.asarray(P_stack, dtype=float) / H_c_op, 0.0, 1.0)
+    return 1.0 - (1.0 - kept) * (1.0 - closed)
 
 
 def constriction_asr(f, sigma_se_mS_cm, island_radius_um=ISLAND_RADIUS_UM):

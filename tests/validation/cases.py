@@ -13,6 +13,7 @@ next to it (``assumed``).
 """
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass, field
 
@@ -158,7 +159,11 @@ def minnmann_composite_porosity():
                       "porosity from thickness; the author warns of up to 10 % error and assumes 14 % on average "
                       "(range 7.6-17 %): 0.05 in porosity is the digitized-trend tolerance. Until issue 13 this was a "
                       "known failure (volume-mixed yield pressure: 16-19 %, never denser than the SE); the hard/soft "
-                      "mixture law (no constant fitted to composites) passes it out of sample",
+                      "mixture law (no constant fitted to composites) passed it out of sample",
+                      expected_failure="issue 23: the joint calibration sets Li6PS5Cl's yield pressure to 326 MPa (v2 "
+                      "431.7: Doux 2020's ejected pellets with the v2 ejection law; now with the saturating ejection law "
+                      "and the Cronau series), so the SE under load is denser and the 33-42 vol% composites come out "
+                      "0.04-0.06 too dense (the mixture law fits nothing to composites)",
                       extra={"average": d.extra["average"], "pure_se_porosity": pure})
 
 
@@ -175,8 +180,11 @@ def llzo_cold_pressing():
 # ---------------------------------------------------------------- conductivity
 def miss_li55_conductivity():
     d = L.miss_li55_conductivity()
-    m = _vec(lambda P: pellet("Li5.5PS4.5Cl1.5", mass=80.2, die=10, pressure=P, stack=P).ionic_conductivity, d.x)
-    return Comparison(d.name, "calibration", "ionic conductivity under the forming pressure", d.x, d.x_label, d.y, m,
+    j = joint_fit()  # electrode contact and in-situ thickness are not stated: the joint fit's nuisance values
+    m = _vec(lambda P: as_measured(pellet("Li5.5PS4.5Cl1.5", mass=80.2, die=10, pressure=P, stack=P).ionic_conductivity,
+                                   P, j["L_miss"], j["e_miss"]), d.x)
+    return Comparison(d.name, "calibration", "ionic conductivity under the forming pressure, as read by the cell's "
+                      "electrodes (the joint fit's electrode nuisances)", d.x, d.x_label, d.y, m,
                       "rel", 0.30, "digitized conductivities (5-10 %) and a three-parameter contact law; +/-30 % is "
                       "inside the +/-50 % inter-laboratory spread of argyrodite conductivity (Ohno 2020)",
                       fitted="Li5.5PS4.5Cl1.5 ionic_conductivity, percolation_density, conductivity_exponent")
@@ -195,16 +203,83 @@ def cronau_li55_conductivity():
                       "(Ohno 2020)", extra={"curve": grid})
 
 
+#: Conditions a source does not state, as the range a lab would use (issue 23: an unstated condition is uncertain)
+DOUX_STACK_RANGE = (1.0, 100.0)      # MPa: Doux 2020's measurement stack pressure is not given
+MINNMANN_FORMING_RANGE = (150.0, 500.0)  # MPa: Minnmann 2021's pellet forming pressure is not given
+
+
+def joint_fit() -> dict:
+    """The shipped joint calibration (pressbook/data/joint_calibration.json): its values by name."""
+    import json
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "pressbook" / "data" / "joint_calibration.json"
+    return {k: v["value"] for k, v in json.loads(path.read_text(encoding="utf-8"))["parameters"].items()}
+
+
+def as_measured(sigma, stack, thickness_mm, electrode_weight=1.0):
+    """What pressed blocking electrodes read (issue 23): the model's conductivity with the electrode contact term of
+    the joint calibration (pressbook.lab.joint_calibration.apparent_sigma). electrode_weight 0: sputtered."""
+    from pressbook.lab.joint_calibration import apparent_sigma
+    j = joint_fit()
+    return apparent_sigma(sigma, stack, thickness_mm, j["c_e"], j["q_e"], electrode_weight)
+
+
+def _covers(name, quantity, x, x_label, data, lo, hi, tol, why):
+    """A validation whose condition is a range: the data must lie within the model's range widened by ``tol``
+    (relative); ``model`` holds the range's geometric middle."""
+    return Comparison(name, "validation", quantity, np.array([x]), x_label, np.array([data]),
+                      np.array([math.sqrt(lo * hi)]), "covers", tol, why, extra={"lo": np.array([lo]),
+                                                                              "hi": np.array([hi])})
+
+
 def doux_li6ps5cl_conductivity():
+    """Out of sample (issue 23): Doux 2020's 370 MPa Li6PS5Cl pellet, 2-2.5 mS/cm, measured at a stack pressure the
+    source does not state: the model's conductivity over 1-100 MPa must cover it."""
     P, s, D = L.doux_li6ps5cl_conductivity()
-    stack = fit_library().DOUX_MEASUREMENT_STACK  # assumed (not given): the 5 MPa of Doux's cells
-    m = pellet("Li6PS5Cl", mass=200.0, die=13, pressure=P, stack=stack).ionic_conductivity
-    return Comparison("Doux 2020 Li6PS5Cl conductivity", "calibration",
-                      f"conductivity of the 370 MPa pellet (measured at an assumed {stack:g} MPa)",
-                      np.array([P]), "pressure (MPa)", np.array([s]), np.array([m]), "rel", 0.30,
-                      "printed as 2-2.5 mS/cm (+/-11 %); +/-30 % as for every conductivity",
-                      fitted="Li6PS5Cl ionic_conductivity", extra={"curve": curve(lambda p: pellet(
-                          "Li6PS5Cl", mass=200.0, die=13, pressure=p, stack=stack).ionic_conductivity)})
+    vals = [pellet("Li6PS5Cl", mass=200.0, die=13, pressure=P, stack=S).ionic_conductivity for S in DOUX_STACK_RANGE]
+    return _covers("Doux 2020 Li6PS5Cl conductivity", "conductivity of the 370 MPa pellet (stack pressure not "
+                   f"stated: {DOUX_STACK_RANGE[0]:g}-{DOUX_STACK_RANGE[1]:g} MPa)", P, "pressure (MPa)", s,
+                   min(vals), max(vals), 0.30, "another laboratory (UCSD) than the calibration data (Marburg): "
+                   "+/-30 %, inside the inter-laboratory spread of argyrodite conductivity (Ohno 2020)")
+
+
+def minnmann_li6ps5cl_conductivity():
+    """Out of sample (issue 23): Minnmann 2021's Li6PS5Cl pellet, 1.6 mS/cm at ~40 MPa stack, forming pressure not
+    stated: the model's conductivity over 150-500 MPa forming must cover it."""
+    row = [r for r in L.rows("conductivity_vs_pressure") if r["material"] == "Li6PS5Cl (NEI) pellet"][0]
+    s = L.number(row["conductivity_mS_cm"])
+    vals = [pellet("Li6PS5Cl", mass=100.0, die=10, pressure=P, stack=40.0).ionic_conductivity
+            for P in np.linspace(*MINNMANN_FORMING_RANGE, 8)]
+    return _covers("Minnmann 2021 Li6PS5Cl conductivity", "conductivity at ~40 MPa stack (forming pressure not "
+                   "stated: 150-500 MPa)", 40.0, "stack pressure (MPa)", s, min(vals), max(vals), 0.30,
+                   "another laboratory (Giessen) than the calibration data: +/-30 %, inside the inter-laboratory "
+                   "spread (Ohno 2020)")
+
+
+def cronau_li6ps5cl_absolute():
+    """Issue 23 done-when: Li6PS5Cl pellets formed at 292-487 MPa and measured at 50-300 MPa stack (Cronau 2021 SI
+    S2c, the joint calibration's data) against the whole model (10 mm die, 100 mg: not stated, a thin pellet)."""
+    path = L.DATA_DIR / "cronau2021_si_stack.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(line for line in fh if not line.startswith("#"))
+                if r["material"] == "uC-Li6PS5Cl"]
+    xs, data, model = [], [], []
+    for fab in (292.03, 389.30, 486.73):
+        curve = [r for r in rows if float(r["fab_pressure_MPa"]) == fab]
+        S = np.array([float(r["stack_pressure_MPa"]) for r in curve])
+        for target in (50.0, 100.0, 200.0, 290.0):
+            i = int(np.argmin(np.abs(S - target)))
+            xs.append(S[i])
+            data.append(float(curve[i]["sigma_mS_cm"]))
+            model.append(as_measured(pellet("Li6PS5Cl", mass=100.0, die=10, pressure=fab, hold=120.0,
+                                            stack=float(S[i])).ionic_conductivity, float(S[i]), joint_fit()["L_cronau"]))
+    return Comparison("Cronau 2021 SI Li6PS5Cl conductivity at 50-300 MPa stack", "calibration",
+                      "conductivity of pellets formed at 292-487 MPa, read between pressed WC electrodes",
+                      np.array(xs), "stack pressure (MPa)",
+                      np.array(data), np.array(model), "rel", 0.30,
+                      "digitized (5-10 %); the model error of the joint fit is 10 % and the series carries an "
+                      "unexplained fabrication-pressure inversion at low stack: +/-30 % as for every conductivity",
+                      fitted="Li6PS5Cl ionic_conductivity, contact_retention (joint calibration v3)")
 
 
 # ---------------------------------------------------------------- issue 12: grain contacts under stack pressure
@@ -216,31 +291,19 @@ def _density_law(layer, material):
                                        m["conductivity_exponent"]))
 
 
-def miss_contact_ratio():
-    d = L.miss_contact_ratios()
-
-    def ratio(P):
-        lay = pellet("Li5.5PS4.5Cl1.5", mass=80.2, die=10, pressure=P, stack=P)
-        return lay.ionic_conductivity / _density_law(lay, "Li5.5PS4.5Cl1.5")
-    return Comparison(d.name, "calibration", "sigma / density-law prediction, measured under the forming pressure",
-                      d.x, d.x_label, d.y, _vec(ratio, d.x), "abs", 0.05,
-                      "two parameters (m, P_sat) on three ratios derived from digitized conductivities; 0.05 is the "
-                      "5-10 % of a digitized trend", fitted="argyrodite contact_exponent, contact_saturation",
-                      extra={"curve": curve(ratio, 5.0, 200.0)})
-
-
 def cronau_stack_ratio():
     c = L.cronau_li6ps5br_stack()
     low = pellet("Li6PS5Cl", mass=200.0, die=10, pressure=c["P_low"], stack=c["stack_low"]).ionic_conductivity
     high = pellet("Li6PS5Cl", mass=200.0, die=10, pressure=c["P_high"], stack=200.0).ionic_conductivity
     gm = float(np.sqrt(c["GC"] * c["uC"]))
-    return Comparison("Cronau 2021 Li6PS5Br low- vs high-stack conductivity", "calibration",
+    # issue 23: the two Fig. 4 cells are now fitted as absolute values by the joint calibration (each with its class);
+    # what stays is the check that a micro-crystalline-class argyrodite sits between the two measured classes
+    return Comparison("Cronau 2021 Li6PS5Br low- vs high-stack conductivity", "validation",
                       "sigma (392 MPa, ~10 MPa stack) / sigma (487 MPa, high-stack plateau)", np.array([c["P_low"]]),
-                      "forming pressure of the low-stack pellet (MPa)", np.array([gm]), np.array([low / high]), "rel",
-                      0.15, "the geometric mean of two powders that differ 3x (GC 0.76, uC 0.27, digitized); the argyrodite "
-                      "family (Li6PS5Cl parameters) stands in for Li6PS5Br; 15 % allows the density difference of "
-                      "392 vs 487 MPa the r solve ignores", fitted="argyrodite residual_contact",
-                      extra={"GC": c["GC"], "uC": c["uC"]})
+                      "forming pressure of the low-stack pellet (MPa)", np.array([gm]), np.array([low / high]), "range",
+                      0.0, "between the two measured powders (uC 0.27, GC 0.76, digitized), which differ 3x; the "
+                      "argyrodite family (Li6PS5Cl parameters) stands in for Li6PS5Br",
+                      extra={"GC": c["GC"], "uC": c["uC"], "lo": np.array([c["uC"]]), "hi": np.array([c["GC"]])})
 
 
 def cronau_li6ps5cl_stack():
@@ -259,13 +322,14 @@ def cronau_li6ps5cl_stack():
             hi.append(b)
             model.append(low / plateau)
     lo, hi = np.array(lo), np.array(hi)
-    return Comparison("Cronau 2021 SI Li6PS5Cl stack-pressure ratio", "validation",
+    return Comparison("Cronau 2021 SI Li6PS5Cl stack-pressure ratio", "calibration",
                       "sigma at stack / own high-stack plateau (fabrication 195-487 MPa)", np.array(xs),
                       "stack pressure (MPa)", 0.5 * (lo + hi), np.array(model), "range", 0.05,
                       "ranges of digitized ratios over four fabrication pressures (microcrystalline Li6PS5Cl); the model "
                       "must fall inside each range widened by 0.05 (two digitized values per ratio). Below 30-50 MPa the "
                       "measurement also carries the electrode contact, so only 49 and 68 MPa are used",
-                      extra={"lo": lo, "hi": hi, "GC": gc})
+                      fitted="argyrodite contact_exponent, contact_saturation, contact_retention (joint calibration v3 "
+                      "on the same SI series)", extra={"lo": lo, "hi": hi, "GC": gc})
 
 
 def contact_pressure_exponent():
@@ -444,9 +508,10 @@ def working_foil_protocols():
 
 ALL = (miss_li55_under_load, miss_li55_released, miss_nmc622_under_load, miss_nmc622_released, sakuda_glass_density,
        doux_li6ps5cl_density, minnmann_composite_porosity, llzo_cold_pressing, miss_li55_conductivity,
-       cronau_li55_conductivity, doux_li6ps5cl_conductivity, sakuda_glass_conductivity, koerver_cathode_arc,
+       cronau_li55_conductivity, doux_li6ps5cl_conductivity, minnmann_li6ps5cl_conductivity,
+       cronau_li6ps5cl_absolute, sakuda_glass_conductivity, koerver_cathode_arc,
        koerver_separator_resistance,
-       doux_short_circuit, miss_contact_ratio, cronau_stack_ratio, contact_pressure_exponent, cronau_li6ps5cl_stack,
+       doux_short_circuit, cronau_stack_ratio, contact_pressure_exponent, cronau_li6ps5cl_stack,
        asano_composite_conductivity, froboese_exponent, bielefeld_threshold, working_foil_protocols)
 
 
@@ -468,6 +533,8 @@ def verdict(c: Comparison) -> bool:
         return order_ok(c)
     if c.error == "range":
         return bool(np.all((c.model >= c.extra["lo"] - c.tolerance) & (c.model <= c.extra["hi"] + c.tolerance)))
+    if c.error == "covers":
+        return bool(np.all((c.data >= c.extra["lo"] * (1 - c.tolerance)) & (c.data <= c.extra["hi"] * (1 + c.tolerance))))
     if c.name.startswith("LLZO"):
         return bool(np.all(c.model < c.extra["bound"]))
     if c.error == "below":
@@ -486,6 +553,9 @@ def error_table(comparisons) -> str:
         elif c.error == "range":
             err, tol = "range", f"+{c.tolerance:.2f}"
             mx = f"{float(np.max(np.maximum(c.extra['lo'] - c.model, c.model - c.extra['hi']).clip(0))):.3f}"
+        elif c.error == "covers":
+            err, tol = "covers", f"{100 * c.tolerance:.0f} %"
+            mx = f"{c.extra['lo'][0]:.3g}-{c.extra['hi'][0]:.3g}"
         elif c.name.startswith("LLZO"):
             err, tol, mx = "bound", "<0.70", f"{c.model.max():.3f}"
         elif c.error == "below":

@@ -24,25 +24,30 @@ Sakuda 2013 Li3PS4 glass density (Fig. 2a)             calibration   +/-0.05 D  
 Doux 2020 Li6PS5Cl density (4-pellet mean)             calibration   +/-0.03 D  the pellets span 0.803-0.849
 Minnmann 2021 composite porosity at 380 MPa            validation    +/-0.05    porosity from thickness, author warns of up to
                                                                                 10 % error; digitized-trend tolerance (a known
-                                                                                failure until the issue-13 mixture law)
+                                                                                failure until the issue-13 mixture law, and
+                                                                                again since the issue-23 recalibration)
 LLZO cold pressing                                     validation    D < 0.70   the oxide does not densify without sintering
 Miss 2026 Li5.5PS4.5Cl1.5 conductivity under load      calibration   +/-30 %    digitized; inside the +/-50 % inter-laboratory
                                                                                 spread of argyrodites (Ohno 2020)
 Cronau 2021 Li5.5PS4.5Cl1.5 conductivity (389/97 MPa)  validation    +/-30 %    other laboratory, same composition
-Doux 2020 Li6PS5Cl conductivity                        calibration   +/-30 %    printed as 2-2.5 mS/cm
+Doux 2020 Li6PS5Cl conductivity (issue 23)            validation    covers     printed as 2-2.5 mS/cm; its stack pressure is
+                                                                     +/-30 %    not stated: the model over 1-100 MPa must cover it
+Minnmann 2021 Li6PS5Cl conductivity (issue 23)         validation    covers     1.6 mS/cm at ~40 MPa; forming not stated:
+                                                                     +/-30 %    the model over 150-500 MPa must cover it
+Cronau 2021 SI Li6PS5Cl at 50-300 MPa stack (23)       calibration   +/-30 %    the joint calibration's data, whole model
 Sakuda 2013 Li3PS4 glass conductivity                  calibration   +/-30 %    two points, exact solve; friction near D_c
 Koerver 2017 cathode|SE arc                            calibration   +/-5 %     the value interface_asr was backed out from
 Koerver 2017 beta-Li3PS4 separator resistance          validation    +/-50 %    inter-laboratory spread (Ohno 2020)
 Doux 2020 Li|Li6PS5Cl|Li time to short                 validation    ordering   score monotonic in time to short, low <= 5 MPa,
                                                                                 high at 75 MPa (anchors from the same study:
                                                                                 a consistency check)
-Miss 2026 grain-contact ratio under load (issue 12)    calibration   +/-0.05    2 parameters on 3 ratios from digitized data
-Cronau 2021 Li6PS5Br low/high stack ratio (issue 12)   calibration   +/-15 %    geometric mean of two powders; 392 vs 487 MPa
-                                                                                density difference ignored by the r solve
+Cronau 2021 Li6PS5Br low/high stack ratio (issue 12)   validation    range      between the two powders' ratios (uC 0.27,
+                                                                                GC 0.76); their cells are fitted as absolute
+                                                                                values by the issue-23 joint calibration
 arXiv:2501.00600 R vs P exponent (issue 12)            validation    +/-0.15    other contact type (electrode|SE) of the same
                                                                                 SE family
-Cronau 2021 SI Li6PS5Cl sigma(49, 68 MPa)/plateau      validation    range+0.05 digitized ranges over 4 fabrication pressures
-  (issue 12)                                                                    (microcrystalline); the GC powder is shown only
+Cronau 2021 SI Li6PS5Cl sigma(49, 68 MPa)/plateau      calibration   range+0.05 digitized ranges over 4 fabrication pressures
+  (issue 12; calibration data since issue 23)                                   (microcrystalline); the GC powder is shown only
 Asano 2017 NMC111/Li3PS4 composite conductivity        calibration   +/-30 %    stated in the issue, not read from the paper;
                                                                                 fixes the percolation exponent T_PERC
 Bielefeld 2019 SE-cluster breakdown (~79 vol%)         calibration   +/-0.02    sets the size-ratio coefficient K_LAMBDA
@@ -55,7 +60,12 @@ error the day the model gets it right and the mark must go): the Koerver separat
 to the glass's parameters; the crystalline phase conducts about 3x less). The Minnmann composite porosity
 was the second one until issue 13: the hard/soft mixture law (nothing fitted to composite data) now
 reproduces it out of sample, so it moved to the validations. No tolerance was changed to make a
-comparison pass.
+comparison pass. Issue 23 (joint calibration): the Miss 2026 "grain-contact ratio" comparison is gone (its three
+ratios were derived with the v2 split of density law and contact, not measured; the Miss in-situ conductivities
+they came from are fitted directly), Doux 2020's conductivity is now out of sample over its unstated stack
+pressure, and the Cronau 2021 SI series are calibration data. The Minnmann composite porosity is a known failure
+again: the joint fit's Li6PS5Cl yield pressure (326 vs v2's 431.7 MPa) makes the mid-range composites 0.04-0.06
+too dense; its tolerance was not widened.
 
 Running with ``pytest -s`` prints the error table; it is also written to test-artifacts/validation_table.txt.
 """
@@ -70,15 +80,17 @@ from .conftest import ARTIFACTS
 
 CALIBRATION = ["Miss 2026 Li5.5PS4.5Cl1.5 density under load", "Miss 2026 NMC622 density under load",
                "Sakuda 2013 Li3PS4 glass density", "Doux 2020 Li6PS5Cl density",
-               "Miss 2026 Li5.5PS4.5Cl1.5 conductivity under load", "Doux 2020 Li6PS5Cl conductivity",
+               "Miss 2026 Li5.5PS4.5Cl1.5 conductivity under load",
+               "Cronau 2021 SI Li6PS5Cl conductivity at 50-300 MPa stack",
                "Sakuda 2013 Li3PS4 glass conductivity", "Koerver 2017 cathode|SE charge-transfer arc",
-               "Miss 2026 grain-contact ratio under load", "Cronau 2021 Li6PS5Br low- vs high-stack conductivity",
                "Asano 2017 NMC111/Li3PS4 composite conductivity", "Bielefeld 2019 SE-cluster breakdown"]
 VALIDATION = ["Miss 2026 Li5.5PS4.5Cl1.5 density after release", "Miss 2026 NMC622 density after release",
               "Cronau 2021 Li5.5PS4.5Cl1.5 conductivity", "arXiv:2501.00600 contact resistance pressure exponent",
-              "Froboese 2019 inert-filler exponent (v_SE 0.6-0.9)", "Minnmann 2021 NCM622:Li6PS5Cl composite porosity"]
-RANGE_VALIDATION = ["Cronau 2021 SI Li6PS5Cl stack-pressure ratio"]
-KNOWN_FAILURES = ["Koerver 2017 NCM811 | beta-Li3PS4 | In cell"]
+              "Froboese 2019 inert-filler exponent (v_SE 0.6-0.9)"]
+RANGE_CALIBRATION = ["Cronau 2021 SI Li6PS5Cl stack-pressure ratio"]
+RANGE_VALIDATION = ["Cronau 2021 Li6PS5Br low- vs high-stack conductivity"]
+COVERS_VALIDATION = ["Doux 2020 Li6PS5Cl conductivity", "Minnmann 2021 Li6PS5Cl conductivity"]
+KNOWN_FAILURES = ["Koerver 2017 NCM811 | beta-Li3PS4 | In cell", "Minnmann 2021 NCM622:Li6PS5Cl composite porosity"]
 FOILS = "Published foil steps (Doux 2020 Li, Minnmann 2021 In)"
 
 
@@ -93,7 +105,9 @@ def test_error_table(comparisons):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "validation_table.txt").write_text(text + "\n", encoding="utf-8")
     print("\n" + text)
-    assert set(CALIBRATION + VALIDATION + KNOWN_FAILURES + [FOILS]) <= set(comparisons)
+    assert set(CALIBRATION + VALIDATION + KNOWN_FAILURES + RANGE_CALIBRATION + RANGE_VALIDATION + COVERS_VALIDATION +
+               [FOILS]) <= \
+        set(comparisons)
 
 
 @pytest.mark.parametrize("name", CALIBRATION)
@@ -188,9 +202,24 @@ def test_cronau_stack_ratio_between_the_two_powders(comparisons):
     assert c.extra["uC"] < c.model[0] < c.extra["GC"], (c.model, c.extra)
 
 
+@pytest.mark.parametrize("name", RANGE_CALIBRATION)
+def test_calibration_ranges(comparisons, name):
+    """Issue 12: the model's ratio of conductivity at a moderate stack pressure to the high-stack plateau falls in
+    the measured range (microcrystalline Li6PS5Cl, Cronau 2021 SI) for every fabrication pressure (calibration data
+    of the joint fit since issue 23)."""
+    c = comparisons[name]
+    assert c.role == "calibration" and cases.verdict(c), list(zip(c.x, c.extra["lo"], c.model.round(3), c.extra["hi"]))
+
+
 @pytest.mark.parametrize("name", RANGE_VALIDATION)
 def test_out_of_sample_ranges(comparisons, name):
-    """Issue 12: the model's ratio of conductivity at a moderate stack pressure to the high-stack plateau falls in
-    the measured range (microcrystalline Li6PS5Cl, Cronau 2021 SI) for every fabrication pressure."""
     c = comparisons[name]
-    assert c.role == "validation" and cases.verdict(c), list(zip(c.x, c.extra["lo"], c.model.round(3), c.extra["hi"]))
+    assert c.role == "validation" and cases.verdict(c), (c.model, c.extra["lo"], c.extra["hi"])
+
+
+@pytest.mark.parametrize("name", COVERS_VALIDATION)
+def test_out_of_sample_over_unstated_conditions(comparisons, name):
+    """Issue 23: a measurement whose source leaves a condition unstated is covered by the model over that
+    condition's range (widened by the stated tolerance), never compared at one assumed value."""
+    c = comparisons[name]
+    assert c.role == "validation" and cases.verdict(c), (c.data, c.extra["lo"], c.extra["hi"])
