@@ -394,6 +394,7 @@ def _limited_kernel_manager():
     from traitlets import Float, Int
 
     from .class_handlers import VisitorAccounting, install_class_handlers
+    from .frame_guard import install_frame_guard
     from .widget_state_wait import install_widget_state_wait
 
     class LimitedKernelManager(VisitorAccounting, AsyncMappingKernelManager):
@@ -434,6 +435,7 @@ def _limited_kernel_manager():
             self._starting = 0
             self._connected: set[str] = set()  # kernels a page was seen connected to
             install_query_socket_fix()  # built by Voila before its handlers are registered
+            install_frame_guard()  # binary websocket frames checked before jupyter_server reads them
             read_only_listing(getattr(self.parent, "contents_manager", None))
             install_class_handlers()  # the per-visitor limit and the pool status (class_handlers.py)
             install_widget_state_wait()  # pages wait 60 s, not 4 s, for their widgets (widget_state_wait.py)
