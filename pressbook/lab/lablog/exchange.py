@@ -22,7 +22,10 @@ import csv
 import hashlib
 import io
 import json
+import lzma
+import struct
 import zipfile
+import zlib
 
 from ...errors import InvalidInputError
 from .records import FIELD, FIELDS, IDENTIFYING, clean
@@ -34,6 +37,10 @@ MAX_PACKAGE_BYTES = 100_000_000
 #: fields added after format version 1 was defined: packages without them are read with them empty
 ADDED_FIELDS = ("pred_density_lo", "pred_density_hi")
 JSON_FIELDS = tuple(f.name for f in FIELDS if f.kind == "json") + ("predicted",)
+
+
+#: What a damaged zip or zip member raises besides zipfile.BadZipFile (zlib, lzma, bz2 and struct errors).
+ZIP_ERRORS = (zlib.error, lzma.LZMAError, EOFError, OSError, ValueError, struct.error)
 
 
 class PackageError(LogError, ValueError):
@@ -106,7 +113,7 @@ def read_package(data: bytes, source: str = "package") -> tuple[list[dict], dict
     try:
         zf = zipfile.ZipFile(io.BytesIO(bytes(data)))
         names = set(zf.namelist())
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, *ZIP_ERRORS):
         raise PackageError(f"{source}: not a zip file; allowed: a package made by `pressbook log export`") from None
     with zf:
         missing = [n for n in ("manifest.json", "pellets.json") if n not in names]
@@ -133,7 +140,7 @@ def read_package(data: bytes, source: str = "package") -> tuple[list[dict], dict
                 path = meta.get("path")
                 if path not in names:
                     raise PackageError(f"{where}: raw file {path!r} is not in the zip")
-                content = zf.read(path)
+                content = _member(zf, path, source)
                 if hashlib.sha256(content).hexdigest() != meta.get("sha256"):
                     raise PackageError(f"{where}: raw file {path!r} does not match its sha256 (damaged package)")
                 if meta.get("kind") == "photo":
@@ -145,9 +152,26 @@ def read_package(data: bytes, source: str = "package") -> tuple[list[dict], dict
     return entries, files
 
 
+def _member(zf: zipfile.ZipFile, name: str, source: str) -> bytes:
+    """The bytes of the zip member ``name``; PackageError naming it when it is damaged, encrypted or packed
+    in a way Python cannot unpack."""
+    try:
+        return zf.read(name)
+    except zipfile.BadZipFile as exc:
+        why = f"damaged ({exc})"
+    except NotImplementedError as exc:  # an unknown compression method (a RuntimeError: caught first)
+        why = f"packed in a way that cannot be read ({exc})"
+    except RuntimeError as exc:  # "File ... is encrypted, password required for extraction"
+        why = "encrypted" if "encrypted" in str(exc) else f"packed in a way that cannot be read ({exc})"
+    except ZIP_ERRORS as exc:
+        why = f"damaged ({type(exc).__name__})"
+    raise PackageError(f"{source}: the zip member {name!r} is {why}; allowed: a package made by "
+                       "`pressbook log export`, not encrypted")
+
+
 def _json(zf, name, source):
     try:
-        return json.loads(zf.read(name).decode("utf-8"))
+        return json.loads(_member(zf, name, source).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PackageError(f"{source}: {name} is not valid JSON ({exc})") from None
 

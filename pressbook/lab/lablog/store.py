@@ -175,9 +175,11 @@ def open_log(db=None, *, user: str | None = None, admins=None) -> "PelletLog":
     try:
         engine = make_engine(url)
         migrate(engine)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, ImportError, OSError) as exc:  # ImportError: no driver (mysql://); OSError: the lock file
         shown = engine.url.render_as_string(hide_password=True) if "engine" in locals() else "the database"
-        raise LogError(f"PRESSBOOK_DB: cannot open {shown} ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})") from None
+        first = (str(exc).splitlines() or [""])[0][:160]
+        raise LogError(f"PRESSBOOK_DB: cannot open {shown} ({type(exc).__name__}: {first}); allowed: a writable "
+                       "SQLite file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB") from None
     return PelletLog(engine, user=user, admins=admins)
 
 
