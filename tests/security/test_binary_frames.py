@@ -15,7 +15,8 @@ import time
 import uuid
 
 import pytest
-from test_voila_security import _collect, _http, _msg, _open_kernel, _v1_frame, class_root  # noqa: F401 (fixture)
+from test_voila_security import (  # noqa: F401 (class_root: a fixture)
+    _collect, _http, _msg, _open_kernel, _v1_frame, class_root, serve_class)
 
 from pressbook.apps.frame_guard import MAX_BUFFERS, BadFrame, check_frame
 
@@ -93,16 +94,9 @@ def test_a_real_frame_cut_short_is_refused():
 
 @pytest.fixture(scope="module")
 def frame_server(class_root, tmp_path_factory):
-    from serving_fixtures import VoilaServer
-
-    server = VoilaServer(class_root, "class", ["--LimitedKernelManager.max_kernels_per_visitor=0"],
-                         tmp_path_factory.mktemp("log") / "voila.log")
-    try:
-        if not server.wait_ready(90):
-            pytest.fail("Voila did not start:\n" + server.log_text()[-3000:])
+    with serve_class(class_root, ["--LimitedKernelManager.max_kernels_per_visitor=0"],
+                     tmp_path_factory.mktemp("log")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _socket(port: int, kernel_id: str, cookie: str, v1: bool):

@@ -13,7 +13,7 @@ import socket
 import time
 
 import pytest
-from test_voila_security import _http, class_root  # noqa: F401 (class_root: a fixture)
+from test_voila_security import _http, class_root, serve_class  # noqa: F401 (class_root: a fixture)
 
 ATTACKER = "127.0.0.2"
 CONNECTIONS = 300
@@ -24,17 +24,10 @@ HALF_REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
 
 @pytest.fixture(scope="module")
 def capped_server(class_root, tmp_path_factory):
-    from serving_fixtures import VoilaServer
-
-    server = VoilaServer(class_root, "class", [f"--LimitedKernelManager.max_connections_per_address={CAP}",
-                                               f"--LimitedKernelManager.header_timeout={HEADER_TIMEOUT}"],
-                         tmp_path_factory.mktemp("log") / "voila.log")
-    try:
-        if not server.wait_ready(90):
-            pytest.fail("Voila did not start:\n" + server.log_text()[-3000:])
+    with serve_class(class_root, [f"--LimitedKernelManager.max_connections_per_address={CAP}",
+                                  f"--LimitedKernelManager.header_timeout={HEADER_TIMEOUT}"],
+                     tmp_path_factory.mktemp("log")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _half_request(port: int) -> socket.socket:
