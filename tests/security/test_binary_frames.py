@@ -158,3 +158,17 @@ def test_a_hostile_frame_closes_its_socket_and_freezes_no_one(frame_server, v1, 
     kind = "v1" if v1 else "legacy"
     assert frame_server.wait_log(f"websocket closed: bad {kind} frame", 10), frame_server.log_text()[-2000:]
     assert "Traceback" not in frame_server.log_text()
+
+
+def test_a_text_frame_on_a_v1_socket_closes_it(frame_server):
+    """jupyter_server would read a text frame on a v1 socket as a binary one (a TypeError per frame)."""
+    port = frame_server.port
+    kernel_id, cookie, _ = _open_kernel(port, "/voila/render/app.ipynb")
+    ws = _socket(port, kernel_id, cookie, v1=True)
+    try:
+        _round_trip(ws)
+        ws.send(json.dumps(_msg("kernel_info_request", {})))
+        assert _closed_by_server(ws) == 1003
+    finally:
+        ws.close()
+    assert frame_server.wait_log("bad v1 frame from 127.0.0.1: a text frame", 10)
