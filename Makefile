@@ -10,7 +10,8 @@
 #   make hub           a local JupyterHub serving the apps per user (start page first)
 #
 # Variables: PORT (8866), IP (127.0.0.1; IP=0.0.0.0 lets other machines in), STUDENTS (serve-class:
-# preheated designer kernels, default 2; about 120 MB each; the start page says when they are ready),
+# preheated designer kernels, default 2; about 120 MB each; the start page says when they are ready; also
+# 10 x STUDENTS + 100 connections per client address, the default 400, for a class behind one school address),
 # PYTHON (python3), VOILA_ARGS (extra Voila options), PYTEST_ARGS,
 # PRESSBOOK_CHROMIUM (browser for the browser tests; default /usr/bin/chromium).
 
@@ -65,7 +66,8 @@ serve-class: venv
 	@echo
 	PRESSBOOK_LOG=$(or $(PRESSBOOK_LOG),off) JUPYTER_PATH=$(CURDIR)/etc/jupyter \
 	  $(VOILA) --Voila.config_file_paths=etc/voila/class \
-	  $(if $(STUDENTS),--VoilaConfiguration.default_pool_size=$(STUDENTS)) $(VOILA_ARGS) notebooks
+	  $(if $(STUDENTS),--VoilaConfiguration.default_pool_size=$(STUDENTS) \
+	    --LimitedKernelManager.max_connections_per_address=$$((10 * $(STUDENTS) + 100))) $(VOILA_ARGS) notebooks
 
 test: venv chromium postgresql
 	$(BIN)/lint-imports --config pyproject.toml

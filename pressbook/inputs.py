@@ -8,9 +8,13 @@
 ``read_file_bytes(path, field, max_bytes)``
     The bytes of a regular file of at most ``max_bytes``; devices (``/dev/zero``), FIFOs, directories
     and symlinks to them are refused without being read (a FIFO is never opened for reading).
+``write_file_bytes(path, data, field)``
+    Its counterpart for output: a new or regular file, written whole (through a temporary file beside
+    it) or not at all; a device (``/dev/full``), FIFO or directory is refused without being opened.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -18,7 +22,7 @@ import unicodedata
 
 from .errors import DesignFileError, InvalidInputError
 
-__all__ = ["clean_text", "needs_cleaning", "read_file_bytes", "texts_in", "MAX_FILE_BYTES"]
+__all__ = ["clean_text", "needs_cleaning", "read_file_bytes", "texts_in", "write_file_bytes", "MAX_FILE_BYTES"]
 
 #: Largest file read from disk or accepted as an upload (design, materials, data), in bytes.
 MAX_FILE_BYTES = 1_000_000
@@ -87,16 +91,14 @@ def read_file_bytes(path, field: str = "file", max_bytes: int = MAX_FILE_BYTES) 
     Raises ``DesignFileError`` naming ``field``, the path and what is allowed for anything else: a
     missing or unreadable file, a device, FIFO, socket or directory, or a file over the limit.
     """
-    shown = os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    shown = _shown(path)
     try:
         info = os.stat(path)
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise DesignFileError(f"{field}: cannot read '{shown}' ({reason})") from None
     if not stat.S_ISREG(info.st_mode):
-        kind = ("a directory" if stat.S_ISDIR(info.st_mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode)
-                else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "not a regular file")
-        raise DesignFileError(f"{field}: '{shown}' is {kind}; allowed: a regular file")
+        raise DesignFileError(f"{field}: '{shown}' is {_kind(info.st_mode)}; allowed: a regular file")
     if info.st_size > max_bytes:
         raise DesignFileError(f"{field}: '{shown}' has {info.st_size} bytes; allowed: at most {max_bytes} bytes")
     try:  # O_NONBLOCK: should the path have become a FIFO since the check, opening never blocks
@@ -110,3 +112,42 @@ def read_file_bytes(path, field: str = "file", max_bytes: int = MAX_FILE_BYTES) 
     if len(data) > max_bytes:
         raise DesignFileError(f"{field}: '{shown}' has more than {max_bytes} bytes; allowed: at most {max_bytes} bytes")
     return data
+
+
+def _shown(path) -> str:
+    return os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _kind(mode: int) -> str:
+    return ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+
+
+def write_file_bytes(path, data: bytes, field: str = "file") -> None:
+    """Write ``data`` to the file at ``path`` (new, or a regular file replaced whole; symlinks followed).
+
+    Raises ``DesignFileError`` naming ``field``, the path and what is allowed when ``path`` is a directory,
+    device or FIFO, or the file cannot be written (missing folder, no permission, disk full); nothing is
+    left behind then (the data goes to a temporary file beside the target, renamed over it at the end).
+    """
+    shown = _shown(path)
+    allowed = "allowed: a file in an existing, writable folder"
+    target = os.path.realpath(path)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except (OSError, ValueError) as exc:
+        raise DesignFileError(f"{field}: cannot write '{shown}' ({getattr(exc, 'strerror', None) or exc}); {allowed}") from None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise DesignFileError(f"{field}: '{shown}' is {_kind(info.st_mode)}; {allowed}")
+    folder, name = os.path.split(target)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.part")
+    try:
+        with open(temporary, "xb") as f:
+            f.write(data)
+        os.replace(temporary, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise DesignFileError(f"{field}: cannot write '{shown}' ({exc.strerror or exc}); {allowed}") from None

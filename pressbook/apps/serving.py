@@ -394,6 +394,8 @@ def _limited_kernel_manager():
     from traitlets import Float, Int
 
     from .class_handlers import VisitorAccounting, install_class_handlers
+    from .connection_guard import install_connection_guard
+    from .frame_guard import install_frame_guard
     from .widget_state_wait import install_widget_state_wait
 
     class LimitedKernelManager(VisitorAccounting, AsyncMappingKernelManager):
@@ -428,12 +430,24 @@ def _limited_kernel_manager():
             120.0, config=True, help="With pool_fill_concurrency: the longest a pool kernel waits for the pages "
                                      "before it is prepared anyway, s."
         )
+        header_timeout = Float(
+            0.0, config=True, help="Close an HTTP connection that has not sent a whole request header this long "
+                                   "after it opened or its last answer, s (pressbook.apps.connection_guard). "
+                                   "0: Tornado's hour."
+        )
+        body_timeout = Float(0.0, config=True, help="Close a request whose body takes longer than this, s. 0: no limit.")
+        max_connections_per_address = Int(
+            0, config=True, help="Most open connections (websockets included) of one client address; a class "
+                                 "behind one school address needs about 8 per student. 0: no cap."
+        )
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self._starting = 0
             self._connected: set[str] = set()  # kernels a page was seen connected to
             install_query_socket_fix()  # built by Voila before its handlers are registered
+            install_frame_guard()  # binary websocket frames checked before jupyter_server reads them
+            install_connection_guard(self.header_timeout, self.body_timeout, self.max_connections_per_address)
             read_only_listing(getattr(self.parent, "contents_manager", None))
             install_class_handlers()  # the per-visitor limit and the pool status (class_handlers.py)
             install_widget_state_wait()  # pages wait 60 s, not 4 s, for their widgets (widget_state_wait.py)

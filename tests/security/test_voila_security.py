@@ -21,6 +21,7 @@ clients normalise `..` away before sending, which would hide traversal bugs).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
@@ -99,22 +100,30 @@ def class_root(tmp_path_factory):
     return root
 
 
+@contextlib.contextmanager
+def serve_class(root: Path, args: list[str], log_dir: Path):
+    """A Voila server (``serving_fixtures.VoilaServer``) of ``root`` with the class configuration and
+    ``args``; stopped at the end."""
+    from serving_fixtures import VoilaServer
+
+    server = VoilaServer(root, "class", args, log_dir / "voila.log")
+    try:
+        if not server.wait_ready(90):
+            pytest.fail("Voila did not start:\n" + server.log_text()[-3000:])
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="module")
 def class_server(class_root, tmp_path_factory):
     """Voila serving `class_root` with the shipped class configuration (one
     server for the module: the attacks do not change it)."""
-    from serving_fixtures import VoilaServer
-
     # one client (this test, no cookies) opens many pages: the per-visitor limit, which would refuse the
     # fifth, is off here (tested in tests/test_serving_visitors.py)
-    server = VoilaServer(class_root, "class", ["--LimitedKernelManager.max_kernels_per_visitor=0"],
-                         tmp_path_factory.mktemp("log") / "voila.log")
-    try:
-        if not server.wait_ready(90):
-            pytest.fail("Voila did not start:\n" + server.log_text()[-3000:])
+    with serve_class(class_root, ["--LimitedKernelManager.max_kernels_per_visitor=0"],
+                     tmp_path_factory.mktemp("log")) as server:
         yield server.url, server.port, class_root
-    finally:
-        server.stop()
 
 
 def _open_kernel(port: int, notebook_url: str):

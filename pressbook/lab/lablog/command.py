@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from ...errors import DesignFileError
+from ...inputs import read_file_bytes, write_file_bytes
 
 LIST_COLUMNS = ("uid", "pressed_on", "operator", "material", "lot", "die", "pressure_MPa", "pred_density",
                 "ejected_density", "pred_conductivity_mS_cm", "conductivity_mS_cm")
@@ -54,19 +55,8 @@ def _open(args):
     return open_log(args.db)
 
 
-def _read(path: str, limit: int) -> bytes:
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > limit:
-            raise DesignFileError(f"{path}: {size / 1e6:.0f} MB; allowed: at most {limit // 1_000_000} MB")
-        return p.read_bytes()
-    except OSError as exc:
-        raise DesignFileError(f"{path}: cannot read the file ({exc.strerror})") from None
-
-
 def _add(args) -> int:
-    raw = _read(args.design, 1_000_000)
+    raw = read_file_bytes(args.design, "design file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -100,7 +90,7 @@ def _export(args) -> int:
     from .exchange import export_package
 
     data = export_package(_open(args), identities=not args.anonymous, **_filters(args))
-    Path(args.package).write_bytes(data)
+    write_file_bytes(args.package, data, "package")
     print(f"wrote {args.package} ({len(data) / 1e3:.1f} kB)")
     return 0
 
@@ -108,6 +98,7 @@ def _export(args) -> int:
 def _import(args) -> int:
     from .exchange import MAX_PACKAGE_BYTES, import_package
 
-    result = import_package(_open(args), _read(args.package, MAX_PACKAGE_BYTES), source=Path(args.package).name)
+    data = read_file_bytes(args.package, "package", MAX_PACKAGE_BYTES)
+    result = import_package(_open(args), data, source=Path(args.package).name)
     print(f"imported {result['added']} pellets, skipped {result['skipped']} already in the log")
     return 0

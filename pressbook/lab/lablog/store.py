@@ -39,6 +39,9 @@ P = Pellet.__table__
 H = Change.__table__
 R = RawFile.__table__
 RECORD_COLUMNS = tuple(f.name for f in FIELDS)
+HISTORY_COLUMNS = ("at", "who", "action", "version", "changes")
+RAW_COLUMNS = ("name", "kind", "sha256", "added_at", "added_by")
+RAW_KINDS = ("impedance", "photo", "other")
 MAX_RAW_BYTES = 20_000_000
 MAX_PHOTO_BYTES = 8_000_000   # a phone photo (3-5 MB JPEG) fits; below the 10 MiB websocket message limit
 #: the first bytes of the image files a photo may be (PNG signature; JPEG start-of-image marker)
@@ -79,6 +82,16 @@ def check_photo(name: str, content: bytes) -> str:
     if mime is None:
         raise InvalidInputError(f"photo {name}", "a file that is not a PNG or JPEG image", "a PNG or JPEG photo")
     return mime
+
+
+def check_raw_name(name) -> str:
+    """The name of a raw data file, stripped; InvalidInputError unless it is a plain file name (no folder,
+    not '.' or '..', no control characters, 1 to 200 characters): it becomes a zip entry on export."""
+    plain = (isinstance(name, str) and 0 < len(name.strip()) <= 200 and name.strip() not in (".", "..")
+             and not any(c in "/\\" or ord(c) < 32 for c in name))
+    if not plain:
+        raise InvalidInputError("file name", name, "a plain file name of 1 to 200 characters (no folders)")
+    return name.strip()
 
 
 def default_path() -> Path:
@@ -175,9 +188,11 @@ def open_log(db=None, *, user: str | None = None, admins=None) -> "PelletLog":
     try:
         engine = make_engine(url)
         migrate(engine)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, ImportError, OSError) as exc:  # ImportError: no driver (mysql://); OSError: the lock file
         shown = engine.url.render_as_string(hide_password=True) if "engine" in locals() else "the database"
-        raise LogError(f"PRESSBOOK_DB: cannot open {shown} ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})") from None
+        first = (str(exc).splitlines() or [""])[0][:160]
+        raise LogError(f"PRESSBOOK_DB: cannot open {shown} ({type(exc).__name__}: {first}); allowed: a writable "
+                       "SQLite file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB") from None
     return PelletLog(engine, user=user, admins=admins)
 
 
@@ -286,14 +301,13 @@ class PelletLog:
     def attach(self, uid: str, name: str, content: bytes, kind: str = "impedance") -> dict:
         """Keep a raw data file with the record (bytes as uploaded, at most 20 MB; a photo: a PNG or JPEG
         image by its first bytes, at most 8 MB)."""
-        if not isinstance(name, str) or not name.strip() or len(name) > 200 or "/" in name or "\\" in name:
-            raise InvalidInputError("file name", name, "a plain file name of 1 to 200 characters (no folders)")
+        name = check_raw_name(name)
         if not isinstance(content, (bytes, bytearray)):
             raise InvalidInputError(name, type(content).__name__, "the file's bytes")
         if len(content) > MAX_RAW_BYTES:
             raise InvalidInputError(name, f"{len(content) / 1e6:.1f} MB", f"a file up to {MAX_RAW_BYTES // 1_000_000} MB")
-        if kind not in ("impedance", "photo", "other"):
-            raise InvalidInputError("kind", kind, "impedance, photo or other")
+        if kind not in RAW_KINDS:
+            raise InvalidInputError("kind", kind, ", ".join(RAW_KINDS))
         if kind == "photo":
             check_photo(name, content)
         stamp = now()
@@ -308,21 +322,32 @@ class PelletLog:
         return self.raw_files(uid)[-1]
 
     # ------------------------------------------------------------------ import (exchange.py)
-    def insert_record(self, record: dict, history: list[dict], files: list[tuple[dict, bytes]], source: str) -> bool:
-        """Insert a complete record from another log (same uid); False when this log already has it."""
-        with self.engine.begin() as conn:
-            if conn.execute(select(P.c.id).where(P.c.uid == record["uid"])).first():
-                return False
-            pid = conn.execute(insert(P).values(**{k: record.get(k) for k in RECORD_COLUMNS})).inserted_primary_key[0]
-            for h in history:
-                conn.execute(insert(H).values(pellet_id=pid, **{k: h[k] for k in ("at", "who", "action", "version",
-                                                                                   "changes")}))
-            for meta, content in files:
-                conn.execute(insert(R).values(pellet_id=pid, content=content,
-                                              **{k: meta[k] for k in ("name", "kind", "sha256", "added_at", "added_by")}))
-            conn.execute(insert(H).values(pellet_id=pid, at=now(), who=self.user, action="import",
-                                          version=record["version"], changes={"source": [None, source[:200]]}))
-        return True
+    def insert_records(self, items, source: str) -> tuple[int, int]:
+        """Insert complete records from another log, all in one transaction (all or none): ``items`` are
+        (record, history, [(raw file meta, bytes)]); a record whose uid this log already has is skipped.
+        Returns (added, skipped)."""
+        added = skipped = 0
+        try:
+            with self.engine.begin() as conn:
+                for record, history, files in items:
+                    if conn.execute(select(P.c.id).where(P.c.uid == record["uid"])).first():
+                        skipped += 1
+                        continue
+                    pid = conn.execute(insert(P).values(**{k: record.get(k) for k in RECORD_COLUMNS})
+                                       ).inserted_primary_key[0]
+                    for h in history:
+                        conn.execute(insert(H).values(pellet_id=pid, **{k: h[k] for k in HISTORY_COLUMNS}))
+                    for meta, content in files:
+                        conn.execute(insert(R).values(pellet_id=pid, content=content,
+                                                      **{k: meta[k] for k in RAW_COLUMNS}))
+                    conn.execute(insert(H).values(pellet_id=pid, at=now(), who=self.user, action="import",
+                                                  version=record["version"], changes={"source": [None, source[:200]]}))
+                    added += 1
+        except SQLAlchemyError as exc:
+            first = (str(exc).splitlines() or [""])[0][:160]
+            raise LogError(f"{source}: the database refused the package ({type(exc).__name__}: {first}); "
+                           "nothing was imported") from None
+        return added, skipped
 
     # ------------------------------------------------------------------ inside
     def _row(self, conn, uid: str, *columns) -> dict:
