@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import math
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ from pressbook import Design, presets, simulate
 from pressbook.errors import PressbookError
 from pressbook.materials import default_library
 from pressbook.models import transport as tr
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "validation"))
+import literature as L  # noqa: E402
 
 LIB = default_library()
 
@@ -183,3 +187,17 @@ def test_sizes_only_on_a_composite_with_active_material_and_se():
     with pytest.raises(PressbookError, match=r"layers\.2 \(separator\)\.se_d50: got '3 um'; allowed: a particle size "
                                              r"only on a composite layer"):
         Design.from_toml(text)
+
+
+# ------------------------------------------------------------------ the milled grade
+def test_milled_grade_from_the_minnmann_ratio():
+    """Li6PS5Cl-milled conducts as Minnmann 2021's wet-milled / unmilled ratio says, with their d50."""
+    rows = {r["material"]: L.number(r["conductivity_mS_cm"]) for r in L.rows("conductivity_vs_pressure")
+            if r["source"].startswith("Minnmann")}
+    milled_label = next(k for k in rows if "milled" in k)
+    ratio = rows[milled_label] / rows["Li6PS5Cl (NEI) pellet"]
+    milled, coarse = LIB.get("Li6PS5Cl-milled"), LIB.get("Li6PS5Cl")
+    assert milled["ionic_conductivity"] == pytest.approx(ratio * coarse["ionic_conductivity"], rel=1e-3)
+    assert milled.params["ionic_conductivity"].source == "minnmann2021"
+    assert f"D50 {milled['particle_size']:g} um" in milled_label
+    assert milled.params["particle_size"].source == "minnmann2021"
