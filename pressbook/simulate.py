@@ -501,7 +501,8 @@ def _reason(name, subject, score, d) -> tuple[str, str]:
                 f"for d_CAM/d_SE = {lam:.2g}")
         if v < v_c:
             return (head + ": no continuous ion path; ions cross only through the active particles and isolated SE "
-                    "clusters, so the layer conducts at its floor (a very large but finite resistance)", f"{v_c:.1f} vol%")
+                    "clusters, so the layer conducts at its floor (a very large but finite resistance)",
+                    f"{v_c:.1f} vol%")
         if score > 0:
             return (head + ": the SE network barely percolates and one lost contact can break it", f"{v_c:.1f} vol%")
         return (head + ": the SE network is continuous", f"{v_c:.1f} vol%")

@@ -183,7 +183,8 @@ def test_bad_sizes_are_named(key, value, match):
 
 
 def test_sizes_only_on_a_composite_with_active_material_and_se():
-    text = SIZED.replace('material = "Li6PS5Cl"\nmass = "80 mg"', 'material = "Li6PS5Cl"\nmass = "80 mg"\nse_d50 = "3 um"')
+    separator = 'material = "Li6PS5Cl"\nmass = "80 mg"'
+    text = SIZED.replace(separator, separator + '\nse_d50 = "3 um"')
     with pytest.raises(PressbookError, match=r"layers\.2 \(separator\)\.se_d50: got '3 um'; allowed: a particle size "
                                              r"only on a composite layer"):
         Design.from_toml(text)

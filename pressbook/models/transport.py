@@ -55,7 +55,8 @@ max(network law, v_CAM sigma_CAM) (``floor_conductivity``; sigma_CAM the materia
 ``active_ionic_conductivity``, an estimate of order 1e-5 to 1e-4 mS/cm for layered oxides), on which the
 density and grain-contact law then act as on the SE network, so the impedance stays finite, and the
 kernel reports the risk "no continuous ion path". Assumptions: the SE network percolates isotropically, and the
-composite's density law is the SE's with a threshold density scaled to the composite's fill density (materials.Library.composite).
+composite's density law is the SE's with a threshold density scaled to the composite's fill density
+(materials.Library.composite).
 """
 from __future__ import annotations
 
