@@ -5,6 +5,7 @@ what). Each changed number is named by a dotted path and given as an array, one 
 
     steps.<k>.pressure | hold | temperature      k = 1, 2, ... (as in the design's error messages)
     layers.<i>.mass | thickness                  i = 1, 2, ... or the layer's name
+    layers.<i>.cam_d50 | se_d50                  particle sizes d50 of a composite's active material / SE (um)
     materials.<layer>.<parameter>                the layer's (mixed) material parameter, e.g.
                                                  materials.separator.yield_pressure (MPa)
     operation.stack_pressure | temperature
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .design import LIMITS, Design
+from .design import D50_FIELDS, LIMITS, Design
 from .errors import InvalidInputError
 from .materials import PARAMETERS, Library, default_library
 from .simulate import LAYER_KEYS, make_inputs, make_plan, run_kernel
@@ -134,7 +135,7 @@ class _Target:
     """Where a path's values go in the kernel inputs, and the range they must lie in."""
 
     path: str
-    kind: str          # "step", "layer", "material", "operation", "die", "friction"
+    kind: str          # "step", "layer", "size", "material", "operation", "die", "friction"
     index: int | None  # step or layer index (0-based)
     key: str
     low: float
@@ -168,8 +169,15 @@ def resolve_path(design: Design, mats, path: str) -> _Target:
     if head == "layers" and len(parts) == 3:
         i = _layer_index(design, parts[1], path)
         key = parts[2]
+        if key in D50_FIELDS:
+            if mats[i].network is None or mats[i].kind != "cathode_active":
+                raise InvalidInputError(path, key, f"a particle size of a composite layer of an active material and "
+                                        f"an SE ('{design.layers[i].name}' is not one)")
+            lo, hi, unit = LIMITS["d50"]
+            return _Target(path, "size", i, key, lo, hi, unit)
         if key not in ("mass", "thickness"):
-            raise InvalidInputError(path, key, "mass or thickness (material parameters: materials.<layer>.<parameter>)")
+            raise InvalidInputError(path, key, "mass, thickness, cam_d50 or se_d50 "
+                                    "(material parameters: materials.<layer>.<parameter>)")
         lo, hi, unit = LIMITS[key]
         return _Target(path, "layer", i, key, lo, hi, unit)
     if head == "materials" and len(parts) == 3:
@@ -190,7 +198,8 @@ def resolve_path(design: Design, mats, path: str) -> _Target:
     if head == "friction" and len(parts) == 2 and parts[1] in _FRICTION:
         lo, hi, unit = _FRICTION[parts[1]]
         return _Target(path, "friction", None, parts[1], lo, hi, unit)
-    raise InvalidInputError("variant path", path, "steps.<k>.pressure|hold|temperature, layers.<i>.mass|thickness, "
+    raise InvalidInputError("variant path", path, "steps.<k>.pressure|hold|temperature, "
+                            "layers.<i>.mass|thickness|cam_d50|se_d50, "
                             "materials.<layer>.<parameter>, operation.stack_pressure|temperature, die.diameter|clearance, "
                             "friction.mu|K")
 
@@ -255,7 +264,7 @@ def _inputs(design, mats, targets, arrays, sl: slice):
         v = a[sl] if a.ndim else float(a)
         if t.kind == "step":
             x[t.key][t.index] = v
-        elif t.kind == "material":
+        elif t.kind in ("material", "size"):
             x["layers"][t.index][t.key] = v
         elif t.kind == "layer" and t.key == "mass":
             x["layers"][t.index]["mass"] = masses[t.index] = v
@@ -402,7 +411,10 @@ def apply_variant(design: Design, values: dict) -> Design:
             setattr(d.steps[int(parts[1]) - 1], parts[2], float(v))
         elif parts[0] == "layers":
             layer = d.layers[_layer_index(d, parts[1], path)]
-            layer.mass, layer.thickness = (float(v), None) if parts[2] == "mass" else (None, float(v))
+            if parts[2] in D50_FIELDS:
+                setattr(layer, parts[2], float(v))
+            else:
+                layer.mass, layer.thickness = (float(v), None) if parts[2] == "mass" else (None, float(v))
         elif parts[0] == "operation":
             setattr(d.operation, parts[1], float(v))
         elif parts[0] == "die":

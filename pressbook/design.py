@@ -7,7 +7,9 @@ A ``Design`` is plain data. It reads and writes the TOML/JSON design format (the
                        clearance (punch-die radial gap, e.g. "15 um"; default models.mechanics.CLEARANCE_UM)
     [[layers]]         name, role, material | composition (mass fractions), mass | thickness;
                        optional diameter (metal foils cut smaller than the die, e.g. "9 mm"; then the
-                       mass is the disc's own, as weighed)
+                       mass is the disc's own, as weighed); optional cam_d50, se_d50 (composite layers
+                       of an active material and an SE: particle sizes d50, e.g. "10 um"; default the
+                       materials' particle_size)
     [[steps]]          add = [layer names], pressure, hold, optional temperature
     [operation]        stack_pressure, temperature
 
@@ -48,7 +50,10 @@ LIMITS = {
     "stack_pressure": (0.0, 1000.0, "MPa"),
     "die.clearance": (1.0, 500.0, "um"),
     "layer.diameter": (0.5, 100.0, "mm"),
+    "d50": (0.1, 100.0, "um"),
 }
+#: Optional particle-size fields of a composite layer (um): active material's and SE's d50.
+D50_FIELDS = ("cam_d50", "se_d50")
 MAX_LAYERS = 12
 MAX_STEPS = 20
 MAX_TITLE_CHARS = 200
@@ -104,11 +109,15 @@ class Layer:
     mass: float | None = None
     thickness: float | None = None
     diameter: float | None = None  # mm; metal foils cut smaller than the die (None: fills it); mass is the disc's
+    cam_d50: float | None = None   # um; composites: active material's d50 (None: its library particle_size)
+    se_d50: float | None = None    # um; composites: the SE's d50 (None: its library particle_size)
 
     def __post_init__(self):
         _convert(self, "mass", "mg")
         _convert(self, "thickness", "um")
         _convert(self, "diameter", "mm")
+        _convert(self, "cam_d50", "um")
+        _convert(self, "se_d50", "um")
 
 
 @dataclass
@@ -186,6 +195,9 @@ class Design:
                 d["thickness"] = format_quantity(l.thickness, "um")
             if l.diameter is not None:
                 d["diameter"] = format_quantity(l.diameter, "mm")
+            for key in D50_FIELDS:
+                if getattr(l, key) is not None:
+                    d[key] = format_quantity(getattr(l, key), "um")
             layers.append(d)
         steps = []
         for s in self.steps:
@@ -302,7 +314,7 @@ def _design_from_dict(data) -> Design:
     for i, ld in enumerate(_expect(data.get("layers", []), None, list, "layers")):
         where = f"layers.{i + 1}"
         _expect(ld, None, dict, where)
-        _known_keys(ld, ("name", "role", "material", "composition", "mass", "thickness", "diameter"), where)
+        _known_keys(ld, ("name", "role", "material", "composition", "mass", "thickness", "diameter") + D50_FIELDS, where)
         comp = ld.get("composition")
         if comp is not None:
             _expect(comp, None, dict, f"{where}.composition")
@@ -315,6 +327,7 @@ def _design_from_dict(data) -> Design:
             mass=to_magnitude(ld.get("mass"), "mg", f"{where}.mass", allow_none=True),
             thickness=to_magnitude(ld.get("thickness"), "um", f"{where}.thickness", allow_none=True),
             diameter=to_magnitude(ld.get("diameter"), "mm", f"{where}.diameter", allow_none=True),
+            **{k: to_magnitude(ld.get(k), "um", f"{where}.{k}", allow_none=True) for k in D50_FIELDS},
         ))
     steps = []
     for i, sd in enumerate(_expect(data.get("steps", []), None, list, "steps")):
@@ -356,6 +369,20 @@ def _fraction(value, where) -> float:
 
 
 # ---------------------------------------------------------------------- validation
+def _check_d50(layer: Layer, where: str, lib) -> None:
+    """The optional particle sizes: in range, and only on a composite of an active material and an SE."""
+    for key in D50_FIELDS:
+        value = getattr(layer, key)
+        if value is None:
+            continue
+        check_range(f"{where}.{key}", value, "d50")
+        kinds = {lib.get(m).kind for m in (layer.composition or {})}
+        if not {"cathode_active", "solid_electrolyte"} <= kinds:
+            raise InvalidInputError(f"{where}.{key}", format_quantity(value, "um"),
+                                    "a particle size only on a composite layer of an active material and a solid "
+                                    "electrolyte (other layers use their materials' particle_size)")
+
+
 def validate_design(design: Design, library=None) -> None:
     """Raise the first problem found, as a PressbookError subclass naming field, value and what is allowed."""
     from .materials import default_library
@@ -417,6 +444,7 @@ def validate_design(design: Design, library=None) -> None:
             if layer.diameter > d.die.diameter:
                 raise InvalidInputError(f"{where}.diameter", format_quantity(layer.diameter, "mm"),
                                         f"at most the die diameter {format_quantity(d.die.diameter, 'mm')}")
+        _check_d50(layer, where, lib)
         if (layer.mass is None) == (layer.thickness is None):
             raise InvalidInputError(f"{where}.mass", layer.mass, "exactly one of mass or thickness")
         if layer.mass is not None:

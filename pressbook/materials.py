@@ -56,6 +56,8 @@ PARAMETERS = {
                          "yield pressure); foils the effective hardness on a rough SE at 60 s, 25 degC (default 3 sigma_y)"),
     "creep_exponent": ("", 1.0, 20.0, "foils: power-law creep stress exponent n"),
     "creep_activation_energy": ("eV", 0.01, 5.0, "foils: creep activation energy Q"),
+    "active_ionic_conductivity": ("mS/cm", 0.0, 1.0, "active materials: the particles' own Li-ion conductivity "
+                                  "(electrons blocked); carries a composite's ions below SE percolation"),
 }
 POWDER = ("density", "heckel_intercept", "yield_pressure", "creep_coefficient", "softening_temperature",
           "compact_modulus", "particle_size", "crumble_pressure", "crack_pressure")
@@ -232,7 +234,8 @@ class Library:
         return Parameter(value=value, unit=unit, source=source, estimate=estimate, note=str(raw.get("note", "")))
 
     # ------------------------------------------------------------- composites
-    def composite(self, composition: dict[str, float], name: str = "composite") -> Material:
+    def composite(self, composition: dict[str, float], name: str = "composite", cam_d50: float | None = None,
+                  se_d50: float | None = None) -> Material:
         """Mix materials given by mass fractions; parameters from the volume fractions of the solids.
 
         Rules (each an assumption, stated): 1/rho = sum w_i/rho_i. Compaction: cathode active materials are
@@ -251,9 +254,13 @@ class Library:
         factor (models.transport.composite_conductivity, ``network``: SE fraction and size ratio d_CAM/d_SE)
         and applies the SE's density law with its exponent and activation energy, and a percolation density
         at the same fraction of the composite's fill density as the SE's is of its own; interfacial ASR and
-        capacitance those of the active material.
+        capacitance those of the active material. ``network`` also holds the particle sizes d50 (um) of the
+        active material and of the SE, ``cam_d50`` / ``se_d50`` (the layer's own or the components' volume-mean
+        ``particle_size``), and ``floor_conductivity`` (mS/cm), what the active particles carry without an SE path
+        (models.transport.floor_conductivity; ``active_ionic_conductivity`` or transport.ACTIVE_IONIC_DEFAULT).
         """
         from .models import compaction as cp  # noqa: PLC0415 - models import nothing of materials
+        from .models import transport as tr  # noqa: PLC0415
 
         mats: dict[str, float] = {}
         for k, w in composition.items():  # an id and its alias are one material: add their fractions
@@ -326,9 +333,14 @@ class Library:
             fill = -math.expm1(-P["heckel_intercept"].value)
             P["percolation_density"] = derived(min(comps[se]["percolation_density"] * fill / fill_se, 0.95), "",
                                                "SE threshold scaled by the fill densities")
-            d_se = sum(v[m] * comps[m]["particle_size"] for m in ses) / v_se
-            d_cam = sum(v[m] * comps[m]["particle_size"] for m in hard) / sum(v[m] for m in hard) if hard else d_se
-            network = {"se_fraction": v_se / vp, "size_ratio": d_cam / d_se if d_se > 0 else 1.0}
+            v_cam = sum(v[m] for m in hard)
+            d_se = se_d50 or sum(v[m] * comps[m]["particle_size"] for m in ses) / v_se
+            d_cam = cam_d50 or (sum(v[m] * comps[m]["particle_size"] for m in hard) / v_cam if hard else d_se)
+            sigma_cam = sum(v[m] * comps[m].get("active_ionic_conductivity", tr.ACTIVE_IONIC_DEFAULT)
+                            for m in hard) / v_cam if hard else 0.0
+            network = {"se_fraction": v_se / vp, "size_ratio": d_cam / d_se if d_se > 0 else 1.0,
+                       "cam_d50": d_cam, "se_d50": d_se,
+                       "floor_conductivity": float(tr.floor_conductivity(v_cam / vp, sigma_cam))}
         actives = [m for m in mats if "interface_asr" in comps[m].params]
         if actives:
             a = max(actives, key=lambda m: v[m])
@@ -339,7 +351,7 @@ class Library:
 
     def for_layer(self, layer) -> Material:
         if layer.composition is not None:
-            return self.composite(layer.composition, name=layer.name)
+            return self.composite(layer.composition, name=layer.name, cam_d50=layer.cam_d50, se_d50=layer.se_d50)
         return self.get(layer.material)
 
 

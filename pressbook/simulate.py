@@ -36,6 +36,9 @@ LAYER_KEYS = ("density", "heckel_intercept", "yield_pressure", "creep_coefficien
 #: foil's yield strength (Li: 25 MPa for 0.8 MPa). Estimates; see pressbook/data/materials.toml.
 OPTIONAL_DEFAULTS = dict(tr.GRAIN_CONTACT_DEFAULTS, creep_exponent=6.56, creep_activation_energy=0.38)
 CONTACT_HARDNESS_PER_YIELD = 25.0 / 0.8
+#: Per-layer inputs of a composite's SE network (materials.Library.composite ``network``; nan without one):
+#: particle sizes d50 (um) of the active material and the SE, and the conduction floor (mS/cm). Issue 23.
+NETWORK_KEYS = ("cam_d50", "se_d50", "floor_conductivity")
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,8 @@ class Plan:
     in_die: tuple        # per step: (lo, hi) range in the die after adding
     top_high: tuple      # per step: True when the punch presses the high-index end
     double: bool
-    # composites (issue 13): SE volume fraction of the solids and size ratio d_CAM / d_SE (nan: no SE network)
+    # composites (issue 13): SE volume fraction of the solids (nan: no SE network)
     se_fraction: tuple = ()
-    size_ratio: tuple = ()
     foil_diameter: tuple = ()  # mm, metal foils cut smaller than the die (nan: fills the die)
 
 
@@ -96,7 +98,6 @@ def make_plan(design: Design, mats: list[Material], library: Library | None = No
         cam_fraction=tuple(cam_frac), cam_crack=tuple(cam_crack),
         added=tuple(added), in_die=tuple(ranges), top_high=tuple(tops), double=design.die.pressing == "double",
         se_fraction=tuple(m.network["se_fraction"] if m.network else math.nan for m in mats),
-        size_ratio=tuple(m.network["size_ratio"] if m.network else math.nan for m in mats),
         foil_diameter=tuple(l.diameter if l.diameter is not None and m.is_foil else math.nan
                             for l, m in zip(design.layers, mats)))
 
@@ -114,6 +115,8 @@ def make_inputs(design: Design, mats: list[Material]) -> dict:
         for k, v in OPTIONAL_DEFAULTS.items():  # issue 12: optional parameters
             if math.isnan(p[k]):
                 p[k] = v
+        for k in NETWORK_KEYS:
+            p[k] = m.network[k] if m.network else math.nan
         if m.is_foil and math.isnan(p["contact_hardness"]):
             p["contact_hardness"] = CONTACT_HARDNESS_PER_YIELD * p["yield_strength"]
         if layer.mass is not None:
@@ -278,7 +281,8 @@ def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
             # density law times the grain-contact factor of the forming and stack pressures)
             sigma_ref = p["ionic_conductivity"]
             if not math.isnan(plan.se_fraction[i]):
-                sigma_ref = tr.composite_conductivity(sigma_ref, plan.se_fraction[i], plan.size_ratio[i])
+                sigma_ref = tr.composite_conductivity(sigma_ref, plan.se_fraction[i], p["cam_d50"] / p["se_d50"],
+                                                      p["floor_conductivity"])
             sigma.append(tr.se_conductivity(sigma_ref, D_op[i], Ps, Pform[i], p["percolation_density"],
                                             p["conductivity_exponent"], p["contact_exponent"], p["contact_saturation"],
                                             k_eff[i], p["activation_energy"], Top, p["overpress_onset"],
@@ -383,10 +387,18 @@ def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond=None, bond_dP=
         if plan.ionic[i] and plan.cam_fraction[i] == 0:
             out.append(("SE cracking", plan.names[i], mech.se_cracking_score(Pmax[i], p["crack_pressure"]),
                         {"P_max": Pmax[i], "threshold": p["crack_pressure"]}))
+            if math.isnan(plan.se_fraction[i]):  # issue 23: an SE layer below its percolation density
+                out.append(("no continuous ion path", plan.names[i],
+                            tr.density_path_score(D_op[i], p["percolation_density"]),
+                            {"density": D_op[i], "percolation": p["percolation_density"]}))
         if plan.cam_fraction[i] > 0:
             out.append(("cathode particle cracking", plan.names[i],
                         mech.particle_cracking_score(Pmax[i], plan.cam_crack[i]),
                         {"P_max": Pmax[i], "threshold": plan.cam_crack[i]}))
+        if not math.isnan(plan.se_fraction[i]):  # issue 23: a composite's SE network below its threshold
+            lam = p["cam_d50"] / p["se_d50"]
+            out.append(("no continuous ion path", plan.names[i], tr.ion_path_score(plan.se_fraction[i], lam),
+                        {"v_se": plan.se_fraction[i], "threshold": tr.percolation_threshold(lam), "size_ratio": lam}))
         if plan.foil[i]:
             neighbours = [j for j in (i - 1, i + 1) if 0 <= j < n and plan.ionic[j]]
             phi = functools.reduce(np.maximum, [1 - D_op[j] for j in neighbours]) if neighbours else mech.LI_REF_POROSITY
@@ -458,6 +470,8 @@ RISK_SOURCES = {
     "intermixing short": "estimate (intermixed depth relative to separator thickness)",
     "delamination": "estimate (springback mismatch, Miss 2026 compact moduli; onset at the 500 MPa end of the usual bonding range, high near Yan 2026's 625 MPa)",
     "no separator": "definition: cathode touching anode",
+    "no continuous ion path": "percolation threshold of the SE network vs d_CAM/d_SE (estimate, Bielefeld 2019 "
+                              "doi:10.1021/acs.jpcc.8b11043 anchor); below it the active particles' own conduction",
     "weak cathode bond": "estimate (differential-pressure rule of multi-step pressing; no adhesion measurement to "
                          "calibrate the width)",
 }
@@ -494,6 +508,26 @@ def _reason(name, subject, score, d) -> tuple[str, str]:
     if name == "delamination":
         return (f"springback {100 * f(d['strain_a']):.1f} % vs {100 * f(d['strain_b']):.1f} % on release: the mismatch "
                 f"loads the interface", "4.5 % mismatch")
+    if name == "no continuous ion path" and "density" in d:
+        D, D_c = f(d["density"]), f(d["percolation"])
+        head = f"{subject} is at {100 * D:.1f} % of full density in the cell"
+        if D <= D_c:
+            return (head + f", below its percolation density {100 * D_c:.1f} %: its grains do not form a continuous "
+                    "ion path, so it conducts at its floor (a very large but finite resistance); press it harder",
+                    f"{100 * D_c:.1f} % density")
+        return (head + f", above its percolation density {100 * D_c:.1f} %", f"{100 * D_c:.1f} % density")
+    if name == "no continuous ion path":
+        v, v_c, lam = 100 * f(d["v_se"]), 100 * f(d["threshold"]), f(d["size_ratio"])
+        where = "below" if v < v_c else "just above" if score > 0 else "above"
+        head = (f"the SE is {v:.1f} vol% of the solids of {subject}, {where} the percolation threshold {v_c:.1f} vol% "
+                f"for d_CAM/d_SE = {lam:.2g}")
+        if v < v_c:
+            return (head + ": no continuous ion path; ions cross only through the active particles and isolated SE "
+                    "clusters, so the layer conducts at its floor (a very large but finite resistance)",
+                    f"{v_c:.1f} vol%")
+        if score > 0:
+            return (head + ": the SE network barely percolates and one lost contact can break it", f"{v_c:.1f} vol%")
+        return (head + ": the SE network is continuous", f"{v_c:.1f} vol%")
     if name == "no separator":
         return ("the cathode touches the anode: a short circuit", "any contact")
     if name == "weak cathode bond":

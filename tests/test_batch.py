@@ -46,6 +46,8 @@ def _spec(design):
         "layers.cathode.mass": (4.0, 30.0),
         "layers.2.mass": (20.0, 200.0),
         "layers.anode.thickness": (20.0, 500.0),
+        "layers.cathode.cam_d50": (1.0, 30.0),   # issue 23: d_CAM/d_SE from 0.1 to 30, below and above 1
+        "layers.cathode.se_d50": (1.0, 10.0),
         "operation.stack_pressure": (0.0, 60.0),
         "operation.temperature": (-10.0, 80.0),
         "die.diameter": (6.0, 16.0),
@@ -188,6 +190,21 @@ def test_risk_accessors():
         r.risk("SE cracking", "anode")
 
 
+def test_particle_size_sweep_is_one_call_and_agrees_with_simulate():
+    """Issue 23: a sweep over the SE's d50 of a rich cathode (90 wt% NCM811, near and below the SE's percolation
+    threshold) is one call; each variant is simulate() of the design with that se_d50; finer SE conducts better."""
+    d = presets.three_step()
+    d.layers[0].composition = {"NCM811": 0.88, "Li6PS5Cl": 0.12}
+    se = np.array([8.0, 5.0, 3.0, 1.5, 0.8])
+    r = simulate_many(d, {"layers.cathode.se_d50": se, "layers.cathode.cam_d50": 10.0})
+    for k in range(len(se)):
+        _check_variant(d, r, k)
+    sigma = r.conductivity[:, 0]
+    assert np.all(np.isfinite(r.total_asr)) and np.all(np.diff(sigma) > 0), sigma
+    path = r.risk("no continuous ion path", "cathode")
+    assert path[0] > 0.66 and path[-1] == 0.0 and np.all(np.diff(path) <= 0)
+
+
 @pytest.mark.parametrize("variants, match", [
     ({"steps.2.pressure": [300.0, -5.0, 400.0]}, r"steps\.2\.pressure: got '-5 MPa \(variant 1; 1 of 3 values outside\)'"),
     ({"steps.2.pressure": [300.0, np.nan]}, r"steps\.2\.pressure: got 'nan MPa"),
@@ -201,6 +218,10 @@ def test_risk_accessors():
     ({"steps.1.pressure": [[1.0, 2.0]]}, r"steps\.1\.pressure: got 'an array of shape \(1, 2\)'"),
     ({"layers.cathode.mass": [10.0], "layers.cathode.thickness": [50.0]}, r"one of mass or thickness"),
     ({"operation.stack_pressure": ["x"]}, r"operation\.stack_pressure: got \['x'\]; allowed: numbers"),
+    ({"layers.separator.se_d50": [3.0]}, r"layers\.separator\.se_d50: got 'se_d50'; allowed: a particle size of a "
+                                          r"composite layer"),
+    ({"layers.cathode.cam_d50": [10.0, 0.05]}, r"layers\.cathode\.cam_d50: got '0\.05 um \(variant 1.*0\.1 to 100 um"),
+    ({"layers.cathode.d50": [3.0]}, r"layers\.cathode\.d50: got 'd50'; allowed: mass, thickness, cam_d50 or se_d50"),
 ])
 def test_bad_variants_are_named(variants, match):
     with pytest.raises(PressbookError, match=match):

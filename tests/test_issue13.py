@@ -64,13 +64,16 @@ def test_composite_well_below_bruggeman_and_falls_steeply_with_active_fraction()
     assert steps == sorted(steps)
 
 
-def test_composite_collapses_at_the_percolation_threshold():
+def test_composite_falls_to_its_floor_at_the_percolation_threshold():
     ncm, se = LIB.get("NCM811"), LIB.get("Li6PS5Cl")
     v_c = tr.percolation_threshold(ncm["particle_size"] / se["particle_size"])
     v_se = v_c - 0.02  # just below the threshold, as a mass fraction
     w_se = v_se * se["density"] / (v_se * se["density"] + (1 - v_se) * ncm["density"])
     c, _ = composite_state({"NCM811": round(1 - w_se, 4), "Li6PS5Cl": round(w_se, 4)})
-    assert c.ionic_conductivity == 0.0
+    above, _ = composite_state({"NCM811": 0.7, "Li6PS5Cl": 0.3})
+    # issue 23: no SE network left, only the active particles' own conduction (tests/test_composite_sizes.py)
+    assert tr.network_factor(v_se, v_c) == 0.0
+    assert 0.0 < c.ionic_conductivity < 1e-3 * above.ionic_conductivity
 
 
 def test_milled_se_grade_conducts_less_but_percolates_earlier():

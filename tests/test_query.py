@@ -131,6 +131,18 @@ def test_design_to_query_round_trip(name):
     assert problems == [] and back.to_dict() == d.to_dict()
 
 
+def test_composite_particle_sizes_travel_in_links():
+    """Issue 23: a design that differs from its preset only by a composite's d50 keeps it in the link."""
+    d = presets.three_step()
+    d.layers[0].se_d50, d.layers[0].cam_d50 = 2.0, 12.0
+    q = design_to_query(d)
+    assert "layers.1.se_d50=2um" in q and "layers.1.cam_d50=12um" in q
+    back, problems = design_from_query(q)
+    assert problems == [] and back == d
+    _, problems = design_from_query("?preset=three-step&layers.1.se_d50=500um")
+    assert problems == ["link: layers.1.se_d50: got '500 um'; allowed: 0.1 to 100 um"]
+
+
 def test_design_to_query_falls_back_to_encoded_design():
     d = presets.three_step()
     d.layers[1].mass, d.layers[1].thickness = None, 600.0  # cannot be said with overrides

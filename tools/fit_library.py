@@ -343,6 +343,10 @@ def fits(data_dir=None) -> list[Fit]:
                    f"Doux 2020 2.25 mS/cm, 370 MPa pellet, model density, assumed measured at {DOUX_MEASUREMENT_STACK:g} MPa"))
     out.append(Fit("Li6PS5Cl", "ionic_conductivity", plib.get("Li6PS5Cl")["ionic_conductivity"] * s_doux /
                    doux_pellet_conductivity(plib, P_doux, 100.0), None, "sensitivity: measured at 100 MPa instead", False))
+    milled = L.minnmann_milling_ratio(data_dir)
+    out.append(Fit("Li6PS5Cl-milled", "ionic_conductivity", lib.get("Li6PS5Cl")["ionic_conductivity"] * milled, None,
+                   f"the library's Li6PS5Cl value (joint calibration) x Minnmann 2021 wet-milled / unmilled {milled:.2f} "
+                   f"(1.2 / 1.6 mS/cm, ~40 MPa stack)"))
     # copies of the layered-oxide and argyrodite values used as estimates elsewhere
     for mid in ("NCM811", "LiCoO2"):
         out += [Fit(mid, "heckel_intercept", A_n, None, "copy of the NMC622 fit (layered oxide)"),

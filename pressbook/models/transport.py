@@ -46,9 +46,17 @@ Bielefeld et al. 2019 doi:10.1021/acs.jpcc.8b11043, taken at a typical NCM/SE si
 size ratio of that study is not verified here). T_PERC is fitted to the Asano et al. 2017
 (doi:10.1149/2.1501714jes) NMC111 / Li3PS4-glass composites (tools/fit_library.py); it replaces the
 Bruggeman exponent 1.5, which gave an implied tortuosity factor of about 1.2 against measured 4-7.
-Assumptions: the active material is an ionic insulator on the time scale of the measurement (its own Li
-diffusivity adds nothing), the SE network percolates isotropically, and the composite's density law is
-the SE's with a threshold density scaled to the composite's fill density (materials.Library.composite).
+The size ratio comes from the layer's ``cam_d50`` / ``se_d50`` (design fields) or else from the components'
+``particle_size`` (library defaults; NCM811 10 um over Li6PS5Cl 5 um gives 2).
+
+Below the threshold (issue 23) ions still cross the layer, slowly: through the active particles' own Li-ion
+conductivity and the isolated SE clusters between them. The composite's conductivity has a floor,
+max(network law, v_CAM sigma_CAM) (``floor_conductivity``; sigma_CAM the material parameter
+``active_ionic_conductivity``, an estimate of order 1e-5 to 1e-4 mS/cm for layered oxides), on which the
+density and grain-contact law then act as on the SE network, so the impedance stays finite, and the
+kernel reports the risk "no continuous ion path". Assumptions: the SE network percolates isotropically, and the
+composite's density law is the SE's with a threshold density scaled to the composite's fill density
+(materials.Library.composite).
 """
 from __future__ import annotations
 
@@ -63,6 +71,9 @@ T_REF_K = 298.15
 V_C1 = 0.29
 K_LAMBDA = 0.19
 T_PERC = 1.98
+#: mS/cm, Li-ion conductivity of an active material that does not give its own ``active_ionic_conductivity``
+#: (estimate, 1e-5 to 1e-4 mS/cm: fully lithiated layered oxides; see materials.toml NCM811).
+ACTIVE_IONIC_DEFAULT = 3e-5
 
 
 def percolation_threshold(size_ratio):
@@ -77,15 +88,37 @@ def network_factor(v_se, v_c, t=T_PERC):
     return x ** t
 
 
-def composite_conductivity(sigma_SE_in_composite, v_se, size_ratio, t=T_PERC):
-    """Bulk ionic conductivity (mS/cm) of a dense composite from its SE's conductivity in the composite.
+def composite_conductivity(sigma_SE_in_composite, v_se, size_ratio, sigma_floor=0.0, t=T_PERC):
+    """Bulk ionic conductivity (mS/cm) of a dense composite from its SE's conductivity in the composite:
+    max(sigma_SE,in-composite x network factor, sigma_floor).
 
     sigma_SE_in_composite: the bulk conductivity of the SE grade named in the composition (mS/cm; a milled grade
-    brings its own). v_se: SE volume fraction of the solids; size_ratio: d_CAM / d_SE. The kernel then applies
-    the SE's own law on top, ``se_conductivity`` (the density law on the composite's D and the grain-contact
-    factor of the forming and stack pressures), so the composite follows the stack pressure like its SE.
+    brings its own). v_se: SE volume fraction of the solids; size_ratio: d_CAM / d_SE. sigma_floor (mS/cm): what
+    crosses the layer without a continuous SE path (``floor_conductivity``). The kernel then applies the SE's own
+    law on top, ``se_conductivity`` (the density law on the composite's D and the grain-contact factor of the
+    forming and stack pressures), so the composite follows the stack pressure like its SE.
     """
-    return np.asarray(sigma_SE_in_composite) * network_factor(v_se, percolation_threshold(size_ratio), t)
+    return np.maximum(np.asarray(sigma_SE_in_composite) * network_factor(v_se, percolation_threshold(size_ratio), t),
+                      sigma_floor)
+
+
+def floor_conductivity(v_cam, sigma_cam):
+    """mS/cm: conduction of a composite below its SE's percolation threshold, v_CAM sigma_CAM (the active
+    particles' own Li-ion conductivity ``active_ionic_conductivity`` times their volume fraction of the solids;
+    the isolated SE clusters are counted as no better than the active material around them)."""
+    return np.asarray(v_cam) * np.asarray(sigma_cam)
+
+
+#: Risk "no continuous ion path": score 1 at and below the threshold v_c, falling linearly to 0 at
+#: (1 + ION_PATH_MARGIN) v_c (estimate: there the network keeps only (0.2 v_c / (1 - v_c))^T_PERC, about 0.4 %
+#: at v_c = 0.24, of its SE's conductivity; closer to v_c one missing contact breaks the path).
+ION_PATH_MARGIN = 0.2
+
+
+def ion_path_score(v_se, size_ratio):
+    """Score (0-1) of a composite without a continuous SE path: clip(((1 + margin) v_c - v_SE) / (margin v_c))."""
+    v_c = percolation_threshold(size_ratio)
+    return np.clip(((1.0 + ION_PATH_MARGIN) * v_c - np.asarray(v_se)) / (ION_PATH_MARGIN * v_c), 0.0, 1.0)
 
 
 def ionic_conductivity(D, sigma_bulk, D_c, t, Ea_eV=0.0, temperature_C=25.0):
@@ -155,6 +188,16 @@ def overpress_factor(P_form, onset, scale):
 #: 10 MPa in situ is 0.58 mS/cm of 4 at 400 MPa while ~0.55 dense; taken as a floor so the answer stays finite
 #: and the layer is flagged "no continuous ion path").
 SUBPERCOLATION_FLOOR = 1e-3
+
+
+#: Width (relative density) over which the "no continuous ion path" score of an SE layer falls from 1 at its
+#: percolation density to 0 (estimate: about the density a layer gains from 10 % more pressure near D_c).
+DENSITY_PATH_WIDTH = 0.02
+
+
+def density_path_score(D, D_c, width=DENSITY_PATH_WIDTH):
+    """Score (0-1) of "no continuous ion path" for an SE layer: 1 at or below D_c, 0 from D_c + width."""
+    return np.clip((np.asarray(D_c) + width - np.asarray(D, dtype=float)) / width, 0.0, 1.0)
 
 
 def se_conductivity(sigma_bulk, D, P_stack, P_form, D_c, t, m=GRAIN_CONTACT_DEFAULTS["contact_exponent"],

@@ -24,6 +24,7 @@ NAMES = {
     "ram_area": "ram area", "gauge_accuracy": "gauge accuracy", "gauge_resolution": "gauge resolution",
     "max_temperature": "highest temperature", "add": "layers added", "hold": "hold time",
     "title": "design title", "total_asr": "total ASR", "worst_risk": "worst risk",
+    "cam_d50": "active-material d50", "se_d50": "SE d50",
     # the pellet log's measurements
     "thickness_um": "final thickness", "ejected_density": "ejected relative density",
     "conductivity_mS_cm": "ionic conductivity", "conductivity_temperature_C": "temperature of the conductivity",

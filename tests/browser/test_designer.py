@@ -103,6 +103,32 @@ def test_loads_draws_and_reacts(voila, page):
     assert error_outputs(page) == []
 
 
+def test_particle_size_changes_the_cathode_conductivity(voila, page):
+    """Issue 23: the composite cathode's SE d50 in the layer editor moves its conductivity (a finer SE than the
+    active particles percolates earlier: higher); a bad size is named next to the field, the entry is kept."""
+    open_designer(page, voila(NB) + "?preset=three-step")
+    se = page.locator(".pb-layer-1 .pb-layer-se-d50 input")
+    expect(se).to_be_visible()
+    expect(page.locator(".pb-layer-1 .pb-layer-cam-d50 input")).to_be_visible()
+    expect(page.locator(".pb-layer-2 .pb-layer-se-d50")).to_be_hidden()  # the separator is not a composite
+    cell = page.locator('.pb-summary td[data-key="cathode.sigma"]')
+    before = cell.inner_text()
+    assert float(se.input_value()) > 1.0  # the library's d50 of the SE, shown
+    set_number(se, 1)
+    expect(cell).not_to_have_text(before)
+    after = cell.inner_text()
+    assert float(after) > float(before)
+
+    set_number(se, 500)
+    expect(page.locator(".pb-layer-1 .pb-error")).to_contain_text("SE d50")
+    expect(page.locator(".pb-layer-1 .pb-error")).to_contain_text("0.1 to 100 µm")
+    assert se.input_value() == "500"
+    assert cell.inner_text() == after
+    set_number(se, 1)
+    expect(page.locator(".pb-layer-1 .pb-error")).to_have_text("")
+    assert error_outputs(page) == []
+
+
 def test_unit_toggle_and_conversion(voila, page):
     open_designer(page, voila(NB))
     page.locator(".pb-pressure-unit button", has_text="kN").click()

@@ -282,6 +282,14 @@ def bielefeld_breakdown(data_dir=None) -> float:
     raise LookupError("Bielefeld breakdown")
 
 
+def minnmann_milling_ratio(data_dir=None) -> float:
+    """Minnmann 2021 Li6PS5Cl: conductivity after wet milling (d50 2.45 um) over the unmilled pellet's, both at
+    about 40 MPa stack (1.2 / 1.6)."""
+    sel = {r["material"]: number(r["conductivity_mS_cm"]) for r in rows("conductivity_vs_pressure", data_dir)
+           if r["source"].startswith("Minnmann")}
+    return sel["Li6PS5Cl wet-milled (D50 2.45 um)"] / sel["Li6PS5Cl (NEI) pellet"]
+
+
 def working_foil_protocols(data_dir=None) -> list[dict]:
     """Published anode steps that worked (protocols.csv): the Doux 2020 Li foil (0.5 mm, 12.7 mm disc, 25 MPa in a
     13 mm die) and the Minnmann 2021 In foil (100 um, 9 mm, in a 10 mm die, cycled at ~40 MPa)."""

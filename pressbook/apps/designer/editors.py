@@ -11,7 +11,7 @@ from html import escape
 
 import ipywidgets as w
 
-from ...design import ROLES
+from ...design import D50_FIELDS, ROLES
 from ...lab.press import load_to_pressure, pressure_to_load, round_sig
 from ...materials import default_library
 from ...views.columns import typical_range_text
@@ -65,8 +65,20 @@ class DieEditor(w.VBox):
         set_quietly(self.op_temp, d["operation"]["temperature"])
 
 
+def composite_sizes(layer: dict):
+    """(active d50, SE d50) in um of a composite layer of the draft as the model uses them (the layer's own
+    values, else the library's particle sizes); None for any other layer."""
+    try:
+        m = default_library().composite(layer["composition"]) if layer.get("composition") else None
+    except Exception:  # an unknown material: validation names it
+        return None
+    if m is None or m.network is None or m.kind != "cathode_active":
+        return None
+    return tuple(float(m.network[k] if layer.get(k) is None else layer[k]) for k in D50_FIELDS)
+
+
 class LayerRow(w.VBox):
-    """One layer: name, role, material or composition, mass or thickness."""
+    """One layer: name, role, material or composition, mass or thickness; a composite's particle sizes."""
 
     def __init__(self, state: DesignerState, i: int, materials: list[str]):
         self.state, self.i = state, i
@@ -99,6 +111,13 @@ class LayerRow(w.VBox):
         named(self.kind, f"layer {i} given as")
         self.amount = number(AMOUNT_LABEL[kind], layer[kind] if layer[kind] is not None else 0.0, "pb-layer-amount",
                              width="215px", desc_width="100px", name=f"layer {i} {AMOUNT_LABEL[kind]}")
+        # issue 23: particle sizes d50 of a composite (shown for composites of an active material and an SE only)
+        self.d50 = {k: number(label, 0.0, f"pb-layer-{k.replace('_', '-')}", width="215px", desc_width="110px",
+                              name=f"layer {i} {label}")
+                    for k, label in (("cam_d50", "active d50 (µm)"), ("se_d50", "SE d50 (µm)"))}
+        self.sizes = w.HBox(list(self.d50.values()))
+        for k, box in self.d50.items():
+            box.observe(g(lambda c, k=k: self._on_d50(k, c["new"])), names="value")
         self.name.observe(g(self._on_name), names="value")
         self.role.observe(g(lambda c: state.set_field(f"layers.{i}.role", c["new"])), names="value")
         self.remove.on_click(g(lambda _b: state.remove_layer(i)))
@@ -108,7 +127,7 @@ class LayerRow(w.VBox):
         self.error = ErrorMessage(state, prefix(f"layers.{i}"))
         super().__init__([
             w.HBox([self.header, self.name, self.role, self.remove]),
-            self.material, w.HBox([self.kind, self.amount]), self.error])
+            self.material, w.HBox([self.kind, self.amount]), self.sizes, self.error])
         self.add_class("pb-layer")
         self.add_class(f"pb-layer-{i}")
         self._header(len(state.draft["layers"]))
@@ -127,6 +146,12 @@ class LayerRow(w.VBox):
         except Exception:
             material, composition = change["new"], None  # validation names the field and the allowed materials
         self.state.set_layer_material(self.i, material, composition)
+
+    def _on_d50(self, key: str, value: float) -> None:
+        sizes = composite_sizes(self.state.draft["layers"][self.i - 1])
+        if sizes is not None and value == sizes[D50_FIELDS.index(key)]:
+            return  # the editor showing the size in use (a library default stays a default)
+        self.state.set_field(f"layers.{self.i}.{key}", value)
 
     def sync(self, layer: dict, n: int) -> None:
         """Show ``layer`` (the row's index in a stack of ``n`` layers)."""
@@ -148,6 +173,10 @@ class LayerRow(w.VBox):
         named(self.remove, f"remove layer {self.i} ({layer['name']})")
         if layer[kind] is not None:
             set_quietly(self.amount, float(layer[kind]))
+        sizes = composite_sizes(layer)
+        self.sizes.layout.display = "none" if sizes is None else None
+        for box, value in zip(self.d50.values(), sizes or ()):
+            set_quietly(box, value)
 
 
 class LayersEditor(w.VBox):

@@ -5,7 +5,8 @@
 
 Override keys (1-based indices, stack order for layers):
 ``title``, ``die.diameter``, ``die.pressing``, ``die.rated_pressure``, ``layers.N.mass``,
-``layers.N.thickness``, ``layers.N.material`` (a material or a composition, see
+``layers.N.thickness``, ``layers.N.cam_d50``, ``layers.N.se_d50`` (a composite's particle sizes),
+``layers.N.material`` (a material or a composition, see
 ``parse_material_text``), ``layers.N.role``, ``steps.N.pressure`` (a pressure, or a load such as
 ``2.4tf`` or ``23kN`` on the design's die), ``steps.N.hold``, ``steps.N.temperature``,
 ``steps.N.add`` (comma-separated layer names), ``operation.stack_pressure``, ``operation.temperature``.
@@ -25,7 +26,7 @@ from dataclasses import asdict
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote
 
-from ...design import Design, check_range
+from ...design import D50_FIELDS, Design, check_range
 from ...errors import InvalidInputError, PressbookError
 from ...inputs import needs_cleaning, texts_in
 from ...units import to_magnitude
@@ -40,6 +41,8 @@ _NUMERIC = {
     "die.rated_pressure": ("die.rated_pressure", "MPa"),
     "layers.N.mass": ("mass", "mg"),
     "layers.N.thickness": ("thickness", "um"),
+    "layers.N.cam_d50": ("d50", "um"),
+    "layers.N.se_d50": ("d50", "um"),
     "steps.N.pressure": ("pressure", "MPa"),
     "steps.N.hold": ("hold", "s"),
     "steps.N.temperature": ("temperature", "degC"),
@@ -277,6 +280,8 @@ def _flatten(design: Design) -> dict:
         flat[f"layers.{i}.material"] = format_material_text(l["material"], l["composition"])
         flat[f"layers.{i}.mass"] = l["mass"]
         flat[f"layers.{i}.thickness"] = l["thickness"]
+        for key in D50_FIELDS:
+            flat[f"layers.{i}.{key}"] = l[key]
     for k, s in enumerate(d["steps"], 1):
         flat[f"steps.{k}.add"] = ",".join(s["add"])
         for f in ("pressure", "hold", "temperature"):

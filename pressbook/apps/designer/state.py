@@ -18,7 +18,7 @@ from dataclasses import asdict
 
 from traitlets import Any, Dict, HasTraits, Int, Unicode
 
-from ...design import MAX_LAYERS, MAX_NAME_CHARS, MAX_STEPS, Design
+from ...design import D50_FIELDS, MAX_LAYERS, MAX_NAME_CHARS, MAX_STEPS, Design
 from ...errors import InvalidInputError, PressbookError
 from ...inputs import clean_text
 from ...simulate import simulate
@@ -90,8 +90,11 @@ class DesignerState(HasTraits):
         self.draft = draft
 
     def set_layer_material(self, i: int, material, composition) -> None:
+        """A single material drops the layer's composite particle sizes (d50) with its composition."""
         draft = copy.deepcopy(self.draft)
         draft["layers"][i - 1].update(material=material, composition=composition)
+        if composition is None:
+            draft["layers"][i - 1].update(dict.fromkeys(D50_FIELDS))
         self.draft = draft
 
     # ------------------------------------------------------------- steps
