@@ -150,209 +150,241 @@ def _hardness(plan, lay, i, T):
     return cp.yield_pressure_at(H, lay[i]["softening_temperature"], T)
 
 
+class _State:
+    """What the pressing steps leave behind, per layer (i) and per interface (j = between layers j and j + 1)."""
+
+    def __init__(self, plan: Plan, x: dict):
+        lay, n = x["layers"], len(plan.names)
+        D_die = x["diameter"]
+        self.lay, self.n, self.n_if = lay, n, n - 1
+        self.area = math.pi * (D_die / 20.0) ** 2 if np.ndim(D_die) == 0 else np.pi * (np.asarray(D_die) / 20.0) ** 2
+        zero = self.zero = 0.0 * x["pressure"][0]
+        self.y = [zero - np.inf for _ in range(n)]       # Heckel state ln(1/(1-D)) under load
+        self.Pmax = [zero for _ in range(n)]             # largest local pressure, MPa (pressure memory)
+        # thickness before pressing: loose powder at its fill density, foil dense
+        D0 = [zero + 1.0 if plan.foil[i] else cp.density_from_y(lay[i]["heckel_intercept"]) for i in range(n)]
+        self.thick = [cp.thickness_um(lay[i]["mass"], lay[i]["density"], self.area, D0[i]) for i in range(n)]
+        self.Phi = [zero for _ in range(n - 1)]          # contact integral of each interface
+        self.into = [[zero, zero] for _ in range(n - 1)]  # intermixed depth into the lower / upper layer, um
+        self.formed = [-1] * (n - 1)                     # step that formed each interface
+        self.Pform = [zero for _ in range(n)]            # room-temperature-equivalent forming pressure, MPa
+        self.Tform = [zero + cp.T_REF_C for _ in range(n)]  # the hottest pressing of each layer, degC
+        self.f_metal = [zero for _ in range(n - 1)]      # metal-foil contact reached in pressing
+        self.bond = [zero - np.inf for _ in range(n - 1)]     # best re-yield drive of a powder|powder interface
+        self.bond_dP = [zero - np.inf for _ in range(n - 1)]  # the same as a pressure difference, MPa
+        # metal foils: confined (filling the die or spread to the wall) and their creep dose into the clearance
+        self.confined = [zero == 0 if math.isnan(plan.foil_diameter[i]) else zero != 0 for i in range(n)]
+        self.ext_dose = [zero for _ in range(n)]
+        self.history = []
+
+
 def run_kernel(plan: Plan, x: dict, *, record_history: bool = True) -> dict:
-    """The physics of a whole protocol. Works on floats or broadcastable numpy arrays.
+    """The physics of a whole protocol, as the named stages of the README's models table. Works on floats or
+    broadcastable numpy arrays (pressbook.batch runs the same stages on arrays of variants).
 
     ``record_history=False`` skips the per-step records (batches need only the final state).
     """
-    lay = x["layers"]
-    n = len(plan.names)
-    D_die = x["diameter"]
-    area = math.pi * (D_die / 20.0) ** 2 if np.ndim(D_die) == 0 else np.pi * (np.asarray(D_die) / 20.0) ** 2
-    zero = 0.0 * x["pressure"][0]
-    y = [zero - np.inf for _ in range(n)]
-    Pmax = [zero for _ in range(n)]
-    # thickness before pressing: loose powder at its fill density, foil dense
-    D0 = [zero + 1.0 if plan.foil[i] else cp.density_from_y(lay[i]["heckel_intercept"]) for i in range(n)]
-    thick = [cp.thickness_um(lay[i]["mass"], lay[i]["density"], area, D0[i]) for i in range(n)]
-    n_if = n - 1
-    Phi = [zero for _ in range(n_if)]
-    into = [[zero, zero] for _ in range(n_if)]  # intermixed depth into the lower / upper layer, um
-    formed = [-1] * n_if
-    # issue 12: room-temperature-equivalent forming pressure of each layer, metal-foil contact reached in
-    # pressing, and the best re-yield drive of each powder|powder interface (bond quality)
-    Pform = [zero for _ in range(n)]
-    Tform = [zero + cp.T_REF_C for _ in range(n)]  # issue 23: the hottest pressing of each layer (degC)
-    f_metal = [zero for _ in range(n_if)]
-    bond = [zero - np.inf for _ in range(n_if)]
-    bond_dP = [zero - np.inf for _ in range(n_if)]  # MPa, the same as a pressure difference (reported)
-    history = []
-    # ---- issue 13: metal foils in the die: confined (filling the die or spread to the wall) and the creep dose
-    confined = [zero == 0 if math.isnan(plan.foil_diameter[i]) else zero != 0 for i in range(n)]
-    ext_dose = [zero for _ in range(n)]
-    for k, (lo, hi) in enumerate(plan.in_die):
-        P_app, hold, T = x["pressure"][k], x["hold"][k], x["temperature"][k]
-        order = list(range(hi, lo - 1, -1)) if plan.top_high[k] else list(range(lo, hi + 1))
-        for _ in range(2):  # thickness depends on pressure through friction: one fixed-point refinement
-            depth = {}
-            cum = zero
-            for i in order:
-                depth[i] = cum + thick[i] * 5e-4  # mm to the layer's middle
-                cum = cum + thick[i] * 1e-3
-            P_loc, y_new, Pmax_new, D_load, t_load = {}, {}, {}, {}, {}
-            for i in order:
-                z = np.minimum(depth[i], cum - depth[i]) if plan.double else depth[i]
-                P_loc[i] = P_app * cp.friction_factor(z, D_die, x["mu"], x["K"])
-                if plan.foil[i]:
-                    y_new[i], Pmax_new[i], D_load[i] = y[i], np.maximum(Pmax[i], P_loc[i]), zero + 1.0
-                else:
-                    p = lay[i]
-                    y_new[i], Pmax_new[i] = cp.press(y[i], Pmax[i], P_loc[i], p["heckel_intercept"], p["yield_pressure"],
-                                                     p["creep_coefficient"], hold, p["softening_temperature"], T)
-                    D_load[i] = cp.density_at(y_new[i], Pmax_new[i], p["compact_modulus"], P_loc[i])
-                t_load[i] = cp.thickness_um(lay[i]["mass"], lay[i]["density"], area, D_load[i])
-            thick = [t_load.get(i, thick[i]) for i in range(n)]
-        # interfaces pressed in this step (state of each side before the step: Pmax, not Pmax_new)
-        for j in range(lo, hi):
-            a, b = j, j + 1
-            P_int = 0.5 * (P_loc[a] + P_loc[b])
-            Ha, Hb = _hardness(plan, lay, a, T), _hardness(plan, lay, b, T)
-            Phi[j] = Phi[j] + itf.contact_increment(P_int, Pmax[a], Ha, Pmax[b], Hb)
-            if formed[j] < 0:
-                formed[j] = k
-            if not plan.foil[a] and not plan.foil[b]:  # particles of each side pushed into the other
-                into[j][0] = np.maximum(into[j][0], itf.intermixing_depth(P_int, Pmax[a], Ha, lay[b]["particle_size"]))
-                into[j][1] = np.maximum(into[j][1], itf.intermixing_depth(P_int, Pmax[b], Hb, lay[a]["particle_size"]))
-            elif plan.foil[a] != plan.foil[b]:  # a soft metal creeps into the pores of an SE
-                metal, other, side = (a, b, 1) if plan.foil[a] else (b, a, 0)
-                if plan.ionic[other]:  # issue 13: saturating with the accessible pore depth
-                    into[j][side] = np.maximum(into[j][side], mech.pore_penetration_depth(
-                        P_int, Ha if metal == a else Hb, lay[other]["particle_size"], 1.0 - D_load[other]))
-            # --- issue 12: metal foil contact (creep-softened contact hardness) and powder bond drive
-            if plan.foil[a] != plan.foil[b]:
-                metal = a if plan.foil[a] else b
-                if plan.ionic[b if metal == a else a]:
-                    pm = lay[metal]
-                    H_c = itf.metal_contact_hardness(pm["contact_hardness"], hold, T, pm["creep_exponent"],
-                                                     pm["creep_activation_energy"])
-                    f_metal[j] = np.maximum(f_metal[j], itf.metal_contact_step(P_int, H_c))
-            elif not plan.foil[a]:
-                bond[j] = np.maximum(bond[j], itf.bond_drive(P_int, Pmax[a], Ha, Pmax[b], Hb))
-                bond_dP[j] = np.maximum(bond_dP[j], P_int - np.maximum(Pmax[a], Pmax[b]))
-        # --- issue 12: room-temperature-equivalent forming pressure (grain contacts)
-        for i in order:
-            if not plan.foil[i]:
-                Pform[i] = np.maximum(Pform[i], tr.forming_equivalent_pressure(P_loc[i], T, lay[i]["softening_temperature"]))
-                Tform[i] = np.maximum(Tform[i], T)
-        for i in order:
-            y[i], Pmax[i] = y_new[i], Pmax_new[i]
-        # ---- issue 13: a foil smaller than the die spreads to the wall above p_spread, then creeps into the clearance
-        for i in order:
-            if plan.foil[i]:
-                if not math.isnan(plan.foil_diameter[i]):
-                    p_spread = mech.extrusion_flow_pressure(lay[i]["yield_strength"], 0.5 * plan.foil_diameter[i],
-                                                            thick[i])
-                    confined[i] = confined[i] | (P_loc[i] >= p_spread)
-                ext_dose[i] = ext_dose[i] + np.where(confined[i], mech.creep_dose(P_loc[i], hold), 0.0)
-        if not record_history:
-            continue
-        D_rel = [zero + 1.0 if plan.foil[i] else cp.density_at(y[i], Pmax[i], lay[i]["compact_modulus"], 0.0)
-                 for i in range(n)]
-        history.append({
-            "pressure_local": [P_loc.get(i, math.nan) for i in range(n)],
-            "density_under_load": [D_load.get(i, math.nan) for i in range(n)],
-            "density_released": [D_rel[i] if lo <= i <= hi else math.nan for i in range(n)],
-            "thickness_under_load": [t_load.get(i, math.nan) for i in range(n)],
-            "thickness_released": [cp.thickness_um(lay[i]["mass"], lay[i]["density"], area, D_rel[i]) if lo <= i <= hi
-                                   else math.nan for i in range(n)],
-            "contact": [(math.nan if formed[j] < 0 else f_metal[j] if _metal_if(plan, j) else -np.expm1(-Phi[j]))
-                        for j in range(n_if)],
-            "intermixing": [(into[j][0] + into[j][1] if formed[j] >= 0 else math.nan) for j in range(n_if)],
-            "in_die": (lo, hi),
-        })
+    s = _State(plan, x)
+    for k in range(len(plan.in_die)):
+        P_loc, D_load, t_load, y_new, Pmax_new = compaction_stage(plan, x, s, k)
+        pressing_contact_stage(plan, x, s, k, P_loc, D_load)
+        _remember_step(plan, x, s, k, P_loc, y_new, Pmax_new)
+        if record_history:
+            _record_step(plan, s, k, P_loc, D_load, t_load)
+    cell = transport_stage(plan, x, s)
+    contact = cell_contact_stage(plan, x, s, cell)
+    imp = impedance_stage(plan, x, s, cell, contact)
+    risks = _risk_scores(plan, x, s.lay, s.area, s.Pmax, cell["D_op"], cell["thickness"], s.into, s.bond, s.bond_dP,
+                         s.confined, s.ext_dose)
+    return {
+        "n": s.n, "area": s.area, "history": s.history, "y": s.y, "Pmax": s.Pmax, "Phi": s.Phi, "into": s.into,
+        "intermixing": [a + b for a, b in s.into], "formed": s.formed, "bond_drive": s.bond,
+        "bond_differential": s.bond_dP, "forming_equivalent": s.Pform, **cell, **contact, **imp, "risks": risks,
+    }
 
-    # ------------------------------------------------------------- in the cell (operation)
-    Ps, Top = x["stack_pressure"], x["op_temperature"]
-    D_op, t_op, sigma = [], [], []
-    k_eff = [tr.sintered_retention(lay[i]["contact_retention"], Tform[i], lay[i]["softening_temperature"])
-             for i in range(n)]
-    g_c = [tr.grain_contact_factor(Ps, Pform[i], lay[i]["contact_exponent"], lay[i]["contact_saturation"],
-                                   k_eff[i]) if plan.ionic[i] else zero + math.nan for i in range(n)]
-    for i in range(n):
-        p = lay[i]
+
+def compaction_stage(plan: Plan, x: dict, s: _State, k: int):
+    """Step k through the stack: die-wall friction (Janssen-Walker) sets each layer's local pressure, Heckel its
+    density (pressure memory, hold creep, warm pressing). Thickness depends on pressure through friction: one
+    fixed-point refinement."""
+    lo, hi = plan.in_die[k]
+    P_app, hold, T = x["pressure"][k], x["hold"][k], x["temperature"][k]
+    lay, zero = s.lay, s.zero
+    order = list(range(hi, lo - 1, -1)) if plan.top_high[k] else list(range(lo, hi + 1))
+    for _ in range(2):
+        depth, cum = {}, zero
+        for i in order:
+            depth[i] = cum + s.thick[i] * 5e-4  # mm to the layer's middle
+            cum = cum + s.thick[i] * 1e-3
+        P_loc, y_new, Pmax_new, D_load, t_load = {}, {}, {}, {}, {}
+        for i in order:
+            z = np.minimum(depth[i], cum - depth[i]) if plan.double else depth[i]
+            P_loc[i] = P_app * cp.friction_factor(z, x["diameter"], x["mu"], x["K"])
+            if plan.foil[i]:
+                y_new[i], Pmax_new[i], D_load[i] = s.y[i], np.maximum(s.Pmax[i], P_loc[i]), zero + 1.0
+            else:
+                p = lay[i]
+                y_new[i], Pmax_new[i] = cp.press(s.y[i], s.Pmax[i], P_loc[i], p["heckel_intercept"], p["yield_pressure"],
+                                                 p["creep_coefficient"], hold, p["softening_temperature"], T)
+                D_load[i] = cp.density_at(y_new[i], Pmax_new[i], p["compact_modulus"], P_loc[i])
+            t_load[i] = cp.thickness_um(lay[i]["mass"], lay[i]["density"], s.area, D_load[i])
+        s.thick = [t_load.get(i, s.thick[i]) for i in range(s.n)]
+    return P_loc, D_load, t_load, y_new, Pmax_new
+
+
+def pressing_contact_stage(plan: Plan, x: dict, s: _State, k: int, P_loc: dict, D_load: dict) -> None:
+    """The interfaces pressed in step k (each side's state before the step: Pmax, not the new one): the contact
+    integral (differential pressure), intermixing of powders and lithium creep into SE pores, the contact a metal
+    foil reaches (creep-softened contact hardness) and the bond drive of a powder onto a compact."""
+    lo, hi = plan.in_die[k]
+    hold, T, lay = x["hold"][k], x["temperature"][k], s.lay
+    for j in range(lo, hi):
+        a, b = j, j + 1
+        P_int = 0.5 * (P_loc[a] + P_loc[b])
+        Ha, Hb = _hardness(plan, lay, a, T), _hardness(plan, lay, b, T)
+        s.Phi[j] = s.Phi[j] + itf.contact_increment(P_int, s.Pmax[a], Ha, s.Pmax[b], Hb)
+        if s.formed[j] < 0:
+            s.formed[j] = k
+        if not plan.foil[a] and not plan.foil[b]:  # particles of each side pushed into the other
+            s.into[j][0] = np.maximum(s.into[j][0], itf.intermixing_depth(P_int, s.Pmax[a], Ha, lay[b]["particle_size"]))
+            s.into[j][1] = np.maximum(s.into[j][1], itf.intermixing_depth(P_int, s.Pmax[b], Hb, lay[a]["particle_size"]))
+            s.bond[j] = np.maximum(s.bond[j], itf.bond_drive(P_int, s.Pmax[a], Ha, s.Pmax[b], Hb))
+            s.bond_dP[j] = np.maximum(s.bond_dP[j], P_int - np.maximum(s.Pmax[a], s.Pmax[b]))
+        elif plan.foil[a] != plan.foil[b]:  # a soft metal on a powder
+            metal, other, side = (a, b, 1) if plan.foil[a] else (b, a, 0)
+            if plan.ionic[other]:
+                # creeps into the pores of an SE (saturating with the accessible pore depth) ...
+                s.into[j][side] = np.maximum(s.into[j][side], mech.pore_penetration_depth(
+                    P_int, Ha if metal == a else Hb, lay[other]["particle_size"], 1.0 - D_load[other]))
+                # ... and makes contact with it (creep-softened contact hardness)
+                pm = lay[metal]
+                H_c = itf.metal_contact_hardness(pm["contact_hardness"], hold, T, pm["creep_exponent"],
+                                                 pm["creep_activation_energy"])
+                s.f_metal[j] = np.maximum(s.f_metal[j], itf.metal_contact_step(P_int, H_c))
+
+
+def _remember_step(plan: Plan, x: dict, s: _State, k: int, P_loc: dict, y_new: dict, Pmax_new: dict) -> None:
+    """What a layer keeps of step k: its forming pressure and temperature (grain contacts), its densest state, and
+    for a metal foil its spreading to the die wall and creep dose into the punch-die clearance."""
+    hold, T, lay = x["hold"][k], x["temperature"][k], s.lay
+    for i in P_loc:
         if plan.foil[i]:
-            D_op.append(zero + 1.0)
+            if not math.isnan(plan.foil_diameter[i]):
+                p_spread = mech.extrusion_flow_pressure(lay[i]["yield_strength"], 0.5 * plan.foil_diameter[i],
+                                                        s.thick[i])
+                s.confined[i] = s.confined[i] | (P_loc[i] >= p_spread)
+            s.ext_dose[i] = s.ext_dose[i] + np.where(s.confined[i], mech.creep_dose(P_loc[i], hold), 0.0)
         else:
-            D_op.append(cp.density_at(y[i], Pmax[i], p["compact_modulus"], Ps))
-        t_op.append(cp.thickness_um(p["mass"], p["density"], area, D_op[i]))
-        if plan.ionic[i]:
-            # an SE, or a composite's SE network (issue 13: percolation of the SE fraction, on the conductivity of
-            # its SE in the composite, plan.se_fraction nan for a pure SE), under the stack pressure (issue 12:
-            # density law times the grain-contact factor of the forming and stack pressures)
-            sigma_ref = p["ionic_conductivity"]
-            if not math.isnan(plan.se_fraction[i]):
-                sigma_ref = tr.composite_conductivity(sigma_ref, plan.se_fraction[i], p["cam_d50"] / p["se_d50"],
-                                                      p["floor_conductivity"])
-            sigma.append(tr.se_conductivity(sigma_ref, D_op[i], Ps, Pform[i], p["percolation_density"],
-                                            p["conductivity_exponent"], p["contact_exponent"], p["contact_saturation"],
-                                            k_eff[i], p["activation_energy"], Top, p["overpress_onset"],
-                                            p["overpress_scale"]))
-        else:
+            s.Pform[i] = np.maximum(s.Pform[i], tr.forming_equivalent_pressure(P_loc[i], T,
+                                                                               lay[i]["softening_temperature"]))
+            s.Tform[i] = np.maximum(s.Tform[i], T)
+        s.y[i], s.Pmax[i] = y_new[i], Pmax_new[i]
+
+
+def _record_step(plan: Plan, s: _State, k: int, P_loc: dict, D_load: dict, t_load: dict) -> None:
+    lo, hi = plan.in_die[k]
+    n, lay, zero = s.n, s.lay, s.zero
+    D_rel = [zero + 1.0 if plan.foil[i] else cp.density_at(s.y[i], s.Pmax[i], lay[i]["compact_modulus"], 0.0)
+             for i in range(n)]
+    s.history.append({
+        "pressure_local": [P_loc.get(i, math.nan) for i in range(n)],
+        "density_under_load": [D_load.get(i, math.nan) for i in range(n)],
+        "density_released": [D_rel[i] if lo <= i <= hi else math.nan for i in range(n)],
+        "thickness_under_load": [t_load.get(i, math.nan) for i in range(n)],
+        "thickness_released": [cp.thickness_um(lay[i]["mass"], lay[i]["density"], s.area, D_rel[i])
+                               if lo <= i <= hi else math.nan for i in range(n)],
+        "contact": [(math.nan if s.formed[j] < 0 else s.f_metal[j] if _metal_if(plan, j) else -np.expm1(-s.Phi[j]))
+                    for j in range(s.n_if)],
+        "intermixing": [(s.into[j][0] + s.into[j][1] if s.formed[j] >= 0 else math.nan) for j in range(s.n_if)],
+        "in_die": (lo, hi),
+    })
+
+
+def transport_stage(plan: Plan, x: dict, s: _State) -> dict:
+    """In the cell at the stack pressure: each layer's density and thickness (elastic re-compression of the released
+    compact) and its ionic conductivity: the SE law (density, grain contacts kept and re-closed, sintering,
+    over-pressing) on an SE or on a composite's SE network (percolation with its floor)."""
+    Ps, Top, lay, zero = x["stack_pressure"], x["op_temperature"], s.lay, s.zero
+    D_op, t_op, sigma, g_c = [], [], [], []
+    for i in range(s.n):
+        p = lay[i]
+        D_op.append(zero + 1.0 if plan.foil[i] else cp.density_at(s.y[i], s.Pmax[i], p["compact_modulus"], Ps))
+        t_op.append(cp.thickness_um(p["mass"], p["density"], s.area, D_op[i]))
+        if not plan.ionic[i]:
             sigma.append(zero + math.nan)
-    H_op = [_hardness(plan, lay, i, 25.0) for i in range(n)]
+            g_c.append(zero + math.nan)
+            continue
+        k_eff = tr.sintered_retention(p["contact_retention"], s.Tform[i], p["softening_temperature"])
+        g_c.append(tr.grain_contact_factor(Ps, s.Pform[i], p["contact_exponent"], p["contact_saturation"], k_eff))
+        sigma_ref = p["ionic_conductivity"]
+        if not math.isnan(plan.se_fraction[i]):  # a composite: percolation of its SE network
+            sigma_ref = tr.composite_conductivity(sigma_ref, plan.se_fraction[i], p["cam_d50"] / p["se_d50"],
+                                                  p["floor_conductivity"])
+        sigma.append(tr.se_conductivity(sigma_ref, D_op[i], Ps, s.Pform[i], p["percolation_density"],
+                                        p["conductivity_exponent"], p["contact_exponent"], p["contact_saturation"],
+                                        k_eff, p["activation_energy"], Top, p["overpress_onset"], p["overpress_scale"]))
+    return {"D_op": D_op, "thickness": t_op, "sigma": sigma, "grain_contact": g_c}
+
+
+def cell_contact_stage(plan: Plan, x: dict, s: _State, cell: dict) -> dict:
+    """Contact of every interface in the cell and its ASR: a metal foil on an SE (kept pressed contact and the stack's
+    creep contact, plus the constriction on the SE's roughness), powders (retained contact integral and the stack)."""
+    Ps, Top, lay = x["stack_pressure"], x["op_temperature"], s.lay
+    H_op = [_hardness(plan, lay, i, 25.0) for i in range(s.n)]
     f_cell, asr_if, kind_if = [], [], []
-    for j in range(n_if):
+    for j in range(s.n_if):
         a, b = j, j + 1
         anode_side = _anode_side(plan, a, b)
-        if _metal_if(plan, j):  # issue 12: metal foil on an SE: creep contact with hysteresis + constriction
+        kind_if.append("electrode" if anode_side is not None else "contact")
+        if _metal_if(plan, j):
             metal, other = (a, b) if plan.foil[a] else (b, a)
             pm = lay[metal]
             H_c_op = itf.metal_contact_hardness(pm["contact_hardness"], itf.T_OPERATION_S, Top, pm["creep_exponent"],
                                                 pm["creep_activation_energy"])
-            f = itf.metal_contact_fraction(f_metal[j], Ps, H_c_op)
-            f_cell.append(f)
-            kind_if.append("electrode" if anode_side is not None else "contact")
+            f = itf.metal_contact_fraction(s.f_metal[j], Ps, H_c_op)
             asr0 = pm["interface_asr"] if anode_side is not None else itf.ASR_SE_SE
-            a_isl = 0.5 * lay[other]["particle_size"]  # issue 23: islands on the SE's surface roughness
-            asr_if.append(itf.interfacial_asr(asr0, f) + itf.constriction_asr(f, sigma[other], a_isl))
-            continue
-        f = itf.contact_fraction(Phi[j], Ps, np.minimum(H_op[a], H_op[b]))
-        f_cell.append(f)
-        if anode_side is not None:
-            kind_if.append("electrode")
-            asr_if.append(itf.interfacial_asr(lay[anode_side]["interface_asr"], f))
+            a_isl = 0.5 * lay[other]["particle_size"]  # contact islands on the SE's surface roughness
+            asr = itf.interfacial_asr(asr0, f) + itf.constriction_asr(f, cell["sigma"][other], a_isl)
         else:
-            kind_if.append("contact")
-            asr_if.append(itf.interfacial_asr(itf.ASR_SE_SE, f))
+            f = itf.contact_fraction(s.Phi[j], Ps, np.minimum(H_op[a], H_op[b]))
+            asr0 = lay[anode_side]["interface_asr"] if anode_side is not None else itf.ASR_SE_SE
+            asr = itf.interfacial_asr(asr0, f)
+        f_cell.append(f)
+        asr_if.append(asr)
+    return {"contact": f_cell, "asr_interface": asr_if, "interface_kind": kind_if}
 
-    # ------------------------------------------------------------- impedance
-    R0 = zero
-    arcs = []  # (label, R ohm, C farad)
-    R_layer = []
-    for i in range(n):
+
+def impedance_stage(plan: Plan, x: dict, s: _State, cell: dict, contact: dict) -> dict:
+    """The equivalent circuit: R0 (separator and other SE layers, a third of a composite's ionic resistance, SE|SE
+    contacts) and an R||CPE arc per electrode interface (the cathode's charge transfer on its real contact)."""
+    Ps, lay, zero, area = x["stack_pressure"], s.lay, s.zero, s.area
+    R0, arcs, R_layer = zero, [], []  # arcs: (label, R ohm, C farad)
+    for i in range(s.n):
         if plan.ionic[i] and plan.cam_fraction[i] > 0:  # composite cathode
-            R_ion = tr.layer_resistance_ohm(t_op[i], sigma[i], area)
-            R_layer.append(R_ion / 3.0)
+            R_layer.append(tr.layer_resistance_ohm(cell["thickness"][i], cell["sigma"][i], area) / 3.0)
             loading = lay[i]["mass"] * plan.cam_fraction[i] / area
-            f_int = itf.contact_fraction(Pmax[i] / lay[i]["yield_pressure"], Ps, lay[i]["yield_pressure"])
+            f_int = itf.contact_fraction(s.Pmax[i] / lay[i]["yield_pressure"], Ps, lay[i]["yield_pressure"])
             asr_ct = itf.cathode_charge_transfer_asr(lay[i]["interface_asr"], loading, f_int)
-            # issue 12: double-layer capacitance on the real active-material|SE contact area (C_dl ~ f)
-            C = lay[i]["interface_capacitance"] * 1e-6 * area * loading / itf.LOADING_REF_MG_CM2 * f_int
+            C = lay[i]["interface_capacitance"] * 1e-6 * area * loading / itf.LOADING_REF_MG_CM2 * f_int  # C_dl ~ f
             arcs.append((plan.names[i], asr_ct / area, C))
         elif plan.ionic[i]:
-            R_layer.append(tr.layer_resistance_ohm(t_op[i], sigma[i], area))
+            R_layer.append(tr.layer_resistance_ohm(cell["thickness"][i], cell["sigma"][i], area))
         else:
             R_layer.append(zero)
         R0 = R0 + R_layer[i]
-    for j in range(n_if):
-        if kind_if[j] == "contact":
-            R0 = R0 + asr_if[j] / area
+    for j in range(s.n_if):
+        if contact["interface_kind"][j] == "contact":
+            R0 = R0 + contact["asr_interface"][j] / area
         else:
             side = _anode_side(plan, j, j + 1)
-            C = lay[side]["interface_capacitance"] * 1e-6 * area * f_cell[j]  # issue 12: C_dl ~ real contact
-            arcs.append((f"{plan.names[j]}|{plan.names[j + 1]}", asr_if[j] / area, C))
-    ends_blocking = int(not plan.electrode[0]) + int(not plan.electrode[-1]) if n > 1 else 2
-    if n == 1 and plan.electrode[0]:
+            C = lay[side]["interface_capacitance"] * 1e-6 * area * contact["contact"][j]  # C_dl ~ real contact
+            arcs.append((f"{plan.names[j]}|{plan.names[j + 1]}", contact["asr_interface"][j] / area, C))
+    ends_blocking = int(not plan.electrode[0]) + int(not plan.electrode[-1]) if s.n > 1 else 2
+    if s.n == 1 and plan.electrode[0]:
         ends_blocking = 2
     R_total = R0 + sum((R for _, R, _ in arcs), zero)
-    return {
-        "n": n, "area": area, "history": history, "y": y, "Pmax": Pmax, "D_op": D_op, "thickness": t_op,
-        "sigma": sigma, "Phi": Phi, "contact": f_cell, "asr_interface": asr_if, "interface_kind": kind_if,
-        "intermixing": [a + b for a, b in into], "into": into, "formed": formed, "R0": R0, "R_layer": R_layer, "arcs": arcs,
-        "blocking_ends": ends_blocking, "R_total": R_total, "ASR_total": R_total * area,
-        "risks": _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond, bond_dP, confined, ext_dose),
-        "bond_drive": bond, "bond_differential": bond_dP, "forming_equivalent": Pform, "grain_contact": g_c,
-    }
+    return {"R0": R0, "R_layer": R_layer, "arcs": arcs, "blocking_ends": ends_blocking, "R_total": R_total,
+            "ASR_total": R_total * area}
 
 
 def _bond_differential(plan, x, r, j):
