@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -244,9 +245,11 @@ def library_lines(res: jc.JointFit) -> dict:
             out[(mat, key)] = (f'{key} = {{ value = {_g(v[name])}, unit = "{unit}", source = "{src}", note = "{why}; '
                                f'{JOINT} (+-{_g(se[name], 2)})" }}')
     for mat, py in (("Li6PS5Cl", "Py_LPSCl"), ("Li5.5PS4.5Cl1.5", "Py_Li55")):
-        out[(mat, "contact_saturation")] = (f'contact_saturation = {{ value = {_g(v["s_sat"] * v[py])}, unit = "MPa", '
-                                            f'source = "cronau2021", note = "P_sat = s_sat P_y with s_sat = '
-                                            f'{_g(v["s_sat"], 3)} (+-{_g(se["s_sat"], 2)}), micro-crystalline argyrodite: '
+        P_sat = v["s_sat"] * v[py]
+        se_P = P_sat * math.hypot(se["s_sat"] / v["s_sat"], se[py] / v[py])  # correlation neglected
+        out[(mat, "contact_saturation")] = (f'contact_saturation = {{ value = {_g(P_sat)}, unit = "MPa", source = '
+                                            f'"cronau2021", note = "P_sat = s_sat P_y (+-{_g(se_P, 2)} MPa), s_sat = '
+                                            f'{_g(v["s_sat"], 3)} +- {_g(se["s_sat"], 2)}, micro-crystalline argyrodite: '
                                             f'grain contacts close at a share of the grains\' hardness; {JOINT}" }}')
     for (mat, key), (unit, src, name, why) in own.items():
         out[(mat, key)] = (f'{key} = {{ value = {_g(v[name])}, unit = "{unit}", source = "{src}", note = "{why}; '

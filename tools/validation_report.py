@@ -4,7 +4,9 @@
 
 Prints the error table (tests/validation/cases.py) and writes one figure per dataset, data as circles and
 the model as squares joined by a line, with the tolerance and whether the data were used for calibration.
-The fitted parameters (tools/fit_library.py) are listed at the end. Issue 13 added the composite-conduction
+The fitted parameters (tools/fit_library.py) are listed at the end, after every material constant with its
+provenance (the issue-23 joint calibration with its standard error, a source, or an estimate) and the joint
+calibration's residuals per dataset. Issue 13 added the composite-conduction
 datasets (Asano 2017, Froboese 2019, Bielefeld 2019; tests/validation/data/composite_conductivity.csv) and
 the published foil steps (Doux 2020 Li, Minnmann 2021 In) that must not be flagged for extrusion.
 """
@@ -114,6 +116,34 @@ def behaviour_figures():
     return note, f1, f2
 
 
+def provenance_table() -> str:
+    """Every material constant with its provenance: the joint calibration (value +- standard error), a source
+    (DOI key) or an estimate; then the joint fit's residuals per dataset (issue 23)."""
+    import json
+    import tomllib
+    joint = json.loads((ROOT / "pressbook" / "data" / "joint_calibration.json").read_text(encoding="utf-8"))
+    lib = tomllib.loads((ROOT / "pressbook" / "data" / "materials.toml").read_text(encoding="utf-8"))
+    lines = [f"{'material':<18}{'parameter':<24}{'value':>11}  provenance", "-" * 100]
+    for mat, entry in lib.items():
+        for key, p in entry.items():
+            if not isinstance(p, dict) or "value" not in p:
+                continue
+            note = p.get("note", "")
+            if "joint calibration v3" in note and "source" in p:
+                how = "joint calibration v3" + (f" ({note.split('(+-')[1].split(')')[0]} se)" if "(+-" in note else "")
+            elif "source" in p:
+                how = f"source {p['source']}"
+            else:
+                how = "estimate"
+            lines.append(f"{mat[:17]:<18}{key:<24}{p['value']:>11.4g}  {how}")
+    lines += ["", f"joint calibration {joint['version']}: {joint['settings']['n_obs']} points, laboratory sd "
+              f"{joint['settings']['lab_sd_ln']} (ln)", f"{'dataset (calibration)':<45}{'lab':<20}{'n':>4}{'rms ln':>9}"
+              f"{'max ln':>9}"]
+    for name, r in joint["residuals"].items():
+        lines.append(f"{name[:44]:<45}{r['lab'][:19]:<20}{r['n']:>4}{r['rms_ln']:>9.3f}{r['max_abs_ln']:>9.3f}")
+    return "\n".join(lines)
+
+
 def build(out: Path) -> str:
     from bokeh.embed import file_html
     from bokeh.layouts import column, gridplot
@@ -134,7 +164,9 @@ def build(out: Path) -> str:
     note, f1, f2 = behaviour_figures()
     body = column(head, gridplot(cells, ncols=2, toolbar_location="right"), note, gridplot([[f1, f2]]),
                   Div(text="<h3>Error table</h3><pre>" + html.escape(table) + "</pre>", width=1060),
-                  Div(text="<h3>Fitted library parameters (tools/fit_library.py)</h3><pre>" + html.escape(fits)
+                  Div(text="<h3>Every constant's provenance and the joint calibration's residuals "
+                      "(tools/calibrate_joint.py)</h3><pre>" + html.escape(provenance_table()) + "</pre>", width=1060),
+                  Div(text="<h3>Sequential fits (tools/fit_library.py)</h3><pre>" + html.escape(fits)
                       + "</pre>", width=1060))
     page = file_html(body, INLINE, "pressbook validation report")
     out.parent.mkdir(parents=True, exist_ok=True)

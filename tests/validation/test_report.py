@@ -27,3 +27,16 @@ def test_report_writes_html_with_every_dataset(comparisons):
     for name in comparisons:
         assert name in text or name.replace("|", "&#124;") in text, name
         assert name[:52] in table
+
+
+def test_report_lists_every_constants_provenance_and_the_joint_residuals():
+    """Issue 23: for each constant its source or the joint fit; for each calibration dataset its residual."""
+    spec = importlib.util.spec_from_file_location("validation_report_p", ROOT / "tools" / "validation_report.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = mod.provenance_table()
+    row = [l for l in text.splitlines() if l.startswith("Li6PS5Cl ") and "ionic_conductivity" in l][0]
+    assert "joint calibration v3" in row
+    assert any(l.startswith("Li") and l.rstrip().endswith("estimate") for l in text.splitlines())
+    assert "Cronau 2021 SI uC-Li6PS5Cl" in text and "rms ln" in text
+
