@@ -47,8 +47,11 @@ def test_map_points_are_simulate(three, pmap):
 
 
 def test_map_physics_and_window(pmap):
-    # a harder cathode bonding lowers the total ASR at every SE pre-compaction pressure
-    assert np.all(np.diff(pmap.total_asr, axis=0) <= 1e-9)
+    # a harder cathode bonding lowers the total ASR at every SE pre-compaction pressure, up to the over-pressing onset
+    # of its SE network (issue 23: beyond it the composite conducts less again)
+    onset = default_library().get("Li6PS5Cl")["overpress_onset"]
+    below = pmap.y <= onset
+    assert np.all(np.diff(pmap.total_asr[below], axis=0) <= 1e-9)
     assert np.array_equal(pmap.feasible, pmap.worst_risk <= 0.33)
     # 800 MPa on the cathode cracks its particles; a window exists in between
     assert not pmap.feasible[-1].any()
@@ -206,7 +209,9 @@ def test_tornado_matches_simulate(three, torn):
 def test_tornado_ranking(torn):
     rows = torn.table("total_asr")
     assert all(rows[k]["swing"] >= rows[k + 1]["swing"] for k in range(len(rows) - 1))
-    top = [r["input"] for r in rows[:4]]
+    # first-order inputs: a swing of at least a quarter of the largest (issue 23: the separator's conduction, now
+    # calibrated lower and stack-limited, ranks above the cathode's bonding pressure, which still matters)
+    top = [r["input"] for r in rows if r["swing"] >= 0.25 * rows[0]["swing"]]
     assert "steps.2.pressure" in top and "materials.cathode.interface_asr" in top
     asr = {r["input"]: r for r in rows}
     assert asr["materials.cathode.interface_asr"]["change_high"] > 0       # more intrinsic ASR, more ASR

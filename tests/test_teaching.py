@@ -87,10 +87,15 @@ def test_voids_check_compares_thinner_with_harder():
     assert f"{hard.resistance:.1f}" in fb.why and f"{thin.resistance:.1f}" in fb.why
 
 
-def test_pellet_sweep_densifies_and_conducts_more_with_pressure():
-    s = L.pellet_sweep([50, 150, 300, 600])
+def test_pellet_sweep_densifies_and_conducts_more_with_pressure_until_over_pressed():
+    s = L.pellet_sweep([50, 150, 300, 600, 1000])
     assert np.all(np.diff(s["porosity"]) < 0)
-    assert np.all(np.diff(s["conductivity"]) > 0)
+    assert np.all(np.diff(s["conductivity"][:3]) > 0)
+    # issue 23: conduction saturates and then falls when over-pressed; the lesson's words say where
+    assert s["conductivity"][-1] < s["conductivity"].max()
+    text = L.explain_voids(300.0)
+    best = L.pellet_sweep(np.arange(50.0, 1010.0, 50.0))
+    assert f"{best['pressure'][int(np.argmax(best['conductivity']))]:.0f} MPa the conduction falls again" in text
 
 
 def test_voids_explanation_uses_the_slider_pressure_and_the_model_numbers():
@@ -322,14 +327,18 @@ def test_toggling_elements_removes_their_resistance():
     assert np.all(S.combine(els, []) == 0)
 
 
-def test_stack_pressure_changes_less_than_fabrication_pressure():
+def test_stack_vs_fabrication_words_follow_the_model():
     a, b = S.cell(stack=5.0), S.cell(stack=50.0)
     c, d = S.cell(200.0, 300.0), S.cell(400.0, 600.0)
     d_stack = abs(b.impedance.total_asr - a.impedance.total_asr)
     d_fab = abs(c.impedance.total_asr - d.impedance.total_asr)
     text = S.stack_vs_fabrication_summary()
     assert num(a.impedance.total_asr, ".0f") in text and num(b.impedance.total_asr, ".0f") in text
-    assert d_fab > d_stack  # the page's message; if the model changes this, the words must change too
+    # the page says which moves the ASR more, from the model's own numbers (issue 23: with the v3 grain contacts
+    # the stack pressure can move it more than the fabrication pressure)
+    d_fab = abs(S.cell(300 * 1.33, 450 * 1.33).impedance.total_asr - S.cell(300 * 0.67, 450 * 0.67).impedance.total_asr)
+    larger = "stack pressure moves the ASR more" if d_stack > d_fab else "fabrication pressure moves the ASR more"
+    assert larger in text
 
 
 # ====================================================================== goals

@@ -203,6 +203,13 @@ def explain_voids(pressure: float, material: str = "Li6PS5Cl") -> str:
     dense = m["ionic_conductivity"]
     Dc = m["percolation_density"]
     loose = pellet_state(30.0, material)
+    stack = presets.se_pellet().operation.stack_pressure
+    sweep = pellet_sweep(np.arange(50.0, 1010.0, 50.0), material)
+    best = float(sweep["pressure"][int(np.argmax(sweep["conductivity"]))])
+    k = m["contact_retention"]
+    falls = (f"Past about {best:.0f} MPa the conduction falls again: pressing far beyond densification cracks "
+             f"grains and smears their boundaries (over-pressing), while the density barely rises."
+             if best < 1000.0 else "Over this range the conduction keeps rising.")
     return (
         f"<p>At {pressure:.0f} MPa the {material} pellet keeps {pct(s.porosity)} of its volume as voids and conducts "
         f"{s.ionic_conductivity:.2f} mS/cm, {pct(s.ionic_conductivity / dense)} of the dense solid's "
@@ -210,10 +217,12 @@ def explain_voids(pressure: float, material: str = "Li6PS5Cl") -> str:
         f"{loose.ionic_conductivity:.2f} mS/cm.</p>"
         f"<p>Ions move only through solid particles and the necks between them; a void is a dead end. "
         f"Pressing flattens the contacts and closes the voids, so the conducting paths widen and straighten. "
-        f"The model's law is σ = σ<sub>dense</sub>·((D − D<sub>c</sub>)/(1 − D<sub>c</sub>))<sup>t</sup>: below a "
-        f"relative density D<sub>c</sub> = {Dc:.2f} the particles barely touch and nothing conducts. Each extra MPa "
-        f"closes fewer voids than the one before (Heckel: ln(1/(1−D)) grows only linearly with pressure), so the "
-        f"gain flattens out.</p>")
+        f"The model's law is σ = σ<sub>dense</sub>·((D − D<sub>c</sub>)/(1 − D<sub>c</sub>))<sup>t</sup>·g·h: below a "
+        f"relative density D<sub>c</sub> = {Dc:.2f} the particles barely touch and almost nothing conducts; g is the "
+        f"share of grain contacts that are closed: this pellet keeps {pct(k)} of the contact it was pressed to when "
+        f"the press is released, and the {stack:g} MPa it is measured under closes part of the rest (measured at "
+        f"higher pressure, it conducts more); h is the over-pressing loss. Each extra MPa closes fewer voids than the "
+        f"one before (Heckel: ln(1/(1−D)) grows only linearly with pressure), so the gain flattens out. {falls}</p>")
 
 
 def q_voids_check() -> Question:

@@ -117,6 +117,15 @@ def stack_sweep(stacks, fabrication_scales=(1.0,)) -> dict:
     return out
 
 
+def _larger(d_stack: float, d_fab: float) -> str:
+    """The sentence that says which of the two changes moves the ASR more (from the model's numbers)."""
+    if not (math.isfinite(d_stack) and math.isfinite(d_fab)):
+        return ""
+    if d_stack > d_fab:
+        return "Here the stack pressure moves the ASR more than the fabrication pressure does."
+    return "Here the fabrication pressure moves the ASR more than the stack pressure does."
+
+
 def stack_vs_fabrication_summary(stack_lo: float = 5.0, stack_hi: float = 50.0, fab_lo: float = 0.67,
                                  fab_hi: float = 1.33) -> str:
     """Words: how much the total ASR changes with stack pressure, and with fabrication pressure."""
@@ -133,7 +142,9 @@ def stack_vs_fabrication_summary(stack_lo: float = 5.0, stack_hi: float = 50.0, 
         f"({change(a.impedance.total_asr, b.impedance.total_asr)}), and the lithium creep-short risk becomes "
         f"{cr.level} ({cr.score:.2f}). Pressing the separator and the cathode at {fab_hi:.2g} × instead of "
         f"{fab_lo:.2g} × the reference pressures changes it from {num(c.impedance.total_asr, '.0f')} to "
-        f"{num(d.impedance.total_asr, '.0f', 'Ω·cm²')} ({change(c.impedance.total_asr, d.impedance.total_asr)}).</p>"
+        f"{num(d.impedance.total_asr, '.0f', 'Ω·cm²')} ({change(c.impedance.total_asr, d.impedance.total_asr)}). "
+        f"{_larger(abs(b.impedance.total_asr - a.impedance.total_asr), abs(d.impedance.total_asr - c.impedance.total_asr))}"
+        f"</p>"
         f"<p>Fabrication pressure deforms the powders plastically and the pellet remembers it (density). Stack pressure in "
         f"use cannot densify the layers again, but it closes the grain contacts of the cold-pressed separator and presses "
         f"the lithium into contact, so the spectrum depends on it too. Report both pressures with a measured "
