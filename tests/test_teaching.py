@@ -492,3 +492,17 @@ def test_failing_builders_show_a_message_not_a_traceback(monkeypatch):
     ex = explorer_app.explorer()
     sec = ex.density_section()
     assert isinstance(sec, ui.Message) and "could not be built" in sec.value
+
+
+def test_teacher_guide_numbers_are_the_models_today():
+    """The guide's answers and numbers are generated from the apps' own questions and goals (tools/teacher_guide.py):
+    the committed guide must be what the generator writes now (run the tool after a model change)."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "tools" / "teacher_guide.py"
+    spec = importlib.util.spec_from_file_location("teacher_guide_tool", path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    text = tool.GUIDE.read_text(encoding="utf-8")
+    assert len(tool.MARK.findall(text)) == 11
+    assert tool.render(text) == text, "docs/teacher_guide.md is not current: run python tools/teacher_guide.py"
