@@ -196,11 +196,12 @@ def cronau_li55_conductivity():
     m = pellet("Li5.5PS4.5Cl1.5", mass=100.0, die=10, pressure=P, hold=120.0, stack=stack).ionic_conductivity
     grid = curve(lambda p: pellet("Li5.5PS4.5Cl1.5", mass=100.0, die=10, pressure=p, hold=120.0,
                                   stack=min(stack, p)).ionic_conductivity)
-    return Comparison("Cronau 2021 Li5.5PS4.5Cl1.5 conductivity", "validation",
+    return Comparison("Cronau 2021 Li5.5PS4.5Cl1.5 conductivity", "calibration",
                       "conductivity after 389 MPa, measured at ~97 MPa stack", np.array([P]), "fabrication pressure (MPa)",
                       np.array([s]), np.array([m]), "rel", 0.30,
-                      "another laboratory, same composition: +/-30 %, inside the +/-50 % inter-laboratory spread "
-                      "(Ohno 2020)", extra={"curve": grid})
+                      "+/-30 %, inside the +/-50 % inter-laboratory spread (Ohno 2020); the same SI series (S2d) is "
+                      "calibration data of the joint fit since issue 23", fitted="Li5.5PS4.5Cl1.5 ionic_conductivity "
+                      "(joint calibration v3)", extra={"curve": grid})
 
 
 #: Conditions a source does not state, as the range a lab would use (issue 23: an unstated condition is uncertain)

@@ -29,7 +29,7 @@ Minnmann 2021 composite porosity at 380 MPa            validation    +/-0.05    
 LLZO cold pressing                                     validation    D < 0.70   the oxide does not densify without sintering
 Miss 2026 Li5.5PS4.5Cl1.5 conductivity under load      calibration   +/-30 %    digitized; inside the +/-50 % inter-laboratory
                                                                                 spread of argyrodites (Ohno 2020)
-Cronau 2021 Li5.5PS4.5Cl1.5 conductivity (389/97 MPa)  validation    +/-30 %    other laboratory, same composition
+Cronau 2021 Li5.5PS4.5Cl1.5 conductivity (389/97 MPa)  calibration   +/-30 %    the SI series is joint-fit data (issue 23)
 Doux 2020 Li6PS5Cl conductivity (issue 23)            validation    covers     printed as 2-2.5 mS/cm; its stack pressure is
                                                                      +/-30 %    not stated: the model over 1-100 MPa must cover it
 Minnmann 2021 Li6PS5Cl conductivity (issue 23)         validation    covers     1.6 mS/cm at ~40 MPa; forming not stated:
@@ -81,11 +81,11 @@ from .conftest import ARTIFACTS
 CALIBRATION = ["Miss 2026 Li5.5PS4.5Cl1.5 density under load", "Miss 2026 NMC622 density under load",
                "Sakuda 2013 Li3PS4 glass density", "Doux 2020 Li6PS5Cl density",
                "Miss 2026 Li5.5PS4.5Cl1.5 conductivity under load",
-               "Cronau 2021 SI Li6PS5Cl conductivity at 50-300 MPa stack",
+               "Cronau 2021 SI Li6PS5Cl conductivity at 50-300 MPa stack", "Cronau 2021 Li5.5PS4.5Cl1.5 conductivity",
                "Sakuda 2013 Li3PS4 glass conductivity", "Koerver 2017 cathode|SE charge-transfer arc",
                "Asano 2017 NMC111/Li3PS4 composite conductivity", "Bielefeld 2019 SE-cluster breakdown"]
 VALIDATION = ["Miss 2026 Li5.5PS4.5Cl1.5 density after release", "Miss 2026 NMC622 density after release",
-              "Cronau 2021 Li5.5PS4.5Cl1.5 conductivity", "arXiv:2501.00600 contact resistance pressure exponent",
+              "arXiv:2501.00600 contact resistance pressure exponent",
               "Froboese 2019 inert-filler exponent (v_SE 0.6-0.9)"]
 RANGE_CALIBRATION = ["Cronau 2021 SI Li6PS5Cl stack-pressure ratio"]
 RANGE_VALIDATION = ["Cronau 2021 Li6PS5Br low- vs high-stack conductivity"]
