@@ -52,12 +52,17 @@ def load_bokehjs() -> None:
 
 
 # ---------------------------------------------------------------- the page: widths, keyboard, screen readers
-#: Shared page styles: a visible focus ring (3 px, dark blue: about 10:1 on white), visually hidden text for
+#: Shared page styles: a visible focus ring (3 px, dark blue: about 10:1 on white) on every control, text and
+#: number fields included, one link style (blue, underlined), visually hidden text for
 #: screen readers (``pb-sr-only``) and, below 900 px wide, one column: rows of controls wrap, no widget is
 #: wider than the screen, tables scroll inside their own box.
 PAGE_CSS = """<style>
-body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px !important;}
-.jp-RenderedMarkdown a, .jp-RenderedHTMLCommon a {text-decoration: underline !important;}  /* links not told by colour alone */
+body :focus-visible, .jp-OutputArea-output input:focus, .jp-OutputArea-output textarea:focus,
+.jp-OutputArea-output select:focus {outline: 3px solid #0b3d91 !important; outline-offset: 2px !important;}
+/* one link style for every page: blue (7:1 on white, over 6:1 on the pale panels), underlined (not told by
+   colour alone), the same focus ring as every control */
+.jp-OutputArea-output a[href], .jp-RenderedMarkdown a[href], .jp-RenderedHTMLCommon a[href] {
+  color: #0a58a8 !important; text-decoration: underline !important; text-underline-offset: 2px;}
 .noUi-handle:focus-visible {box-shadow: 0 0 0 2px #fff, 0 0 0 5px #0b3d91 !important;}
 .pb-sr-only {position: absolute !important; width: 1px !important; height: 1px !important; margin: -1px;
   padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;}
@@ -90,9 +95,10 @@ body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px 
 </style>"""
 
 #: Shared page script, run once per page. (1) Names: a widget given ``named(widget, name)`` carries the name
-#: as its tooltip (ipywidgets puts it in a ``title``); the script copies it to ``aria-label`` on the control
-#: itself (input, select, button, slider handle), since ipywidgets 8 leaves sliders unnamed and a ``title``
-#: does not override a visible label. A slider still unnamed gets its visible description. (2) The plots
+#: in a CSS class (``pb-name-`` + its UTF-8 bytes in hex: ipywidgets 8 drops a tooltip wherever a widget has a
+#: description); the script puts it in ``aria-label`` on the control itself (input, select, button, slider
+#: handle), since ipywidgets 8 leaves sliders unnamed and its visible labels repeat from row to row ("name",
+#: "role"). A slider still unnamed gets its visible description. (2) The plots
 #: (toolbars and canvas) leave the tab order: the mouse still zooms; their text alternatives carry the content.
 #: (3) ``move_focus(widget)``: the focus goes to the widget as soon as it is shown (``widget.focus()`` can
 #: arrive before a box around it is shown, and is then lost).
@@ -103,12 +109,15 @@ PAGE_JS = """
   if (window.pressbook_a11y) return;
   window.pressbook_a11y = true;
   const CONTROLS = "input, select, textarea, button, .noUi-handle";
+  const NAME_CLASS = "pb-name-";  // + the name's UTF-8 bytes in hex (common.named)
   const focused = new WeakSet();
   function setName(el, name) { if (name && el.getAttribute("aria-label") !== name) el.setAttribute("aria-label", name); }
   function names() {
     for (const widget of document.querySelectorAll(".pb-named")) {
-      const titled = widget.matches("[title]") ? widget : widget.querySelector("[title]");
-      const name = titled && titled.getAttribute("title");
+      const cls = [...widget.classList].find((c) => c.startsWith(NAME_CLASS));
+      if (!cls) continue;
+      const hex = cls.slice(NAME_CLASS.length).match(/../g) || [];
+      const name = new TextDecoder().decode(new Uint8Array(hex.map((h) => parseInt(h, 16))));
       for (const c of widget.matches(CONTROLS) ? [widget] : widget.querySelectorAll(CONTROLS)) setName(c, name);
     }
     // the focus moves to a widget given the class pb-focus-now, once, as soon as it is shown
@@ -167,6 +176,7 @@ PAGE_JS = """
 """
 
 _PAGE_SUPPORT = False
+NAME_CLASS = "pb-name-"  # + a control's accessible name in hex (``named``, read by PAGE_JS)
 
 
 def page_support() -> None:
@@ -183,9 +193,12 @@ def page_support() -> None:
 
 
 def named(widget, name: str):
-    """Give a control its accessible name (unique on the page, e.g. "step 2 pressure (MPa)"), also shown as
-    its tooltip; ``PAGE_JS`` puts it on the control. Returns the widget."""
+    """Give a control its accessible name (unique on the page, e.g. "step 2 pressure (MPa)"), also its
+    tooltip; ``PAGE_JS`` puts it on the control. Naming again replaces the name. Returns the widget."""
     widget.tooltip = name
+    for cls in [c for c in widget._dom_classes if c.startswith(NAME_CLASS)]:
+        widget.remove_class(cls)
+    widget.add_class(NAME_CLASS + name.encode("utf-8").hex())
     widget.add_class("pb-named")
     return widget
 

@@ -343,6 +343,7 @@ class CalibrateApp:
         self.eis_samples = _samples(samples_dir, "eis*.csv")
         self.sample = w.Dropdown(options=[("(choose a sample file)", "")] + [(k, k) for k in self.samples],
                                  value="", description="or try a sample", style=style, layout=w.Layout(width="480px"))
+        common.named(self.sample, "or try a sample compaction file")
         self.upload = w.FileUpload(accept=".csv,.txt", multiple=False, description="Upload CSV",
                                    layout=w.Layout(width="auto"))
         self.material = w.Dropdown(options=powders, value="Li6PS5Cl" if "Li6PS5Cl" in powders else powders[0],
@@ -383,6 +384,7 @@ class CalibrateApp:
                                        layout=w.Layout(width="auto"))  # the whole label, never "Upload spectru..."
         self.eis_sample = w.Dropdown(options=[("(choose a sample spectrum)", "")] + [(k, k) for k in self.eis_samples],
                                      value="", description="or try a sample", style=style, layout=w.Layout(width="480px"))
+        common.named(self.eis_sample, "or try a sample spectrum")
         self.eis_design = w.Dropdown(options=list(PRESETS), value="three-step", description="Predicted circuit of",
                                      style=style, layout=w.Layout(width="420px"))
         self.eis_use_cal = w.Checkbox(value=False, description="with the calibrated material (separator layers)",

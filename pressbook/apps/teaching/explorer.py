@@ -9,6 +9,7 @@ import numpy as np
 from ...models import compaction as cp
 from ...teaching import compaction as C
 from ...teaching.text import num, pct
+from .. import common
 from .plots import Chart
 from .ui import OKABE_ITO, PALETTE, Broken, Message, clamp, guarded, safe, slider, table
 
@@ -155,6 +156,7 @@ class Explorer:
         msg = Message()
         mat = w.Dropdown(options=[(C.label(k), k) for k in C.MATERIALS], value="Li5.5PS4.5Cl1.5",
                          description="material", style={"description_width": "230px"}, layout=w.Layout(width="640px"))
+        common.named(mat, "material for springback")
         P = slider("maximum pressure", 300.0, 10.0, 600.0, 10.0, "MPa", css="pb-spring-pressure")
         readout = _readout("pb-spring-readout")
         chart = Chart("Under load vs released", "pressing pressure (MPa)", "relative density (–)", width=620,
@@ -242,6 +244,7 @@ class Explorer:
         options = [(C.label(k), k) for k in ("Li3PS4", "Li6PS5Cl", "Li5.5PS4.5Cl1.5", "Li3InCl6", "LLZO")]
         mat = w.Dropdown(options=options, value="Li3PS4", description="material", style={"description_width": "230px"},
                          layout=w.Layout(width="640px"))
+        common.named(mat, "material for hot pressing")
         T = slider("pressing temperature", 25.0, 25.0, 250.0, 5.0, "°C", css="pb-hot-temperature")
         readout = _readout("pb-hot-readout")
         chart = Chart("Warm and hot pressing (under load)", "pressing pressure (MPa)", "relative density (–)",

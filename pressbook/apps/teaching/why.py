@@ -68,7 +68,8 @@ def part_voids(title: str = "") -> PredictObserveExplain:
     observe = w.VBox([material, pressure, readout, w.HBox([por.widget(), sig.widget()]), msg])
     p, c = L.PARTS["voids"]
     return PredictObserveExplain("voids", title, p(), observe,
-                                 lambda: L.explain_voids(clamp(pressure.value, 10, 700, 150), chosen()), c())
+                                 lambda: L.explain_voids(clamp(pressure.value, 10, 700, 150), chosen()), c(),
+                                 part="part 1")
 
 
 # ------------------------------------------------------------------ part 2
@@ -116,7 +117,7 @@ def part_substrate(title: str = "") -> PredictObserveExplain:
     observe = w.VBox([pre, note, readout, w.HBox([depth.widget(), section.widget()]), msg])
     p, c = L.PARTS["substrate"]
     return PredictObserveExplain("substrate", title, p(), observe,
-                                 lambda: L.explain_substrate(clamp(pre.value, 0, 600, 300)), c())
+                                 lambda: L.explain_substrate(clamp(pre.value, 0, 600, 300)), c(), part="part 2")
 
 
 # ------------------------------------------------------------------ part 3
@@ -172,7 +173,7 @@ def part_bonding(title: str = "") -> PredictObserveExplain:
     p, c = L.PARTS["bonding"]
     return PredictObserveExplain("bonding", title, p(), observe,
                                  lambda: L.explain_bonding(clamp(bond.value, 100, 700, 450),
-                                                           clamp(pre.value, 100, 500, 300)), c())
+                                                           clamp(pre.value, 100, 500, 300)), c(), part="part 3")
 
 
 # ------------------------------------------------------------------ part 4
@@ -228,7 +229,7 @@ def part_anode(title: str = "") -> PredictObserveExplain:
     p, c = L.PARTS["anode"]
     return PredictObserveExplain("anode", title, p(), observe,
                                  lambda: L.explain_anode(clamp(pressure.value, 0.1, 1000, 10),
-                                                         clamp(thickness.value, 5, 2000, 50)), c())
+                                                         clamp(thickness.value, 5, 2000, 50)), c(), part="part 4")
 
 
 # ------------------------------------------------------------------ part 5
@@ -293,4 +294,4 @@ def part_failures(title: str = "") -> PredictObserveExplain:
                       scale, scale_readout, w.HBox([asr.widget(), risk.widget()]), msg])
     p, c = L.PARTS["failures"]
     return PredictObserveExplain("failures", title, p(), observe,
-                                 L.explain_failures, c())
+                                 L.explain_failures, c(), part="part 5")
