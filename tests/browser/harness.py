@@ -203,7 +203,8 @@ const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.04045 ? v / 12.9
 const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
 const background = (el) => { for (let e = el; e; e = e.parentElement) {
   const c = rgba(getComputedStyle(e).backgroundColor); if (c[3] > 0.5) return c; } return [255, 255, 255, 1]; };
-const shown = (el) => el.offsetParent !== null && !el.closest('.pb-sr-only');
+const shown = (el) => el.offsetParent !== null && getComputedStyle(el).visibility === 'visible'
+  && !el.closest('.pb-sr-only');
 const ring = (el) => {
   el.focus({preventScroll: true});
   const s = getComputedStyle(el), around = background(el.parentElement);
