@@ -25,7 +25,7 @@ NAMES = {
     "max_temperature": "highest temperature", "add": "layers added", "hold": "hold time",
     "title": "design title", "total_asr": "total ASR", "worst_risk": "worst risk",
     # the pellet log's measurements
-    "thickness_um": "final thickness", "ejected_density": "ejected relative density",
+    "thickness_um": "whole pellet thickness", "ejected_density": "ejected relative density",
     "conductivity_mS_cm": "ionic conductivity", "conductivity_temperature_C": "temperature of the conductivity",
     "stack_pressure_MPa": "stack pressure of the conductivity", "cycles_to_short": "cycles to short",
 }
