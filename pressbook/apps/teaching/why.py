@@ -11,6 +11,7 @@ import numpy as np
 from ...simulate import simulate
 from ...teaching import lessons as L
 from ...teaching.text import num, pct
+from ...views.words import plain_units
 from ..common import designer_link
 from .plots import Bars, Chart, CrossSection
 from .poe import PredictObserveExplain
@@ -265,7 +266,7 @@ def part_failures(title: str = "") -> PredictObserveExplain:
         row = next(r for r in rows if r["label"] == chosen)
         o = row["outcome"]
         body = [[html.escape(r.name), html.escape(r.subject), level_html(r.level), f"{r.score:.2f}",
-                 html.escape(r.reason)] for r in o.risks if r.score >= 0.05][:6]
+                 html.escape(plain_units(r.reason))] for r in o.risks if r.score >= 0.05][:6]  # µm, not um
         risks.value = (f"<b>{html.escape(chosen)}</b>: " + html.escape(o.design.title) + "<br>" +
                        (table(["risk", "layer", "level", "score", "why (model)"], body) if body
                         else "no risk above a score of 0.05") + "<br>"
