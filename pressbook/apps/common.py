@@ -63,6 +63,7 @@ body :focus-visible, .jp-OutputArea-output input:focus, .jp-OutputArea-output te
    colour alone), the same focus ring as every control */
 .jp-OutputArea-output a[href], .jp-RenderedMarkdown a[href], .jp-RenderedHTMLCommon a[href] {
   color: #0a58a8 !important; text-decoration: underline !important; text-underline-offset: 2px;}
+.pb-nowrap, td.pb-num {white-space: nowrap !important;}  /* a number and its unit: one token, never split */
 .noUi-handle:focus-visible {box-shadow: 0 0 0 2px #fff, 0 0 0 5px #0b3d91 !important;}
 .pb-sr-only {position: absolute !important; width: 1px !important; height: 1px !important; margin: -1px;
   padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;}
@@ -70,7 +71,9 @@ body :focus-visible, .jp-OutputArea-output input:focus, .jp-OutputArea-output te
   #rendered_cells {padding-left: 0 !important; padding-right: 0 !important;}
   #rendered_cells > div {padding: 12px 8px !important;}
   .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea-child {padding: 0 !important;}
-  .jp-RenderedMarkdown, .jp-RenderedHTMLCommon, .widget-html-content {overflow-wrap: anywhere;}
+  /* a word too long for the screen breaks; no other word does ("anywhere" also squeezed table cells to one
+     letter a line: "la y er", "197.0 / 9") */
+  .jp-RenderedMarkdown, .jp-RenderedHTMLCommon, .widget-html-content {overflow-wrap: break-word;}
   .jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {min-width: 0;
     max-width: 100%;}
   .jp-OutputArea-output .jupyter-widgets {max-width: 100% !important; min-width: 0 !important;}
@@ -104,6 +107,7 @@ body :focus-visible, .jp-OutputArea-output input:focus, .jp-OutputArea-output te
 #: arrive before a box around it is shown, and is then lost).
 #: (4) A box that scrolls (a wide table on a phone) joins the tab order, so a keyboard can scroll it.
 #: (5) Voila's cells are marked as the page's main landmark (screen readers jump to it; axe's "region").
+#: (6) A table cell that is a number with its unit gets ``pb-nowrap``: on a phone it never breaks inside.
 PAGE_JS = """
 (function () {
   if (window.pressbook_a11y) return;
@@ -156,6 +160,12 @@ PAGE_JS = """
       if (scrolls && !e.hasAttribute("tabindex")) e.setAttribute("tabindex", "0");
     }
   }
+  // a table cell holding a number with its unit ("13.95 mS/cm", "626 µm", "15 Ω·cm²") keeps them on one line
+  const NUMBER_UNIT = /^[-+−±~≈]?\d[\d.,]*\s?(%|[^\s\d]{1,10})?$/;
+  function numbers() {
+    for (const c of document.querySelectorAll(".jp-OutputArea-output td:not(.pb-nowrap)"))
+      if (NUMBER_UNIT.test(c.textContent.trim())) c.classList.add("pb-nowrap");
+  }
   function landmark() {  // Voila's page has no landmark: its cells are the page's main content
     const cells = document.getElementById("rendered_cells");
     if (cells && !cells.closest("main, [role=main]")) cells.setAttribute("role", "main");
@@ -164,6 +174,7 @@ PAGE_JS = """
   function sweep() {
     pending = false;
     landmark();
+    numbers();
     names();
     scrollables();
     for (const view of document.querySelectorAll(".jupyter-widgets.bk-root, .jp-OutputArea-output")) toolbars(view);

@@ -152,6 +152,22 @@ _BADGES_JS = "() => {" + COLOUR_JS + """
 }"""
 
 
+#: table cells holding a number with its unit whose text takes more than one line (issue 26: "197.0 / 9",
+#: "mS/c / m" on a phone)
+_SPLIT_NUMBERS_JS = "() => {" + COLOUR_JS + r"""
+  const NUMBER_UNIT = /^[-+−±~≈]?\d[\d.,]*\s?(%|[^\s\d]{1,10})?$/;
+  const cells = [...document.querySelectorAll('.jp-OutputArea-output td')].filter(shown)
+    .filter((c) => NUMBER_UNIT.test(c.textContent.trim()));
+  const split = cells.filter((c) => {
+    const r = document.createRange();
+    r.selectNodeContents(c);
+    const s = getComputedStyle(c), line = parseFloat(s.lineHeight) || 1.3 * parseFloat(s.fontSize);
+    return r.getBoundingClientRect().height > 1.5 * line;
+  }).map((c) => c.textContent.trim());
+  return {cells: cells.length, split};
+}"""
+
+
 def check_links(page) -> list[dict]:
     """The page's links that do not look like links (see ``_LINKS_JS``); returns every link measured."""
     links = page.evaluate(_LINKS_JS)
@@ -215,6 +231,10 @@ def test_app_accessible(browser, notebooks_url, app, size):
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width, f"the page scrolls sideways ({scroll} px wide)"
             assert page.evaluate(_CUT_SHORT_JS) == [], "labels cut short"
+            numbers = page.evaluate(_SPLIT_NUMBERS_JS)
+            assert numbers["split"] == [], "numbers with units split over lines"
+            if app == "designer":
+                assert numbers["cells"] > 3, numbers  # its summary table was measured
             for selector in MAIN_RESULT[app]:
                 box = page.locator(selector).first.bounding_box()
                 assert box is not None and box["width"] > 50 and box["height"] > 20, selector
