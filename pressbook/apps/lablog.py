@@ -138,7 +138,7 @@ class LabLogApp:
         self.downloads.add_class("pbo-download")
         self.downloads.add_class("pbl-download")
         # ------------------------------------------------------------ export
-        self.export_button = w.Button(description="Export these pellets (zip)",
+        self.export_button = w.Button(description="Export these pellets (zip)", layout=w.Layout(width="auto"),
                                       tooltip="a round-robin package another lab imports: CSV, JSON and raw files")
         self.export_button.add_class("pbl-export")
         self.export_anonymous = w.Checkbox(value=False, description="replace people's names (person-1, ...)",
