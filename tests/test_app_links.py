@@ -100,3 +100,28 @@ def test_links_carry_the_rounded_protocol_the_page_shows():
         words = _plain(rec)
         for k, s in enumerate(d.steps, 1):
             assert f"Step {k}: add {', '.join(s.add)} at {s.pressure:g} MPa for {format_duration(s.hold)}" in words
+
+
+def test_a_link_names_the_design_by_its_title():
+    """Issue 26: a design of its own title (choose_goal's recommendations) travels whole, never as a preset it
+    merely resembles; a preset with changed numbers keeps its preset name, and its own title."""
+    from pressbook.apps.teaching.goal import GoalChooser
+    from pressbook.presets import PRESETS, preset
+
+    goal = GoalChooser()
+    for _label, key in goal.choice.options:
+        goal.choice.value = key
+        href = _query(re.search(r'<a class="pb-app-link pb-link-designer"[^>]*>', goal.recommendation.value).group(0))
+        back = design_from_query(href)[0]
+        own = back.title not in {preset(n).title for n in PRESETS}
+        assert href.startswith("design=") if own else href.startswith("preset="), (back.title, href)
+    gentle = presets.preset("under-pressed")
+    gentle.title = "gentle 200/350/5"
+    query = unescape(_query(designer_link(gentle)))
+    assert query.startswith("design=") and "preset=" not in query
+    assert design_from_query(query)[0].title == "gentle 200/350/5"
+    edited = presets.preset("three-step")
+    edited.steps[1].pressure += 20
+    query = _query(designer_link(edited))
+    assert query.startswith("preset=three-step&") and "title=" not in query
+    assert design_from_query(query)[0].to_dict() == edited.to_dict()

@@ -287,3 +287,15 @@ def test_a_refused_rename_leaves_the_design_as_it_was(setup):
     state.rename_layer(1, "cath\x00ode 2")  # cleaned by the shared normaliser, then applied everywhere
     assert state.draft["layers"][0]["name"] == "cathode 2"
     assert ["cathode 2"] in [s["add"] for s in state.draft["steps"]] and state.errors == {}
+
+
+def test_named_puts_one_name_on_a_control():
+    """``named`` carries the accessible name in one class the page script decodes; naming again replaces it."""
+    import ipywidgets as w
+
+    from pressbook.apps.common import NAME_CLASS, named
+
+    box = named(w.Text(description="name"), "layer 2 name")
+    named(box, "layer 3 name (µm)")
+    names = [bytes.fromhex(c[len(NAME_CLASS):]).decode() for c in box._dom_classes if c.startswith(NAME_CLASS)]
+    assert names == ["layer 3 name (µm)"] and "pb-named" in box._dom_classes

@@ -2,6 +2,7 @@
 the form, the protocol card's "Log this pellet" link, and the log switched off."""
 from __future__ import annotations
 
+import html
 import re
 import urllib.parse
 
@@ -137,3 +138,88 @@ def test_the_lab_figures_have_text_alternatives_that_follow_the_data(tmp_path):
     app._save()
     assert "of 1 pellet:" in app.parity_text.value and "0.830" in app.parity_text.value
     assert "centre 0.830" in app.chart_text.value
+
+
+def _page_text(widget) -> str:
+    """Every text the app's widgets put on the page (HTML values, descriptions, placeholders, options)."""
+    out, stack = [], [widget]
+    while stack:
+        x = stack.pop()
+        for attr in ("value", "description", "placeholder", "tooltip"):
+            v = getattr(x, attr, None)
+            if isinstance(v, str):
+                out.append(v)
+        out += [str(o) for o in getattr(x, "options", ()) or ()]
+        stack.extend(getattr(x, "children", ()))
+    return html.unescape("\n".join(out))
+
+
+def test_the_whole_pellet_is_measured_and_units_stay_after_saving(tmp_path):
+    """Issue 26: the thickness asked for is the whole pellet's, compared with the predicted pellet (the sum of
+    the predicted layers), and the saved values come back with their units."""
+    from pressbook.lab.lablog.records import predicted_pellet_um
+
+    app = LabLogApp(tmp_path / "lab.sqlite")
+    rec = app.log_pellet()
+    layers = rec["predicted"]["layers"]
+    pellet = predicted_pellet_um(rec)
+    assert pellet == sum(l["thickness_um"] for l in layers.values()) and pellet > rec["pred_thickness_um"]
+    box = app.measure["thickness_um"]
+    assert box.description == "Whole pellet thickness" and f"predicted {pellet:.0f} µm" in box.placeholder
+    assert f"whole pellet <span class='pbl-pred-pellet'>{pellet:.4g} µm</span>" in app.record_view.value
+    measured = round(pellet) + 25
+    box.value = f"{measured / 1000:g} mm"
+    app.measure["conductivity_temperature_C"].value = "25"
+    app.measure["stack_pressure_MPa"].value = "50 bar"
+    app.measure["conductivity_mS_cm"].value = "2.1"
+    app._save()
+    assert "Saved pellet" in app.save_message.value
+    assert box.value == f"{measured:g} µm"
+    assert app.measure["conductivity_temperature_C"].value == "25 °C"
+    assert app.measure["stack_pressure_MPa"].value == "5 MPa"
+    assert app.measure["conductivity_mS_cm"].value == "2.1 mS/cm"
+    diff = measured - pellet
+    assert f"{abs(diff):.0f} µm ({100 * abs(diff) / pellet:.1f} %) {'thicker' if diff > 0 else 'thinner'}" \
+        in app.record_view.value
+    app._save()  # saving again what the form shows (units included) changes nothing
+    assert app.log.get(rec["uid"])["thickness_um"] == measured
+
+
+def test_the_page_names_no_database_and_exports_the_log(tmp_path):
+    from pressbook.lab.lablog.exchange import read_package
+
+    db = tmp_path / "lab.sqlite"
+    app = LabLogApp(db)
+    app.log_pellet()
+    app.form.lot.value = "L-7"
+    app.log_pellet()
+    text = _page_text(app.widget)
+    assert "this computer's log" in text
+    for word in ("PRESSBOOK", "sqlite", str(tmp_path), "postgresql", "://"):
+        assert word not in text, word
+    data = app.export()
+    records, _files = read_package(data)
+    assert len(records) == 2 and 'download="pellets.zip"' in app.export_view.value
+    app.filter_lot.value = "L-7"
+    app.export_anonymous.value = True
+    records, _files = read_package(app.export())
+    assert [r["record"]["lot"] for r in records] == ["L-7"] and records[0]["record"]["operator"] == "person-1"
+    assert 'download="pellets_L-7.zip"' in app.export_view.value
+
+
+def test_control_chart_limits_inside_its_range_and_whole_pellet_ticks(tmp_path):
+    from pressbook.apps.lablog import chart_y_range
+    from pressbook.lab.lablog.stats import control_chart
+
+    app = LabLogApp(tmp_path / "lab.sqlite")
+    for k in range(6):
+        rec = app.log_pellet()
+        app.log.update(rec["uid"], rec["version"], ejected_density=0.80 + 0.01 * (k % 3))
+    app.refresh()
+    chart = control_chart(app.table)
+    lo, hi = app.chart_range.start, app.chart_range.end
+    assert (lo, hi) == chart_y_range(chart)
+    assert lo < chart["lcl"] < chart["centre"] < chart["ucl"] < hi
+    assert lo < min(chart["value"]) and max(chart["value"]) < hi
+    assert app.chart_range is app.chart_fig.y_range and app.chart_fig.xaxis[0].ticker.min_interval == 1
+    assert chart_y_range({"value": [], "ucl": float("nan"), "lcl": float("nan")}) == (0.5, 1.0)

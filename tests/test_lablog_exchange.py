@@ -203,3 +203,32 @@ def test_a_package_from_before_the_prediction_range_imports_with_it_empty(tmp_pa
     assert import_package(b, buf.getvalue())["added"] == 1
     got = b.get(rec["uid"])
     assert got["pred_density_lo"] is None and got["pred_density"] == rec["pred_density"]
+
+
+def test_log_add_records_the_measurement_temperature_and_the_glove_box(tmp_path, capsys):
+    """Issue 26: flags for the conductivity's temperature and the glove box's atmosphere; every option of
+    `pressbook log add` has its help; a bad atmosphere value names its key."""
+    import argparse
+
+    from pressbook.lab.lablog.command import register
+
+    design = tmp_path / "d.toml"
+    design.write_text(presets.three_step().to_toml())
+    db = str(tmp_path / "a.sqlite")
+    assert main(["log", "--db", db, "add", str(design), "--conductivity", "2.1 mS/cm", "--conductivity-temperature",
+                 "25 degC", "--stack-pressure", "50 bar", "--thickness", "0.73 mm", "--o2-ppm", "0.3",
+                 "--h2o-ppm", "0.1", "--dew-point", "-80"]) == 0
+    capsys.readouterr()
+    assert main(["log", "--db", db, "list", "--json"]) == 0
+    [rec] = json.loads(capsys.readouterr().out)
+    assert rec["conductivity_temperature_C"] == 25 and rec["stack_pressure_MPa"] == 5 and rec["thickness_um"] == 730
+    assert rec["glovebox"] == {"o2_ppm": 0.3, "h2o_ppm": 0.1, "dew_point_C": -80}
+    assert main(["log", "--db", db, "add", str(design), "--o2-ppm", "lots"]) == 2
+    assert "glovebox.o2_ppm" in capsys.readouterr().err
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    log = next(a for a in parser._subparsers._group_actions[0].choices["log"]._actions
+               if isinstance(a, argparse._SubParsersAction))
+    for name, sub in log.choices.items():
+        unhelped = [a.option_strings or [a.dest] for a in sub._actions if not a.help]
+        assert unhelped == [], (name, unhelped)

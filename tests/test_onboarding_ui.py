@@ -141,3 +141,28 @@ def test_calibration_and_spectrum_fits_are_stopped_by_the_simulation_time_limit(
     assert "fewer rows" in app.message.value and app.cal is first
     app.update_eis()
     assert "The spectrum fit took longer than 0.3 s" in app.eis_message.value
+
+
+def test_protocol_card_app_asks_for_the_die_rating():
+    """No rating is assumed (issue 26): not given until typed; a step above a typed rating is refused in one
+    sentence naming the steps and the rating; a rating that cannot be read names the field."""
+    from pressbook import presets
+
+    app = ProtocolCardApp()
+    assert app.die_rating.value == "" and "rated pressure not given: check your die" in app.card.value
+    app.source.value = "over-pressed"
+    assert app.card.value and app.message.layout.display == "none"  # nothing to check it against
+    highest = max(s.pressure for s in presets.preset("over-pressed").steps)
+    over = [k for k, s in enumerate(presets.preset("over-pressed").steps, 1) if s.pressure > highest / 2]
+    app.die_rating.value = f"{highest / 2:g}"
+    sentences = app.message.value.split(". ")
+    assert app.card.value == "" and len(sentences) == 2, app.message.value
+    assert sentences[1].startswith(f"Step{'s' if len(over) > 1 else ''} {' and '.join(map(str, over))} ask")
+    assert f"above the die&#x27;s rating of {highest / 2:g} MPa" in sentences[1]
+    assert "allowed" not in app.message.value and "more" not in app.message.value
+    app.die_rating.value = "5 GPa"  # 5000 MPa: the whole design fits
+    assert app.card.value and "rated pressure 5000 MPa" in app.card.value
+    app.die_rating.value = "lots"
+    assert "Die rated pressure: lots is not allowed" in app.message.value and app.card.value == ""
+    app.die_rating.value = ""
+    assert app.card.value and app.message.layout.display == "none"

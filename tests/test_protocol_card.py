@@ -268,3 +268,16 @@ def test_a_foil_cut_smaller_than_the_die_and_the_clearance_are_on_the_card():
     design.die.clearance = 20.0
     assert any(n.startswith("Punch-die clearance 20 µm:") for n in protocol_card(design).notes)
     assert not any("clearance" in n for n in protocol_card(presets.se_pellet()).notes)  # no foil, no note
+
+
+def test_over_rating_is_one_sentence():
+    from pressbook.lab.protocol_card import over_rating
+
+    d = presets.three_step()
+    assert over_rating(d, None) == "" and over_rating(d, max(s.pressure for s in d.steps)) == ""
+    lowest = min(s.pressure for s in d.steps)
+    above = [k for k, s in enumerate(d.steps, 1) if s.pressure > lowest]
+    text = over_rating(d, lowest)
+    assert text.count(".") == 1 and text.endswith("use a die rated for it.")
+    assert text.startswith("Step" + ("s " if len(above) > 1 else " ") + " and ".join(map(str, above)))
+    assert f"rating of {lowest:g} MPa" in text

@@ -43,3 +43,42 @@ def test_output_labels_carry_units():
     assert output_title("worst_risk") == "worst risk score (0-1)"
     assert output_title("risk: SE cracking (separator)") == "SE cracking (separator) risk score (0-1)"
     assert output_title("porosity: separator") == "porosity of separator (fraction 0-1)"
+
+
+def _texts(widget) -> str:
+    out, stack = [], [widget]
+    while stack:
+        x = stack.pop()
+        out += [v for v in (getattr(x, "value", None), getattr(x, "description", None)) if isinstance(v, str)]
+        out += [str(o) for o in getattr(x, "options", ()) or ()]
+        stack.extend(getattr(x, "children", ()))
+    return "\n".join(out)
+
+
+def test_pages_say_units_and_places_plainly():
+    """Issue 26, item 7: °C and µm on the pages (not the library's degC, um), no "242 MPa instead of 242 MPa",
+    a preset menu without Markdown or a sentence cut at a line end, the model runs on the server."""
+    import json
+    import re
+    from pathlib import Path
+
+    from pressbook.apps.common import find_widgets
+    from pressbook.apps.designer.panels import _doc
+    from pressbook.apps.teaching import explorer, why
+    from pressbook.presets import PRESETS
+
+    ex = explorer.Explorer()
+    hot = ex.hot_section()
+    text = _texts(hot)
+    assert "degC" not in text and not re.search(r"\d um\b", text)
+    assert not re.search(r"(\d+\s*MPa)</b> instead of \1", text), text
+    [slider] = find_widgets(hot, "pb-hot-temperature")
+    slider.value = slider.max
+    assert re.search(r"MPa</b> instead of \d+\s*MPa at 25 °C", _texts(hot))
+    for name in PRESETS:
+        label = _doc(name)
+        assert "*" not in label and not re.search(r"\d um\b", label) and label.endswith((".", ")")), label
+    assert not re.search(r"\d um\b", _texts(why.part_failures()))
+    index = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "index.ipynb").read_text())
+    start = "".join("".join(c["source"]) for c in index["cells"] if c["cell_type"] == "markdown")
+    assert "in your browser" not in start and "runs the same model on the server" in start

@@ -54,13 +54,25 @@ def main():
     true[5] *= 5.0
     f = np.logspace(6, -1, 57)
     Z = circuit_impedance(o.impedance.circuit, true, f)
-    Z = Z + np.abs(Z) * 0.01 * (rng.normal(size=f.size) + 1j * rng.normal(size=f.size))
-    lines = [f"# synthetic spectrum of the three-step cell: {o.impedance.circuit}, parameters "
-             + ", ".join(f"{v:.4g}" for v in true),
-             "freq/Hz,Re(Z)/Ohm,-Im(Z)/Ohm"]
-    lines += [f"{a:.6g},{z.real:.5g},{-z.imag:.5g}" for a, z in zip(f, Z)]
-    (HERE / "eis_three_step.csv").write_text("\n".join(lines) + "\n")
+    rng = np.random.default_rng(1)  # the spectra's own noise
+    noise = rng.normal(size=f.size) + 1j * rng.normal(size=f.size)
+    about = f"{o.impedance.circuit}, parameters " + ", ".join(f"{v:.4g}" for v in true)
+    # a steady cell and 0.2 % noise: passes the Kramers-Kronig check (residuals below 1 % of |Z|)
+    spectrum_file("eis_three_step.csv", f, Z + np.abs(Z) * 0.002 * noise,
+                  f"# synthetic spectrum of the three-step cell: {about}; 0.2 % noise")
+    # the same cell drifting while measured (high to low frequency, its impedance 20 % larger by the last
+    # point): no causal linear system gives it, so it fails the Kramers-Kronig check, on purpose
+    drift = 1 + 0.20 * np.linspace(0, 1, f.size)
+    spectrum_file("eis_fails_kk_on_purpose.csv", f, Z * drift + np.abs(Z) * 0.002 * noise,
+                  f"# synthetic spectrum of the three-step cell drifting 20 % while measured: {about}; 0.2 % noise; "
+                  "fails the Kramers-Kronig check on purpose")
     (HERE / "three_step_design.toml").write_text(presets.three_step().to_toml())
+
+
+def spectrum_file(name: str, f, Z, comment: str) -> None:
+    lines = [comment, "freq/Hz,Re(Z)/Ohm,-Im(Z)/Ohm"]
+    lines += [f"{a:.6g},{z.real:.5g},{-z.imag:.5g}" for a, z in zip(f, Z)]
+    (HERE / name).write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

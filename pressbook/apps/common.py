@@ -52,12 +52,18 @@ def load_bokehjs() -> None:
 
 
 # ---------------------------------------------------------------- the page: widths, keyboard, screen readers
-#: Shared page styles: a visible focus ring (3 px, dark blue: about 10:1 on white), visually hidden text for
+#: Shared page styles: a visible focus ring (3 px, dark blue: about 10:1 on white) on every control, text and
+#: number fields included, one link style (blue, underlined), visually hidden text for
 #: screen readers (``pb-sr-only``) and, below 900 px wide, one column: rows of controls wrap, no widget is
 #: wider than the screen, tables scroll inside their own box.
 PAGE_CSS = """<style>
-body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px !important;}
-.jp-RenderedMarkdown a, .jp-RenderedHTMLCommon a {text-decoration: underline !important;}  /* links not told by colour alone */
+body :focus-visible, .jp-OutputArea-output input:focus, .jp-OutputArea-output textarea:focus,
+.jp-OutputArea-output select:focus {outline: 3px solid #0b3d91 !important; outline-offset: 2px !important;}
+/* one link style for every page: blue (7:1 on white, over 6:1 on the pale panels), underlined (not told by
+   colour alone), the same focus ring as every control */
+.jp-OutputArea-output a[href], .jp-RenderedMarkdown a[href], .jp-RenderedHTMLCommon a[href] {
+  color: #0a58a8 !important; text-decoration: underline !important; text-underline-offset: 2px;}
+.pb-nowrap, td.pb-num {white-space: nowrap !important;}  /* a number and its unit: one token, never split */
 .noUi-handle:focus-visible {box-shadow: 0 0 0 2px #fff, 0 0 0 5px #0b3d91 !important;}
 .pb-sr-only {position: absolute !important; width: 1px !important; height: 1px !important; margin: -1px;
   padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;}
@@ -65,7 +71,9 @@ body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px 
   #rendered_cells {padding-left: 0 !important; padding-right: 0 !important;}
   #rendered_cells > div {padding: 12px 8px !important;}
   .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea-child {padding: 0 !important;}
-  .jp-RenderedMarkdown, .jp-RenderedHTMLCommon, .widget-html-content {overflow-wrap: anywhere;}
+  /* a word too long for the screen breaks; no other word does ("anywhere" also squeezed table cells to one
+     letter a line: "la y er", "197.0 / 9") */
+  .jp-RenderedMarkdown, .jp-RenderedHTMLCommon, .widget-html-content {overflow-wrap: break-word;}
   .jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {min-width: 0;
     max-width: 100%;}
   .jp-OutputArea-output .jupyter-widgets {max-width: 100% !important; min-width: 0 !important;}
@@ -90,25 +98,30 @@ body :focus-visible {outline: 3px solid #0b3d91 !important; outline-offset: 2px 
 </style>"""
 
 #: Shared page script, run once per page. (1) Names: a widget given ``named(widget, name)`` carries the name
-#: as its tooltip (ipywidgets puts it in a ``title``); the script copies it to ``aria-label`` on the control
-#: itself (input, select, button, slider handle), since ipywidgets 8 leaves sliders unnamed and a ``title``
-#: does not override a visible label. A slider still unnamed gets its visible description. (2) The plots
+#: in a CSS class (``pb-name-`` + its UTF-8 bytes in hex: ipywidgets 8 drops a tooltip wherever a widget has a
+#: description); the script puts it in ``aria-label`` on the control itself (input, select, button, slider
+#: handle), since ipywidgets 8 leaves sliders unnamed and its visible labels repeat from row to row ("name",
+#: "role"). A slider still unnamed gets its visible description. (2) The plots
 #: (toolbars and canvas) leave the tab order: the mouse still zooms; their text alternatives carry the content.
 #: (3) ``move_focus(widget)``: the focus goes to the widget as soon as it is shown (``widget.focus()`` can
 #: arrive before a box around it is shown, and is then lost).
 #: (4) A box that scrolls (a wide table on a phone) joins the tab order, so a keyboard can scroll it.
 #: (5) Voila's cells are marked as the page's main landmark (screen readers jump to it; axe's "region").
+#: (6) A table cell that is a number with its unit gets ``pb-nowrap``: on a phone it never breaks inside.
 PAGE_JS = """
 (function () {
   if (window.pressbook_a11y) return;
   window.pressbook_a11y = true;
   const CONTROLS = "input, select, textarea, button, .noUi-handle";
+  const NAME_CLASS = "pb-name-";  // + the name's UTF-8 bytes in hex (common.named)
   const focused = new WeakSet();
   function setName(el, name) { if (name && el.getAttribute("aria-label") !== name) el.setAttribute("aria-label", name); }
   function names() {
     for (const widget of document.querySelectorAll(".pb-named")) {
-      const titled = widget.matches("[title]") ? widget : widget.querySelector("[title]");
-      const name = titled && titled.getAttribute("title");
+      const cls = [...widget.classList].find((c) => c.startsWith(NAME_CLASS));
+      if (!cls) continue;
+      const hex = cls.slice(NAME_CLASS.length).match(/../g) || [];
+      const name = new TextDecoder().decode(new Uint8Array(hex.map((h) => parseInt(h, 16))));
       for (const c of widget.matches(CONTROLS) ? [widget] : widget.querySelectorAll(CONTROLS)) setName(c, name);
     }
     // the focus moves to a widget given the class pb-focus-now, once, as soon as it is shown
@@ -147,6 +160,12 @@ PAGE_JS = """
       if (scrolls && !e.hasAttribute("tabindex")) e.setAttribute("tabindex", "0");
     }
   }
+  // a table cell holding a number with its unit ("13.95 mS/cm", "626 µm", "15 Ω·cm²") keeps them on one line
+  const NUMBER_UNIT = /^[-+−±~≈]?\d[\d.,]*\s?(%|[^\s\d]{1,10})?$/;
+  function numbers() {
+    for (const c of document.querySelectorAll(".jp-OutputArea-output td:not(.pb-nowrap)"))
+      if (NUMBER_UNIT.test(c.textContent.trim())) c.classList.add("pb-nowrap");
+  }
   function landmark() {  // Voila's page has no landmark: its cells are the page's main content
     const cells = document.getElementById("rendered_cells");
     if (cells && !cells.closest("main, [role=main]")) cells.setAttribute("role", "main");
@@ -155,6 +174,7 @@ PAGE_JS = """
   function sweep() {
     pending = false;
     landmark();
+    numbers();
     names();
     scrollables();
     for (const view of document.querySelectorAll(".jupyter-widgets.bk-root, .jp-OutputArea-output")) toolbars(view);
@@ -167,6 +187,7 @@ PAGE_JS = """
 """
 
 _PAGE_SUPPORT = False
+NAME_CLASS = "pb-name-"  # + a control's accessible name in hex (``named``, read by PAGE_JS)
 
 
 def page_support() -> None:
@@ -183,9 +204,12 @@ def page_support() -> None:
 
 
 def named(widget, name: str):
-    """Give a control its accessible name (unique on the page, e.g. "step 2 pressure (MPa)"), also shown as
-    its tooltip; ``PAGE_JS`` puts it on the control. Returns the widget."""
+    """Give a control its accessible name (unique on the page, e.g. "step 2 pressure (MPa)"), also its
+    tooltip; ``PAGE_JS`` puts it on the control. Naming again replaces the name. Returns the widget."""
     widget.tooltip = name
+    for cls in [c for c in widget._dom_classes if c.startswith(NAME_CLASS)]:
+        widget.remove_class(cls)
+    widget.add_class(NAME_CLASS + name.encode("utf-8").hex())
     widget.add_class("pb-named")
     return widget
 

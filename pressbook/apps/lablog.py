@@ -19,6 +19,7 @@ import ipywidgets as w
 import numpy as np
 
 from ..errors import PressbookError
+from ..lab.lablog.records import predicted_pellet_um
 from ..views import describe
 from ..views.palette import OKABE_ITO
 from ..views.words import plain_message
@@ -30,13 +31,17 @@ from .pellet_form import text_box as _text
 
 MAX_SPECTRUM_BYTES = 8_000_000   # below the 10 MiB websocket message limit (TOOLCHAIN)
 INLINE_BYTES = 6_000_000         # raw files put into the page (thumbnails, download links), newest first
-MEASURE_FIELDS = (("thickness_um", "Final thickness", "e.g. 612 µm or 0.61 mm"),
+MAX_EXPORT_BYTES = 6_000_000     # a package offered for download in the page (base64: below the 10 MiB message limit)
+MEASURE_FIELDS = (("thickness_um", "Whole pellet thickness", "the whole pellet, e.g. 730 µm or 0.73 mm"),
                   ("ejected_density", "Ejected relative density", "e.g. 0.84 or 84 %"),
                   ("conductivity_mS_cm", "Ionic conductivity", "e.g. 2.1 mS/cm"),
                   ("conductivity_temperature_C", "measured at", "e.g. 25 °C"),
                   ("stack_pressure_MPa", "under stack pressure", "e.g. 5 MPa or 50 bar"),
                   ("cycles_to_short", "Cycles to short", "empty: no short / not cycled"))
 OUTCOMES = ("cracked", "delaminated", "shorted")
+#: the unit a measurement is shown with after saving (the record keeps the number in the field's unit)
+SHOWN_UNITS = {"thickness_um": "µm", "conductivity_mS_cm": "mS/cm", "conductivity_temperature_C": "°C",
+               "stack_pressure_MPa": "MPa"}
 
 
 def setup() -> w.HTML:
@@ -132,6 +137,17 @@ class LabLogApp:
         self.downloads = w.HTML()
         self.downloads.add_class("pbo-download")
         self.downloads.add_class("pbl-download")
+        # ------------------------------------------------------------ export
+        self.export_button = w.Button(description="Export these pellets (zip)", layout=w.Layout(width="auto"),
+                                      tooltip="a round-robin package another lab imports: CSV, JSON and raw files")
+        self.export_button.add_class("pbl-export")
+        self.export_anonymous = w.Checkbox(value=False, description="replace people's names (person-1, ...)",
+                                           indent=False, layout=w.Layout(width="auto"))
+        self.export_anonymous.add_class("pbl-export-anonymous")
+        self.export_message = Message()
+        self.export_view = w.HTML()
+        self.export_view.add_class("pbo-download")
+        self.export_view.add_class("pbl-export-link")
         # ------------------------------------------------------------ wiring
         self.log_button.on_click(lambda _b: self._guard(self.log_message, self.log_pellet))
         self.save_button.on_click(self._save)
@@ -140,10 +156,11 @@ class LabLogApp:
         for f in (self.filter_lot, self.filter_operator):
             f.observe(lambda _c: self._guard(self.recal_message, self.refresh_lab), names="value")
         self.recal_button.on_click(lambda _b: self._guard(self.recal_message, self.recalibrate))
+        self.export_button.on_click(lambda _b: self._guard(self.export_message, self.export))
         section = lambda title: w.HTML(f"<h2 class='pbo-h'>{html.escape(title)}</h2>")  # noqa: E731 (under the h1)
         self.widget = w.VBox([
-            w.HTML(CSS), w.HTML(f"<p class='pbl-where'>Pellet log of <b>{html.escape(self._where())}</b>, "
-                                f"as <b>{html.escape(self.log.user)}</b>.</p>"),
+            w.HTML(CSS), w.HTML(f"<p class='pbl-where'>Pellets of <b>{html.escape(self._where())}</b>, "
+                                f"logged as <b>{html.escape(self.log.user)}</b>.</p>"),
             section("1. Log a pellet"), w.HBox([self.source, self.upload]),
             self.form.widget,
             self.log_button, self.log_message,
@@ -154,6 +171,7 @@ class LabLogApp:
             section("3. The lab: predicted vs measured, reproducibility"),
             w.HBox([self.filter_lot, self.filter_operator]), self.summary,
             w.HBox([self.parity_widget, self.chart_widget]), self.parity_text, self.chart_text,
+            w.HBox([self.export_button, self.export_anonymous]), self.export_message, self.export_view,
             section("4. Recalibrate a powder lot"), w.HBox([self.recal_lot, self.recal_button]), self.recal_message,
             self.recal_view, self.downloads])
         self.widget.add_class("pbl-app")
@@ -163,7 +181,8 @@ class LabLogApp:
 
     # ---------------------------------------------------------------- helpers
     def _where(self) -> str:
-        return self.log.engine.url.render_as_string(hide_password=True)
+        """Which log this is, in words (never a database address: it may name a server and its user)."""
+        return "this computer's log" if self.log.engine.url.get_backend_name() == "sqlite" else "the lab's log (shared)"
 
     @staticmethod
     def _guard(message, fn, *args):
@@ -173,7 +192,7 @@ class LabLogApp:
             message.say(_friendly(exc))
 
     def _figures(self):
-        from bokeh.models import ColumnDataSource, Span
+        from bokeh.models import BasicTicker, ColumnDataSource, NumeralTickFormatter, Range1d, Span
         from bokeh.plotting import figure
 
         self.src_parity = ColumnDataSource({"x": [], "y": [], "uid": [], "lot": [], "lo": [], "hi": []})
@@ -191,7 +210,9 @@ class LabLogApp:
         self.src_out = ColumnDataSource({"x": [], "y": []})
         c = figure(width=470, height=380, title="Control chart: measured density in pressing order",
                    x_axis_label="pellet (in pressing order)", y_axis_label="ejected relative density",
-                   tools="pan,wheel_zoom,box_zoom,reset,save", output_backend="webgl")
+                   tools="pan,wheel_zoom,box_zoom,reset,save", output_backend="webgl", y_range=Range1d(0.5, 1.0))
+        c.xaxis.ticker = BasicTicker(min_interval=1)  # pellets are counted: whole numbers
+        c.xaxis.formatter = NumeralTickFormatter(format="0")
         c.line("x", "y", source=self.src_chart, color=OKABE_ITO["blue"])
         c.scatter("x", "y", source=self.src_chart, size=5, color=OKABE_ITO["blue"])
         c.scatter("x", "y", source=self.src_out, size=10, marker="x", color=OKABE_ITO["vermillion"],
@@ -202,6 +223,7 @@ class LabLogApp:
         for s in self.spans:
             c.add_layout(s)
         common.legend_outside(c, "below")
+        self.chart_fig, self.chart_range = c, c.y_range
         return p, c
 
     # ---------------------------------------------------------------- 1. log a pellet
@@ -242,17 +264,22 @@ class LabLogApp:
         rec = self.log.get(uid)
         self.version = rec["version"]
         for name, box in self.measure.items():
-            box.value = "" if rec[name] is None else f"{rec[name]:g}"
+            box.value = "" if rec[name] is None else f"{rec[name]:g} {SHOWN_UNITS.get(name, '')}".strip()
         for name, box in self.outcome.items():
             box.value = "" if rec[name] is None else ("yes" if rec[name] else "no")
         self.notes.value = rec["notes"] or ""
+        pellet = predicted_pellet_um(rec)
+        self.measure["thickness_um"].placeholder = ("the whole pellet" if pellet is None else
+                                                    f"the whole pellet; predicted {pellet:.0f} µm")
         self.record_view.value = (
             f"<p>Pellet <code>{uid}</code>, version {rec['version']}, owner {html.escape(rec['owner'])}: "
             f"{html.escape(rec['material'])} lot {html.escape(rec['lot'] or '-')}, layer "
-            f"{html.escape(rec['subject_layer'])} pressed at {rec['pressure_MPa']:g} MPa. Predicted: ejected density "
-            f"{_g(rec['pred_density'])}, conductivity {_g(rec['pred_conductivity_mS_cm'])} mS/cm, thickness "
-            f"{_g(rec['pred_thickness_um'])} um (pressbook {html.escape(rec['pressbook_version'])}, library "
-            f"{html.escape(rec['library_version'])}).</p>")
+            f"{html.escape(rec['subject_layer'])} pressed at {rec['pressure_MPa']:g} MPa. Predicted: whole pellet "
+            f"<span class='pbl-pred-pellet'>{_g(pellet)} µm</span> thick (the {html.escape(rec['subject_layer'])} "
+            f"layer {_g(rec['pred_thickness_um'])} µm of it); the {html.escape(rec['subject_layer'])} layer's ejected "
+            f"density {_g(rec['pred_density'])}, conductivity {_g(rec['pred_conductivity_mS_cm'])} mS/cm "
+            f"(pressbook {html.escape(rec['pressbook_version'])}, library {html.escape(rec['library_version'])})."
+            + _thickness_comparison(rec["thickness_um"], pellet) + "</p>")
         self.files_view.value = self._files_html(uid)
 
     def _files_html(self, uid: str) -> str:
@@ -364,6 +391,7 @@ class LabLogApp:
             self.src_out.data = {"x": chart["index"][chart["out"]], "y": chart["value"][chart["out"]]}
             for span, y in zip(self.spans, (chart["centre"], chart["ucl"], chart["lcl"])):
                 span.location = float(y) if np.isfinite(y) else None
+            self.chart_range.start, self.chart_range.end = chart_y_range(chart)
         self.parity_text.say(describe.parity_alternative(par))
         self.chart_text.say(describe.control_chart_alternative(chart))
         rows = "".join(f"<tr><td>{html.escape(str(r['operator']))}</td><td>{r['n']}</td><td>{_g(r['mean'])}</td>"
@@ -376,6 +404,24 @@ class LabLogApp:
             + ".</p>"
             + (f"<table class='pbo-table'><tr><th>operator</th><th>n</th><th>mean</th><th>sd</th><th>CV</th>"
                f"<th>mean error</th></tr>{rows}</table>" if rows else ""))
+
+    def export(self) -> bytes:
+        """The pellets chosen above (lot, operator) as a round-robin package, offered as a download."""
+        from ..lab.lablog.exchange import export_package
+
+        filters = {k: v for k, v in (("lot", self.filter_lot.value), ("operator", self.filter_operator.value)) if v}
+        self.export_view.value = ""
+        data = export_package(self.log, identities=not self.export_anonymous.value, **filters)
+        if len(data) > MAX_EXPORT_BYTES:
+            raise PressbookError(f"export: {len(data) / 1e6:.0f} MB is too large to download from this page; allowed: "
+                                 f"at most {MAX_EXPORT_BYTES // 1_000_000} MB here (choose a lot or an operator "
+                                 "above), or the whole log with the command `pressbook log export`")
+        stem = "_".join(["pellets", *(v for v in filters.values())])
+        stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)[:60]
+        self.export_view.value = download_link(data, f"{stem}.zip", "application/zip",
+                                               f"Download {stem}.zip ({len(data) / 1e3:.0f} kB)")
+        self.export_message.clear()
+        return data
 
     # ---------------------------------------------------------------- 4. recalibration
     def recalibrate(self):
@@ -418,6 +464,28 @@ def _spectrum_note(rec: dict, name: str, content: bytes) -> str:
             f"(predicted {_g(rec['predicted']['impedance']['parameters'][0])} ohm).")
 
 
+def chart_y_range(chart: dict, pad: float = 0.1) -> tuple[float, float]:
+    """The control chart's y range: every point and both control limits inside, ``pad`` of the span beyond
+    them (a flat chart: +-0.01); (0.5, 1) with nothing to show."""
+    ys = [float(v) for v in np.asarray(chart["value"], float) if np.isfinite(v)]
+    ys += [float(chart[k]) for k in ("ucl", "lcl") if chart.get(k) is not None and np.isfinite(chart[k])]
+    if not ys:
+        return 0.5, 1.0
+    lo, hi = min(ys), max(ys)
+    margin = pad * (hi - lo) if hi > lo else 0.01
+    return lo - margin, hi + margin
+
+
+def _thickness_comparison(measured, predicted) -> str:
+    """" Measured: whole pellet 740 µm, 10 µm (1.4 %) thicker than predicted." (empty when either is missing)"""
+    if measured is None or predicted is None or not predicted > 0:
+        return ""
+    d = measured - predicted
+    way = "thicker" if d > 0 else "thinner" if d < 0 else "as thick"
+    return (f" Measured: whole pellet <span class='pbl-meas-pellet'>{measured:g} µm</span>, "
+            + (f"{abs(d):.0f} µm ({100 * abs(d) / predicted:.1f} %) {way} than predicted." if d else "as predicted."))
+
+
 def _g(x) -> str:
     return "-" if x is None or not np.isfinite(x) else f"{x:.4g}"
 
@@ -438,7 +506,7 @@ def lab_log_app(db=None) -> w.Widget:
     if not log_enabled():
         msg = Message()
         msg.say("The pellet log is off on this server (a class server: students do not write into a lab's "
-                "database). A lab switches it on with PRESSBOOK_LOG=on and PRESSBOOK_DB=<database> for the server.")
+                "log). Whoever runs the server can switch it on for a lab (see the README, the lab's pellet log).")
         return msg
 
     def build():

@@ -20,7 +20,7 @@ from pathlib import Path
 import ipywidgets as w
 import numpy as np
 
-from ..errors import PressbookError
+from ..errors import InvalidInputError, PressbookError
 from ..views import describe
 from ..views.palette import OKABE_ITO
 from ..views.words import plain_message
@@ -152,8 +152,8 @@ class ProtocolCardApp:
                                    layout=w.Layout(width="auto"))
         self.die_diameter = w.BoundedFloatText(value=10.0, min=1.0, max=100.0, step=0.5, description="Die diameter (mm)",
                                                style=style, layout=_lay())
-        self.die_rating = w.BoundedFloatText(value=500.0, min=0.0, max=5000.0, step=10.0,
-                                             description="Die rating (MPa; 0: unknown)", style=style, layout=_lay())
+        self.die_rating = w.Text(value="", placeholder="not given: check your die", continuous_update=False,
+                                 description="Die rating (MPa, optional)", style=style, layout=_lay())
         self.capacity = w.BoundedFloatText(value=15.0, min=0.01, max=10000.0, step=1.0, description="Press capacity",
                                            style=style, layout=_lay())
         self.capacity_unit = common.named(w.Dropdown(options=_unit_options(CAPACITY_UNITS), value="tf",
@@ -216,6 +216,22 @@ class ProtocolCardApp:
             return self._uploaded[1].copy()
         return preset(self.source.value)
 
+    def rating(self) -> float | None:
+        """The die's rating typed (MPa; "500" or "0.5 GPa"), None when not given."""
+        from ..units import to_magnitude
+
+        text = self.die_rating.value.strip()
+        if not text:
+            return None
+        try:
+            R = to_magnitude(text, "MPa", "die.rated_pressure")
+        except InvalidInputError:
+            R = math.nan
+        if not (math.isfinite(R) and 1.0 <= R <= 5000.0):
+            raise InvalidInputError("die.rated_pressure", text, "1 to 5000 MPa (such as 500 or 0.5 GPa), or leave it "
+                                                                "empty when not known")
+        return R
+
     def press(self):
         from ..lab.protocol_card import Press
 
@@ -261,7 +277,7 @@ class ProtocolCardApp:
         try:
             self.die_diameter.value = d.die.diameter
             if d.die.rated_pressure is not None:
-                self.die_rating.value = d.die.rated_pressure
+                self.die_rating.value = f"{d.die.rated_pressure:g}"
         finally:
             self._quiet = False
         self.update()
@@ -275,14 +291,24 @@ class ProtocolCardApp:
     def update(self) -> None:
         if getattr(self, "_quiet", False):
             return
-        from ..lab.protocol_card import protocol_card
+        from ..lab.protocol_card import check_press_and_die, over_rating, protocol_card
 
         self.ram_diameter.layout.display = "" if self.gauge_unit.value in ("bar", "psi", "MPa") else "none"
         try:
+            rating = self.rating()
+        except PressbookError as exc:
+            self._fail(plain_message(exc))
+            return
+        try:
             design = self.design()
-            rating = float(self.die_rating.value) if self.die_rating.value > 0 else None
-            card = protocol_card(design, self.press(), die_diameter=float(self.die_diameter.value),
-                                 die_rating=rating)
+            D = float(self.die_diameter.value)
+            problems = check_press_and_die(design, self.press(), D, rating)
+            if problems:  # one sentence per reason: the steps above the die's rating together
+                rated = over_rating(design, rating)
+                self._fail(" ".join(["This press and die cannot do this design."] + ([rated] if rated else []) + [
+                    plain_message(p) + "." for p in problems if getattr(p, "hint", "") != "die rating"]))
+                return
+            card = protocol_card(design, self.press(), die_diameter=D, die_rating=rating)
         except PressbookError as exc:
             self._fail(f"This press and die cannot do this design: {plain_message(exc)}")
             return
@@ -343,6 +369,7 @@ class CalibrateApp:
         self.eis_samples = _samples(samples_dir, "eis*.csv")
         self.sample = w.Dropdown(options=[("(choose a sample file)", "")] + [(k, k) for k in self.samples],
                                  value="", description="or try a sample", style=style, layout=w.Layout(width="480px"))
+        common.named(self.sample, "or try a sample compaction file")
         self.upload = w.FileUpload(accept=".csv,.txt", multiple=False, description="Upload CSV",
                                    layout=w.Layout(width="auto"))
         self.material = w.Dropdown(options=powders, value="Li6PS5Cl" if "Li6PS5Cl" in powders else powders[0],
@@ -383,6 +410,7 @@ class CalibrateApp:
                                        layout=w.Layout(width="auto"))  # the whole label, never "Upload spectru..."
         self.eis_sample = w.Dropdown(options=[("(choose a sample spectrum)", "")] + [(k, k) for k in self.eis_samples],
                                      value="", description="or try a sample", style=style, layout=w.Layout(width="480px"))
+        common.named(self.eis_sample, "or try a sample spectrum")
         self.eis_design = w.Dropdown(options=list(PRESETS), value="three-step", description="Predicted circuit of",
                                      style=style, layout=w.Layout(width="420px"))
         self.eis_use_cal = w.Checkbox(value=False, description="with the calibrated material (separator layers)",

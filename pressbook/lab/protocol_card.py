@@ -266,7 +266,7 @@ class ProtocolCard:
         """The card as an HTML fragment (its CSS scoped to ``.pbc-card``), for embedding in a page."""
         e = html.escape
         p = self.press
-        rating = "unknown: check the die's marking" if self.die_rating_MPa is None else f"{self.die_rating_MPa:g} MPa"
+        rating = "not given: check your die" if self.die_rating_MPa is None else f"{self.die_rating_MPa:g} MPa"
         out = [f'<div class="pbc-card"><style>{CARD_CSS}</style>',
                f"<h1>Protocol card: {e(self.title or 'design')}</h1>",
                '<table class="pbc-head">',
@@ -365,6 +365,19 @@ def check_press_and_die(design: Design, press: Press, die_diameter=None, die_rat
             problems.append(_problem(f"steps.{k}.temperature", f"{step.temperature:g} degC",
                                      f"at most the press's {press.max_temperature:g} degC", "heating"))
     return problems
+
+
+def over_rating(design: Design, die_rating) -> str:
+    """One sentence naming every step above the die's rating ``die_rating`` (MPa; None: not given), or ""."""
+    if die_rating is None:
+        return ""
+    over = [(k, s.pressure) for k, s in enumerate(design.steps, start=1) if s.pressure > die_rating * (1 + 1e-9)]
+    if not over:
+        return ""
+    steps = " and ".join(", ".join(str(k) for k, _ in over).rsplit(", ", 1))
+    asks = ", ".join(f"{p:g} MPa" for p in dict.fromkeys(p for _, p in over))
+    return (f"Step{'s' if len(over) > 1 else ''} {steps} ask{'' if len(over) > 1 else 's'} for {asks}, above the "
+            f"die's rating of {die_rating:g} MPa: lower the pressure or use a die rated for it.")
 
 
 def protocol_card(design: Design, press: Press | None = None, *, die_diameter=None, die_rating=None,

@@ -31,7 +31,7 @@ def risks_html(outcome) -> str:
         colour = LEVEL_COLOURS.get(level, "#000000")
         items.append(
             f'<li class="pb-risk pb-risk-{escape(level)}">'
-            f'<span class="pb-badge" style="border-color:{colour};color:{colour}">{escape(level.upper())}</span> '
+            f'<span class="pb-badge" style="background:{colour};border-color:{colour}">{escape(level.upper())}</span> '
             f"<b>{escape(name)}</b> ({escape(subject)}, score {score:.2f}): {escape(plain_units(reason))}"
             f'<br><small>threshold: {escape(plain_units(threshold))}; source: {escape(source)}</small></li>')
     return '<div class="pb-risk-panel"><b>Risks</b> (worst first)<ul>' + "".join(items) + "</ul></div>"
@@ -56,10 +56,10 @@ STYLE = """<style>
 .pb-table td.pb-num { text-align: right; font-variant-numeric: tabular-nums; }
 .pb-risk-panel ul { padding-left: 18px; margin: 4px 0; font-size: 13px; }
 .pb-risk { margin-bottom: 4px; }
-.pb-badge { border: 2px solid; border-radius: 3px; padding: 0 4px; font-weight: bold; font-size: 11px; }
+.pb-badge { border: 2px solid; border-radius: 3px; padding: 0 4px; font-weight: bold; font-size: 11px; color: #000; }  /* the level's hue as the fill: black text 5.4-9.3:1 on it */
 .pb-error { color: #B3290A; font-size: 13px; }
 .pb-note { color: #1F3A5F; font-size: 13px; border-left: 3px solid #0072B2; padding-left: 6px; }
 .pb-hint { color: #555; font-size: 12px; }
-a.pb-download-link, a.pb-link-a { color: #0072B2; text-decoration: underline; margin-right: 12px; }
+a.pb-download-link, a.pb-link-a { margin-right: 12px; }  /* colour, underline: the apps' one link style */
 .pb-section > .widget-html-content h3, .pb-h { margin: 6px 0 2px 0; }
 </style>"""

@@ -26,7 +26,7 @@ NAMES = {
     "title": "design title", "total_asr": "total ASR", "worst_risk": "worst risk",
     "cam_d50": "active-material d50", "se_d50": "SE d50",
     # the pellet log's measurements
-    "thickness_um": "final thickness", "ejected_density": "ejected relative density",
+    "thickness_um": "whole pellet thickness", "ejected_density": "ejected relative density",
     "conductivity_mS_cm": "ionic conductivity", "conductivity_temperature_C": "temperature of the conductivity",
     "stack_pressure_MPa": "stack pressure of the conductivity", "cycles_to_short": "cycles to short",
 }

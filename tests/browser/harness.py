@@ -187,3 +187,51 @@ def snap(page, name: str, full_page: bool = True) -> Path:
     path = artifacts_dir() / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# ---------------------------------------------------------------- what the eye sees: colours, rings, names
+#: WCAG 2 colour contrast in the page (JavaScript function declarations, put before a check's body):
+#: ``rgba(css)``, ``ratio(c1, c2)`` (the contrast ratio, 1-21), ``background(el)`` (the first opaque background
+#: from ``el`` up, white at the top) and ``ring(el)``: focus ``el`` and measure its focus ring
+#: {width (px), contrast against the background around it}; a ring drawn as a box-shadow (slider handles)
+#: counts from its last shadow's spread minus the one before.
+COLOUR_JS = r"""
+const rgba = (s) => { const m = (String(s).match(/[\d.]+/g) || []).map(Number);
+  return m.length >= 3 ? [m[0], m[1], m[2], m.length > 3 ? m[3] : 1] : [0, 0, 0, 0]; };
+const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+const background = (el) => { for (let e = el; e; e = e.parentElement) {
+  const c = rgba(getComputedStyle(e).backgroundColor); if (c[3] > 0.5) return c; } return [255, 255, 255, 1]; };
+const shown = (el) => el.offsetParent !== null && getComputedStyle(el).visibility === 'visible'
+  && !el.closest('.pb-sr-only');
+const ring = (el) => {
+  el.focus({preventScroll: true});
+  const s = getComputedStyle(el), around = background(el.parentElement);
+  let width = s.outlineStyle === 'none' ? 0 : parseFloat(s.outlineWidth), colour = rgba(s.outlineColor);
+  if (width < 3 && s.boxShadow !== 'none') {
+    const shadows = s.boxShadow.split(/,(?![^(]*\))/);
+    const spread = (x) => { const px = x.match(/-?[\d.]+px/g) || []; return px.length ? parseFloat(px[px.length - 1]) : 0; };
+    const last = shadows[shadows.length - 1];
+    width = spread(last) - (shadows.length > 1 ? spread(shadows[shadows.length - 2]) : 0);
+    colour = rgba(last);
+  }
+  const out = {focused: document.activeElement === el, width, contrast: width > 0 ? ratio(colour, around) : 0};
+  el.blur();
+  return out;
+};
+"""
+
+
+def accessible_controls(page) -> list[tuple[str, str]]:
+    """(role, accessible name) of every form control on the page a screen reader reaches (Chromium's own
+    accessibility tree, through the DevTools protocol): buttons, fields, menus, check boxes, radios, sliders."""
+    roles = {"button", "textbox", "spinbutton", "combobox", "checkbox", "radio", "slider", "switch", "listbox",
+             "searchbox", "menuitem", "tab"}
+    cdp = page.context.new_cdp_session(page)
+    try:
+        nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        cdp.detach()
+    return [(n["role"]["value"], n.get("name", {}).get("value", "")) for n in nodes
+            if not n.get("ignored") and n.get("role", {}).get("value") in roles]

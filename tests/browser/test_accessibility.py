@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from harness import ARTIFACTS, ROOT, open_app, record_of, watch, error_outputs
+from harness import ARTIFACTS, COLOUR_JS, ROOT, accessible_controls, open_app, record_of, watch, error_outputs
 
 NOTEBOOKS = ROOT / "notebooks"
 APPS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
@@ -40,6 +40,11 @@ MAIN_RESULT = {
     "worksheet": ["h1"],
     "lab_log": [".pbl-log", ".pbl-parity canvas"],
 }
+
+
+#: links each of these apps shows once loaded (issue 26: they looked like plain text): part of their text
+APP_LINKS = {"designer": "make the bench card", "choose_goal": "Open the recommended protocol in the designer",
+             "optimiser": "in the designer", "process_map": "in the designer"}
 
 
 def test_every_app_has_a_main_result():
@@ -115,6 +120,63 @@ _FIGURE_PARTS_JS = r"""() => {
 }"""
 
 
+#: every link on the page (issue 26): underlined, its text 4.5:1 on its background, a focus ring of 3 px at 3:1
+_LINKS_JS = "() => {" + COLOUR_JS + """
+  return [...document.querySelectorAll('a[href]')].filter(shown).map((a) => {
+    const s = getComputedStyle(a);
+    return {text: a.textContent.trim().slice(0, 120), underline: s.textDecorationLine.includes('underline'),
+            contrast: ratio(rgba(s.color), background(a)), ring: ring(a)};
+  });
+}"""
+
+#: one control of each kind (the first shown and enabled): its focus ring {width, contrast}
+_KINDS = {"link": "a[href]", "button": "button", "text field": "input[type=text], input:not([type])",
+          "number field": "input[type=number]", "menu": "select", "check box": "input[type=checkbox]",
+          "radio": "input[type=radio]", "text area": "textarea", "slider": ".noUi-handle"}
+_RINGS_JS = "(kinds) => {" + COLOUR_JS + """
+  const out = {};
+  for (const [kind, css] of Object.entries(kinds)) {
+    const el = [...document.querySelectorAll('#rendered_cells ' + css.split(', ').join(', #rendered_cells '))]
+      .find((e) => shown(e) && !e.disabled);
+    if (el) out[kind] = ring(el);
+  }
+  return out;
+}"""
+
+#: risk badges and level words: text contrast on their own background
+_BADGES_JS = "() => {" + COLOUR_JS + """
+  return [...document.querySelectorAll('.pb-badge, [class*="pb-level-"]')].filter(shown).map((b) => {
+    const s = getComputedStyle(b);
+    return {text: b.textContent.trim(), contrast: ratio(rgba(s.color), background(b))};
+  });
+}"""
+
+
+#: table cells holding a number with its unit whose text takes more than one line (issue 26: "197.0 / 9",
+#: "mS/c / m" on a phone)
+_SPLIT_NUMBERS_JS = "() => {" + COLOUR_JS + r"""
+  const NUMBER_UNIT = /^[-+−±~≈]?\d[\d.,]*\s?(%|[^\s\d]{1,10})?$/;
+  const cells = [...document.querySelectorAll('.jp-OutputArea-output td')].filter(shown)
+    .filter((c) => NUMBER_UNIT.test(c.textContent.trim()));
+  const split = cells.filter((c) => {
+    const r = document.createRange();
+    r.selectNodeContents(c);
+    const s = getComputedStyle(c), line = parseFloat(s.lineHeight) || 1.3 * parseFloat(s.fontSize);
+    return r.getBoundingClientRect().height > 1.5 * line;
+  }).map((c) => c.textContent.trim());
+  return {cells: cells.length, split};
+}"""
+
+
+def check_links(page) -> list[dict]:
+    """The page's links that do not look like links (see ``_LINKS_JS``); returns every link measured."""
+    links = page.evaluate(_LINKS_JS)
+    bad = [a for a in links if not (a["underline"] and a["contrast"] >= 4.5 and a["ring"]["focused"]
+                                    and a["ring"]["width"] >= 3 and a["ring"]["contrast"] >= 3)]
+    assert bad == [], "links without an underline, with too little contrast or no visible focus ring"
+    return links
+
+
 def serious(violations: list[dict]) -> list[str]:
     """The serious and critical axe violations, one line each (rule, count, first targets, help)."""
     return [f"{v['impact']} {v['id']} x{len(v['nodes'])}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
@@ -150,10 +212,29 @@ def test_app_accessible(browser, notebooks_url, app, size):
         assert failed == [], "requests that failed (nothing may leave the machine)"
         assert [c for c in record.console if c.startswith("error")] == []
         assert page.evaluate(_FIGURE_PARTS_JS) == [], "figure titles, axes or legends cut at the figure's edge"
+        links = check_links(page)
+        if app in APP_LINKS:
+            assert any(APP_LINKS[app] in a["text"] for a in links), links
+        badges = page.evaluate(_BADGES_JS)
+        assert [b for b in badges if b["contrast"] < 4.5] == [], "badge text under 4.5:1"
+        if app == "designer":
+            assert badges, "the designer's risk panel shows its levels as badges"
+        if size == "desktop":  # names and focus rings do not depend on the width
+            controls = accessible_controls(page)
+            twice = sorted({c for c in controls if controls.count(c) > 1})
+            assert twice == [], "controls sharing one accessible name (role, name)"
+            rings = page.evaluate(_RINGS_JS, _KINDS)
+            assert rings or not (links or controls), "no control or link measured"
+            weak = {k: r for k, r in rings.items() if not (r["focused"] and r["width"] >= 3 and r["contrast"] >= 3)}
+            assert weak == {}, "focus rings under 3 px or 3:1"
         if size != "desktop":
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width, f"the page scrolls sideways ({scroll} px wide)"
             assert page.evaluate(_CUT_SHORT_JS) == [], "labels cut short"
+            numbers = page.evaluate(_SPLIT_NUMBERS_JS)
+            assert numbers["split"] == [], "numbers with units split over lines"
+            if app == "designer":
+                assert numbers["cells"] > 3, numbers  # its summary table was measured
             for selector in MAIN_RESULT[app]:
                 box = page.locator(selector).first.bounding_box()
                 assert box is not None and box["width"] > 50 and box["height"] > 20, selector

@@ -86,7 +86,7 @@ def test_why_multistep_part1_keyboard_only(voila, page):
     expect(choices.nth(1)).to_be_checked()
 
     # lock in with Enter: the focus moves to what was revealed (the observation), not to the top of the page
-    tab_to(page, "Lock in my prediction")
+    tab_to(page, "Lock in my prediction, part 1")
     page.keyboard.press("Enter")
     expect(page.locator(".pb-voids-observe")).to_be_visible()
     expect(page.locator(".pb-voids-observe .pb-focus-now")).to_be_focused()
@@ -95,7 +95,7 @@ def test_why_multistep_part1_keyboard_only(voila, page):
     page.wait_for_timeout(300)
 
     # read the feedback: Tab on to "Explain what I saw", Enter; the verdict and the explanation appear
-    tab_to(page, "Explain what I saw")
+    tab_to(page, "Explain what I saw, part 1")
     page.keyboard.press("Enter")
     expect(page.locator(".pb-voids-explanation")).to_contain_text("Your prediction")
     assert error_outputs(page) == []

@@ -58,7 +58,9 @@ def test_log_measure_plot_recalibrate_download(voila, page, lab_db):
     open_app(page, voila(NB) + "?preset=three-step")
     assert error_outputs(page) == []
     page.locator("canvas").first.wait_for()
-    expect(page.locator(".pbl-where")).to_contain_text("as ana")
+    expect(page.locator(".pbl-where")).to_contain_text("this computer's log, logged as ana")
+    for word in ("PRESSBOOK", "sqlite", str(lab_db)):  # no variable names nor database addresses on the page
+        expect(page.locator("#rendered_cells")).not_to_contain_text(word)
     assert len(page.evaluate(PARITY_POINTS)) == 8
 
     # 1. log a pellet from the design of the link
@@ -74,17 +76,29 @@ def test_log_measure_plot_recalibrate_download(voila, page, lab_db):
     _fill(page, ".pbl-m-ejected-density", "86 %")
     _fill(page, ".pbl-m-thickness-um", "300 MPa")
     page.locator(".pbl-save").click()
-    expect(page.locator(".pbo-message").nth(1)).to_contain_text("Final thickness: 300 MPa is not allowed")
+    expect(page.locator(".pbo-message").nth(1)).to_contain_text("Whole pellet thickness: 300 MPa is not allowed")
     expect(page.locator(".pbl-m-ejected-density input")).to_have_value("86 %")
     _fill(page, ".pbl-m-thickness-um", "0.61 mm")
     page.locator(".pbl-save").click()
     expect(page.locator(".pbo-message").nth(1)).to_contain_text("Saved pellet")
     expect(page.locator(".pbl-record")).to_contain_text("version 2")
+    # the whole pellet, compared with the predicted pellet; the units stay in the fields (issue 26)
+    expect(page.locator(".pbl-m-thickness-um input")).to_have_value("610 µm")
+    expect(page.locator(".pbl-record .pbl-meas-pellet")).to_have_text("610 µm")
+    expect(page.locator(".pbl-record")).to_contain_text("than predicted")
 
     # 3. the new pellet is in the parity plot
     page.wait_for_function(f"() => ({PARITY_POINTS})()?.length === 9")
     assert 0.86 in [round(y, 4) for y in page.evaluate(PARITY_POINTS)]
     expect(page.locator(".pbl-summary")).to_contain_text("9 pellets, 9 with a measured density")
+
+    # the lab's pellets exported from the page: a package another lab imports
+    page.locator(".pbl-export").click()
+    package = page.locator(".pbl-export-link a")
+    expect(package).to_have_attribute("download", "pellets.zip")
+    from pressbook.lab.lablog.exchange import read_package
+
+    assert len(read_package(base64.b64decode(package.get_attribute("href").split(",", 1)[1]))[0]) == 9
 
     # 4. recalibrate lot T and download the material
     page.locator(".pbl-recalibrate").click()

@@ -3,6 +3,7 @@
 
 import pytest
 from harness import ROOT, error_outputs, open_app, snap
+from pressbook import presets
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -48,6 +49,16 @@ def test_protocol_card_in_voila(voila, page, tmp_path):
     expect(card).to_have_count(0)
     _set_number(page, ".pbo-capacity", 15)
     expect(page.locator(".pbc-card")).to_be_visible()
+
+    # no die rating assumed; a step above a typed rating: one sentence, no card; cleared: the card again
+    expect(card.locator(".pbc-head")).to_contain_text("rated pressure not given: check your die")
+    highest = max(s.pressure for s in presets.preset("three-step").steps)
+    _set_number(page, ".pbo-die-rating", f"{highest - 50:g}")
+    expect(message).to_contain_text(f"above the die's rating of {highest - 50:g} MPa: lower the pressure")
+    expect(card).to_have_count(0)
+    _set_number(page, ".pbo-die-rating", "")
+    expect(page.locator(".pbc-card")).to_be_visible()
+    expect(message).to_be_hidden()
 
     # a hydraulic gauge in bar with a 50 mm ram: 120 bar for 300 MPa
     page.locator(".pbo-gauge-unit select").select_option("bar")

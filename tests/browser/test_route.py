@@ -64,6 +64,26 @@ def test_design_travels_from_choose_goal_to_designer_to_bench_card(server, page)
     assert error_outputs(page) == []
     pressures = [float(x.input_value()) for x in page.locator(".pb-step .pb-step-pressure input").all()]
     assert len(wanted) == 3 and pressures == wanted
+    # named by its title, never by a preset it resembles (issue 26), and still after an edit
+    from urllib.parse import urlsplit
+
+    from pressbook.apps.designer.query import design_from_query
+
+    title = design_from_query(urlsplit(href).query)[0].title
+    assert "preset=" not in href and title
+    expect(page.locator(".pb-summary caption")).to_contain_text(title)
+    step2 = page.locator(".pb-step-2 .pb-step-pressure input")
+    step2.fill(f"{wanted[1] + 10:g}")
+    step2.press("Enter")
+    share = page.locator(".pb-link-a")
+    expect(share).not_to_have_attribute("href", re.compile(r"^\?" + re.escape(urlsplit(href).query) + "$"))
+    edited = design_from_query(share.get_attribute("href").lstrip("?"))[0]
+    assert "preset=" not in share.get_attribute("href") and edited.title == title
+    assert edited.steps[1].pressure == wanted[1] + 10
+    expect(page.locator(".pb-summary caption")).to_contain_text(title)
+    step2.fill(f"{wanted[1]:g}")
+    step2.press("Enter")
+    expect(share).to_have_attribute("href", "?" + urlsplit(href).query)
     bench = page.locator(".pb-bench-card a")
     expect(bench).to_have_text(re.compile("bench card"))
     open_app(page, urljoin(page.url, bench.get_attribute("href")))

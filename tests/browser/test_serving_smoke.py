@@ -78,3 +78,30 @@ def test_error_outputs_reports_errors(voila, page, tmp_path):
         page.wait_for_timeout(100)
     assert any("RuntimeError: callback failed" in e for e in kernel_errors(page))
     assert any(e.startswith("kernel error: RuntimeError") for e in error_outputs(page))
+
+
+@pytest.mark.parametrize("config", ["app", "class"])
+def test_leaving_a_page_shuts_its_kernel_down(voila, browser, tmp_path, config):
+    """Closing a tab: Voila's shutdown post carries its `_xsrf` token (issue 26: it logged a 403 and the kernel
+    ran on until culled); the server shuts the page's kernel down and logs no refusal."""
+    import json
+    import time
+    from urllib.parse import urlparse
+
+    url = voila(SMOKE, config=config, wait_for="Kernel pool of smoke.ipynb is filled" if config == "class" else None)
+    log = tmp_path / f"voila-{urlparse(url).port}.log"
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        open_app(page, url)
+        kernel = json.loads(page.locator("#jupyter-config-data").text_content())["kernelId"]
+        assert kernel
+        page.close(run_before_unload=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and f"Kernel shutdown: {kernel}" not in log.read_text():
+            time.sleep(0.2)
+        text = log.read_text()
+        assert f"Kernel shutdown: {kernel}" in text, text[-3000:]
+        assert [line for line in text.splitlines() if " 403 " in line or "403 POST" in line] == []
+    finally:
+        context.close()

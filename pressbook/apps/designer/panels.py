@@ -16,14 +16,16 @@ from ...errors import MaterialDataError, PressbookError
 from ...materials import YOURS
 from ...presets import PRESETS, preset
 from ...views.tables import diff_html, risks_html, summary_html
-from ...views.words import plain_message
+from ...views.words import plain_message, plain_units
 from ..common import ErrorMessage, app_link, guarded
 from .query import design_to_query
 from .state import DesignerState
 
 
 def _doc(name: str) -> str:
-    return (PRESETS[name].__doc__ or name).strip().split("\n")[0]
+    """The preset's first paragraph in one line, without Markdown (a menu shows it as typed)."""
+    first = (PRESETS[name].__doc__ or name).strip().split("\n\n")[0]
+    return plain_units(" ".join(line.strip() for line in first.splitlines()).replace("*", ""))
 
 
 class PresetBar(w.VBox):

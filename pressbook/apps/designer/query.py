@@ -298,14 +298,15 @@ def _format_value(key: str, value) -> str:
 
 def design_to_query(design: Design, max_overrides: int = 6) -> str:
     """A query string (without '?') that opens ``design``: 'preset=NAME&key=value...' when the design
-    is a preset with at most ``max_overrides`` changed fields, else 'design=<encoded>'."""
+    is a preset (its title: the preset's own) with at most ``max_overrides`` changed fields, else
+    'design=<encoded>'. A design of its own title is never named after a preset it merely resembles."""
     from ...presets import PRESETS
 
     flat = _flatten(design)
     best = None
     for name in PRESETS:
         ref = dict(_preset_flat(name))
-        if ref["shape"] != flat["shape"] or set(ref) != set(flat):
+        if ref["shape"] != flat["shape"] or set(ref) != set(flat) or ref["title"] != flat["title"]:
             continue
         diff = [k for k in flat if k != "shape" and flat[k] != ref[k]]
         # a None on our side (mass vs thickness switched, rated pressure removed) cannot be overridden

@@ -9,6 +9,8 @@ import numpy as np
 from ...models import compaction as cp
 from ...teaching import compaction as C
 from ...teaching.text import num, pct
+from ...views.words import plain_units
+from .. import common
 from .plots import Chart
 from .ui import OKABE_ITO, PALETTE, Broken, Message, clamp, guarded, safe, slider, table
 
@@ -155,6 +157,7 @@ class Explorer:
         msg = Message()
         mat = w.Dropdown(options=[(C.label(k), k) for k in C.MATERIALS], value="Li5.5PS4.5Cl1.5",
                          description="material", style={"description_width": "230px"}, layout=w.Layout(width="640px"))
+        common.named(mat, "material for springback")
         P = slider("maximum pressure", 300.0, 10.0, 600.0, 10.0, "MPa", css="pb-spring-pressure")
         readout = _readout("pb-spring-readout")
         chart = Chart("Under load vs released", "pressing pressure (MPa)", "relative density (–)", width=620,
@@ -242,6 +245,7 @@ class Explorer:
         options = [(C.label(k), k) for k in ("Li3PS4", "Li6PS5Cl", "Li5.5PS4.5Cl1.5", "Li3InCl6", "LLZO")]
         mat = w.Dropdown(options=options, value="Li3PS4", description="material", style={"description_width": "230px"},
                          layout=w.Layout(width="640px"))
+        common.named(mat, "material for hot pressing")
         T = slider("pressing temperature", 25.0, 25.0, 250.0, 5.0, "°C", css="pb-hot-temperature")
         readout = _readout("pb-hot-readout")
         chart = Chart("Warm and hot pressing (under load)", "pressing pressure (MPa)", "relative density (–)",
@@ -267,8 +271,10 @@ class Explorer:
             p25, pT = C.pressure_for_density(k, 0.85), C.pressure_for_density(k, 0.85, temperature=t)
             readout.value = (f"{html.escape(C.label(k))} at <b>{t:.0f} °C</b>: yield pressure "
                              f"{num(Py, '.0f', 'MPa')} (vs {num(m['yield_pressure'], '.0f', 'MPa')} at 25 °C); "
-                             f"85 % density under load needs <b>{num(pT, '.0f', 'MPa')}</b> instead of "
-                             f"{num(p25, '.0f', 'MPa')}. Softening: P_y(T) = P_y·exp(−(T − 25 °C)/T_s), "
+                             f"85 % density under load needs <b>{num(pT, '.0f', 'MPa')}</b>"
+                             + (f" instead of {num(p25, '.0f', 'MPa')} at 25 °C" if f"{pT:.0f}" != f"{p25:.0f}" else
+                                (" as at 25 °C" if t > 25.5 else ""))
+                             + f". Softening: P_y(T) = P_y·exp(−(T − 25 °C)/T_s), "
                              f"T_s = {m['softening_temperature']:g} K ({html.escape(_provenance(m, 'softening_temperature'))}).")
 
         mat.observe(update, names="value")
@@ -281,5 +287,5 @@ def _provenance(m, key) -> str:
     p = m.params.get(key)
     if p is None:
         return "–"
-    text = p.provenance
+    text = plain_units(p.provenance)  # the library's "degC", "um": °C, µm on the page
     return text if len(text) < 140 else text[:137] + "…"

@@ -15,7 +15,7 @@ from typing import Callable
 import ipywidgets as w
 
 from ...teaching.questions import Question
-from ..common import move_focus
+from ..common import move_focus, named
 from .ui import Message, feedback_html, safe
 
 
@@ -58,8 +58,10 @@ class PredictObserveExplain(w.VBox):
     """One part of a story: predict (question), observe (widgets), explain (model text + check)."""
 
     def __init__(self, key: str, title: str, predict: Question, observe: w.Widget,
-                 explain: Callable[[], str], check: Question):
+                 explain: Callable[[], str], check: Question, part: str = ""):
+        """``part``: how the page calls this part ("part 1"), in its buttons' accessible names (default ``key``)."""
         self.key = key
+        self.part = part or key
         self.message = Message()
         self.explain_fn = explain
         self.title = w.HTML(f"<h3>{title}</h3>" if title else "")
@@ -76,6 +78,9 @@ class PredictObserveExplain(w.VBox):
         self.explanation = w.HTML("")
         self.explanation.add_class(f"pb-{key}-explanation")
         self.check = ChoiceQuestion(check, button="Check", css=f"pb-{key}-check")
+        named(self.predict.button, f"Lock in my prediction, {self.part}")  # the same buttons in every part
+        named(self.explain_button, f"Explain what I saw, {self.part}")
+        named(self.check.button, f"Check, {self.part}")
         self.check.layout.display = "none"
         self.explain_button.on_click(safe(self.message)(self._explain))
         super().__init__([self.title, self.predict, self.observe_box, self.explain_button, self.explanation,
@@ -86,6 +91,7 @@ class PredictObserveExplain(w.VBox):
         self.predict.choices.disabled = True
         self.predict.button.disabled = True
         self.predict.button.description = "Prediction locked in"
+        named(self.predict.button, f"Prediction locked in, {self.part}")
         self.observe_box.layout.display = ""
         self.explain_button.layout.display = ""
         move_focus(self.observe_intro)  # the focus goes to what was revealed, not to the top of the page

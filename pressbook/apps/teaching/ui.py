@@ -36,7 +36,7 @@ CSS = """
 .pb-table td, .pb-table th {border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top;}
 .pb-level-low {color: #0072B2; font-weight: bold;}
 .pb-level-medium {color: #9a5f00; font-weight: bold;}
-.pb-level-high {color: #D55E00; font-weight: bold;}
+.pb-level-high {color: #a84800; font-weight: bold;}  /* vermillion darkened: 5.3:1 or more on the page and its cards */
 .widget-radio-box label {white-space: normal !important;}
 </style>
 """

@@ -11,6 +11,7 @@ import numpy as np
 from ...simulate import simulate
 from ...teaching import lessons as L
 from ...teaching.text import num, pct
+from ...views.words import plain_units
 from ..common import designer_link
 from .plots import Bars, Chart, CrossSection
 from .poe import PredictObserveExplain
@@ -68,7 +69,8 @@ def part_voids(title: str = "") -> PredictObserveExplain:
     observe = w.VBox([material, pressure, readout, w.HBox([por.widget(), sig.widget()]), msg])
     p, c = L.PARTS["voids"]
     return PredictObserveExplain("voids", title, p(), observe,
-                                 lambda: L.explain_voids(clamp(pressure.value, 10, 700, 150), chosen()), c())
+                                 lambda: L.explain_voids(clamp(pressure.value, 10, 700, 150), chosen()), c(),
+                                 part="part 1")
 
 
 # ------------------------------------------------------------------ part 2
@@ -116,7 +118,7 @@ def part_substrate(title: str = "") -> PredictObserveExplain:
     observe = w.VBox([pre, note, readout, w.HBox([depth.widget(), section.widget()]), msg])
     p, c = L.PARTS["substrate"]
     return PredictObserveExplain("substrate", title, p(), observe,
-                                 lambda: L.explain_substrate(clamp(pre.value, 0, 600, 300)), c())
+                                 lambda: L.explain_substrate(clamp(pre.value, 0, 600, 300)), c(), part="part 2")
 
 
 # ------------------------------------------------------------------ part 3
@@ -172,7 +174,7 @@ def part_bonding(title: str = "") -> PredictObserveExplain:
     p, c = L.PARTS["bonding"]
     return PredictObserveExplain("bonding", title, p(), observe,
                                  lambda: L.explain_bonding(clamp(bond.value, 100, 700, 450),
-                                                           clamp(pre.value, 100, 500, 300)), c())
+                                                           clamp(pre.value, 100, 500, 300)), c(), part="part 3")
 
 
 # ------------------------------------------------------------------ part 4
@@ -228,7 +230,7 @@ def part_anode(title: str = "") -> PredictObserveExplain:
     p, c = L.PARTS["anode"]
     return PredictObserveExplain("anode", title, p(), observe,
                                  lambda: L.explain_anode(clamp(pressure.value, 0.1, 1000, 10),
-                                                         clamp(thickness.value, 5, 2000, 50)), c())
+                                                         clamp(thickness.value, 5, 2000, 50)), c(), part="part 4")
 
 
 # ------------------------------------------------------------------ part 5
@@ -264,7 +266,7 @@ def part_failures(title: str = "") -> PredictObserveExplain:
         row = next(r for r in rows if r["label"] == chosen)
         o = row["outcome"]
         body = [[html.escape(r.name), html.escape(r.subject), level_html(r.level), f"{r.score:.2f}",
-                 html.escape(r.reason)] for r in o.risks if r.score >= 0.05][:6]
+                 html.escape(plain_units(r.reason))] for r in o.risks if r.score >= 0.05][:6]  # µm, not um
         risks.value = (f"<b>{html.escape(chosen)}</b>: " + html.escape(o.design.title) + "<br>" +
                        (table(["risk", "layer", "level", "score", "why (model)"], body) if body
                         else "no risk above a score of 0.05") + "<br>"
@@ -293,4 +295,4 @@ def part_failures(title: str = "") -> PredictObserveExplain:
                       scale, scale_readout, w.HBox([asr.widget(), risk.widget()]), msg])
     p, c = L.PARTS["failures"]
     return PredictObserveExplain("failures", title, p(), observe,
-                                 L.explain_failures, c())
+                                 L.explain_failures, c(), part="part 5")

@@ -1,6 +1,6 @@
 """`pressbook log add|list|export|import`: the pellet log from the command line (registered by pressbook.cli).
 
-    pressbook log add design.toml --lot L-7 --supplier NEI --operator ana --die "10 mm #3"
+    pressbook log add design.toml --lot L-7 --supplier NEI --operator ana --die "10 mm #3" --o2-ppm 0.3
     pressbook log list --lot L-7 [--json]
     pressbook log export lab.zip [--anonymous] [--lot L-7]
     pressbook log import other-lab.zip
@@ -18,7 +18,22 @@ from ...inputs import read_file_bytes, write_file_bytes
 LIST_COLUMNS = ("uid", "pressed_on", "operator", "material", "lot", "die", "pressure_MPa", "pred_density",
                 "ejected_density", "pred_conductivity_mS_cm", "conductivity_mS_cm")
 ENTRY_FIELDS = ("title", "press", "die", "operator", "pressed_on", "supplier", "lot", "milling", "notes",
-                "thickness_um", "ejected_density", "conductivity_mS_cm", "stack_pressure_MPa")
+                "thickness_um", "ejected_density", "conductivity_mS_cm", "conductivity_temperature_C",
+                "stack_pressure_MPa")
+#: option names where the field's name (with its unit) is not what a person types; the field's own name
+#: (--thickness-um, ...) still works
+OPTION = {"thickness_um": "thickness", "conductivity_mS_cm": "conductivity",
+          "conductivity_temperature_C": "conductivity-temperature", "stack_pressure_MPa": "stack-pressure"}
+#: an example of each option's value, for its help
+EXAMPLE = {"title": "'three-step, 80 mg SE'", "press": "'Specac 15 t'", "die": "'10 mm #3'", "operator": "ana",
+           "pressed_on": "2026-12-07 (default: today)", "supplier": "NEI", "lot": "L-7", "milling": "'none' or "
+           "'planetary, 300 rpm, 1 h'", "notes": "'edge chipped'", "thickness_um": "'730 um' or '0.73 mm' (the "
+           "whole pellet)", "ejected_density": "0.84 or '84 %%'", "conductivity_mS_cm": "'2.1 mS/cm'",
+           "conductivity_temperature_C": "'25 degC'", "stack_pressure_MPa": "'5 MPa' or '50 bar'"}
+#: the glove box's atmosphere: option -> (key of the record's glovebox, help)
+GLOVEBOX = {"o2-ppm": ("o2_ppm", "glove-box O2 while the pellet was made (ppm, 0-1000), e.g. 0.3"),
+            "h2o-ppm": ("h2o_ppm", "glove-box H2O while the pellet was made (ppm, 0-1000), e.g. 0.1"),
+            "dew-point": ("dew_point_C", "glove-box dew point (degC, -100 to 50), e.g. -80")}
 
 
 def register(sub) -> None:
@@ -29,12 +44,18 @@ def register(sub) -> None:
     p = cmd.add_parser("add", help="log a pellet pressed to a design file")
     p.add_argument("design", help="design TOML file")
     p.add_argument("--material", help="the logged powder's material (default: the separator's)")
+    from .records import FIELD
+
     for name in ENTRY_FIELDS:
-        p.add_argument("--" + name.replace("_", "-"), dest=name)
+        flags = dict.fromkeys(["--" + OPTION.get(name, name), "--" + name]).keys()  # one, or the short one first
+        p.add_argument(*(f.replace("_", "-") for f in flags), dest=name, metavar="VALUE",
+                       help=f"{FIELD[name].meaning}, e.g. {EXAMPLE[name]}")
+    for option, (key, text) in GLOVEBOX.items():
+        p.add_argument("--" + option, dest="glovebox_" + key, metavar="NUMBER", help=text)
     p.set_defaults(func=_add)
     p = cmd.add_parser("list", help="list pellets (optionally only some)")
     for name in ("material", "lot", "operator", "die", "press"):
-        p.add_argument("--" + name)
+        p.add_argument("--" + name, help=f"only pellets of this {name}")
     p.add_argument("--deleted", action="store_true", help="include deleted pellets")
     p.add_argument("--json", action="store_true", help="complete records as JSON")
     p.set_defaults(func=_list)
@@ -42,7 +63,7 @@ def register(sub) -> None:
     p.add_argument("package", help="zip file to write")
     p.add_argument("--anonymous", action="store_true", help="replace people's names with person-1, person-2, ...")
     for name in ("material", "lot", "operator", "die"):
-        p.add_argument("--" + name)
+        p.add_argument("--" + name, help=f"only pellets of this {name}")
     p.set_defaults(func=_export)
     p = cmd.add_parser("import", help="add the pellets of a package (already present ones are skipped)")
     p.add_argument("package", help="zip file made by `pressbook log export`")
@@ -62,6 +83,10 @@ def _add(args) -> int:
     except UnicodeDecodeError:
         raise DesignFileError(f"{args.design}: not UTF-8 text; allowed: a design TOML file") from None
     fields = {k: getattr(args, k) for k in ENTRY_FIELDS if getattr(args, k) is not None}
+    glovebox = {key: getattr(args, "glovebox_" + key) for key, _ in GLOVEBOX.values()
+                if getattr(args, "glovebox_" + key) is not None}
+    if glovebox:
+        fields["glovebox"] = glovebox
     rec = _open(args).add(text, material=args.material, **fields)
     print(f"logged pellet {rec['uid']} ({rec['material']}, lot {rec['lot'] or '-'}): predicted ejected density "
           f"{rec['pred_density']:.3f} at {rec['pressure_MPa']:g} MPa")

@@ -281,6 +281,14 @@ def predict(design: Design, material: str | None = None, library=None) -> dict:
             "library_version": library_version()}
 
 
+def predicted_pellet_um(rec: dict) -> float | None:
+    """The whole pellet's predicted thickness (µm) after ejection: the sum of the predicted layers' thicknesses
+    (the protocol card's pellet height), what ``thickness_um`` measures; None when a layer has none."""
+    layers = ((rec.get("predicted") or {}).get("layers") or {}).values()
+    values = [l.get("thickness_um") for l in layers]
+    return float(sum(values)) if values and None not in values else None
+
+
 def _num(x):
     """A finite float, or None (JSON has no NaN)."""
     if x is None:
