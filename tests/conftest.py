@@ -19,6 +19,11 @@ Fixtures
     included); when the test failed, each server log is copied to
     ``test-artifacts/<test>/voila-<port>.log``.
 
+``hermetic_home`` (session, autouse)
+    Before anything else: HOME, the XDG folders, IPYTHONDIR and PRESSBOOK_DB point into the session's
+    temporary folder (see ``tests/hermetic.py``), so no test, server or kernel reads or writes the
+    developer's own files (their pellet log above all).  Returns the variables it set.
+
 ``browser`` (session)
     Headless Chromium at ``$PRESSBOOK_CHROMIUM`` or ``/usr/bin/chromium``
     (install: ``apt-get install chromium``; never ``playwright install``).  If it
@@ -78,6 +83,7 @@ import sys
 import time
 from pathlib import Path
 
+import hermetic
 import pytest
 
 _BROWSER_DIR = Path(__file__).resolve().parent / "browser"
@@ -110,6 +116,14 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_home(tmp_path_factory):
+    """The session's own HOME, XDG folders and PRESSBOOK_DB, inherited by every process the tests start."""
+    env = hermetic.enter(tmp_path_factory.mktemp("hermetic"))
+    yield env
+    hermetic.leave()
 
 
 def _failed(node) -> bool:
