@@ -205,6 +205,7 @@ def test_two_users_get_the_start_page_and_the_designer(hub):
         assert r.status_code == 200 and r.url.endswith(f"/user/{u}/voila/render/index.ipynb"), (r.status_code, r.url)
         assert "pressing solid-state battery pellets" in r.text and "designer.ipynb" in r.text
         assert not _REMOTE.search(r.text), f"the start page fetches from the internet: {_REMOTE.search(r.text)}"
+        assert r.headers.get("Content-Encoding") == "gzip", "the start page is sent uncompressed"
     pages = {u: _open_designer(base, s, u) for u, s in sessions.items()}
     for u, html in pages.items():
         assert "There was an error when executing cell" not in html, u
