@@ -36,7 +36,8 @@ def _check(report: dict, root: Path) -> None:
     """Every path of ``report`` lies under ``root``; the log URL is the session's PRESSBOOK_DB."""
     for name, value in report.items():
         path = Path(value.removeprefix("sqlite:///"))
-        assert path.is_absolute() and path.resolve().is_relative_to(root.resolve()), f"{name} = {value} not under {root}"
+        assert path.is_absolute() and path.resolve().is_relative_to(root.resolve()), \
+            f"{name} = {value} not under {root}"
     assert report["url"] == f"sqlite:///{Path(report['PRESSBOOK_DB']).resolve()}"
     assert Path(report["default"]) == Path(report["XDG_DATA_HOME"]) / "pressbook" / "pellets.sqlite"
 
