@@ -15,7 +15,6 @@ page's own HTML. A plug-in of run_all.py.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _timing import ROOT, machine, row  # noqa: E402
+from _timing import ROOT, row, write_rows  # noqa: E402
 from bench_designer import CHROMIUM, CHROMIUM_ARGS, start_voila, stop_voila  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -126,14 +125,7 @@ def run(quick: bool = False) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    rows = run(quick="--quick" in argv)
-    out = HERE / "results" / "wire.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
-    for r in rows:
-        print(f"{r['name']:72} {r['median']:9.3f} {r['unit']:3} [{r['min']:.3f}..{r['max']:.3f}] {r['note']}")
-    print(f"written: {out.relative_to(ROOT)}")
+    write_rows("wire", run(quick="--quick" in (sys.argv[1:] if argv is None else argv)))
     return 0
 
 
