@@ -5,7 +5,8 @@
   nothing. :func:`install_transfer` adds Tornado's gzip transform to Voila's application when its settings ask
   for it (``etc/voila/offline.py`` does, for both server configs): every text response over 1 KB (the page,
   scripts, stylesheets, JSON) goes gzipped to a browser that accepts it.
-- **Caching.** With the Tornado setting ``immutable_versioned_static`` (``etc/voila/offline.py`` sets it too), a
+- **Caching.** With the Tornado setting ``immutable_versioned_static`` (off in ``etc/voila/offline.py``: with
+  the scripts from the cache, a walk through every app in one tab hit ipywidgets' "widget model not found"), a
   static file whose URL carries its content's version (``?v=<hash>``: the template's scripts and stylesheets,
   the JupyterLab extensions' chunks) is sent with ``Cache-Control: public, max-age=31536000, immutable``, so
   another app of the route asks for none of them again. Files without one (Voila's own
