@@ -8,10 +8,10 @@ fresh browser context (a student's first visit), then, in the same context, the 
 route) and the process map (an app with figures): what is cached is not fetched again. Bytes: the sum of Chrome's
 ``encodedDataLength`` (headers and body as received, after compression) of every request, from the DevTools
 protocol's Network events, until the page is live and the network has been quiet for 1 s. Two server settings in
-turn, in the same run: as shipped (gzip, versioned static files immutable: pressbook.apps.transfer) and with
-Voila's defaults (``--Voila.tornado_settings={}``: nothing compressed, Voila's cache headers), the numbers before
-issue 25. Also counted: requests to a host other than this machine (the offline template: must be 0), and the
-page's own HTML. A plug-in of run_all.py.
+turn, in the same run: as shipped (etc/voila/offline.py: gzip, pressbook.apps.transfer) and with Voila's defaults
+(``--Voila.tornado_settings={}``: nothing compressed, Voila's cache headers), the numbers before issue 25. Also
+counted: requests to a host other than this machine (the offline template: must be 0), and the page's own HTML. A
+plug-in of run_all.py.
 """
 from __future__ import annotations
 
