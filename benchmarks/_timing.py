@@ -105,3 +105,19 @@ def tree_cpu_seconds(root_pid: int, skip_pid: int | None = None) -> float:
 
     skip = {p.pid for p in tree(skip_pid)} if skip_pid is not None else set()
     return cpu_seconds(p for p in tree(root_pid) if p.pid not in skip)
+
+
+def write_rows(name: str, rows: list[dict]) -> Path:
+    """Write ``rows`` with the machine's description to benchmarks/results/<name>.json, print one line per row
+    (median [min..max] unit, target, note); returns the file."""
+    import json
+
+    out = ROOT / "benchmarks" / "results" / f"{name}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+    for r in rows:
+        met = "" if r["ok"] is None else ("ok" if r["ok"] else "MISSED")
+        print(f"{r['name']:72} {r['median']:9.3f} {r['unit']:3} [{r['min']:.3f}..{r['max']:.3f}] {r['target']} {met}"
+              f" {r['note']}")
+    print(f"written: {out.relative_to(ROOT)}")
+    return out

@@ -19,6 +19,17 @@ Fixtures
     included); when the test failed, each server log is copied to
     ``test-artifacts/<test>/voila-<port>.log``.
 
+``shared_voila`` (per module, a factory)
+    The same call as ``voila``; the same arguments give the same server, kept
+    for the whole module (a few seconds and a server's CPU saved per test).
+    For tests that each open their own page with the app config (a kernel per
+    page); logs of a module with a failed test: ``test-artifacts/<module>/``.
+
+``hermetic_home`` (session, autouse)
+    Before anything else: HOME, the XDG folders, IPYTHONDIR and PRESSBOOK_DB point into the session's
+    temporary folder (see ``tests/hermetic.py``), so no test, server or kernel reads or writes the
+    developer's own files (their pellet log above all).  Returns the variables it set.
+
 ``browser`` (session)
     Headless Chromium at ``$PRESSBOOK_CHROMIUM`` or ``/usr/bin/chromium``
     (install: ``apt-get install chromium``; never ``playwright install``).  If it
@@ -78,6 +89,7 @@ import sys
 import time
 from pathlib import Path
 
+import hermetic
 import pytest
 
 _BROWSER_DIR = Path(__file__).resolve().parent / "browser"
@@ -85,6 +97,7 @@ if str(_BROWSER_DIR) not in sys.path:  # for `from harness import ...`
     sys.path.insert(0, str(_BROWSER_DIR))
 
 from harness import (  # noqa: E402
+    ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
     ROOT,
@@ -110,6 +123,14 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_home(tmp_path_factory):
+    """The session's own HOME, XDG folders and PRESSBOOK_DB, inherited by every process the tests start."""
+    env = hermetic.enter(tmp_path_factory.mktemp("hermetic"))
+    yield env
+    hermetic.leave()
 
 
 def _failed(node) -> bool:
@@ -195,10 +216,9 @@ class _Server:
         self._logfile.close()
 
 
-@pytest.fixture
-def voila(request, tmp_path):
-    """Factory: voila(notebook, config="app", args=(), timeout=90, wait_for=None) -> base URL."""
-    servers: list[_Server] = []
+def _starter(servers: list, folder: Path):
+    """start(notebook, config="app", args=(), timeout=90, wait_for=None) -> base URL; each server started is
+    added to ``servers``, its log in ``folder``."""
 
     def start(notebook, config: str = "app", args=(), timeout: float = 90, wait_for=None) -> str:
         notebook = Path(notebook).resolve()
@@ -207,7 +227,7 @@ def voila(request, tmp_path):
         if config not in VOILA_CONFIGS:
             raise ValueError(f"config must be one of {sorted(VOILA_CONFIGS)}")
         for _attempt in range(3):  # a free port can be taken before Voila binds it
-            server = _Server(notebook, config, list(args), tmp_path / "voila.log")
+            server = _Server(notebook, config, list(args), folder / "voila.log")
             servers.append(server)
             if server.wait_ready(timeout):
                 if wait_for is None or server.wait_log(wait_for, timeout):
@@ -220,13 +240,46 @@ def voila(request, tmp_path):
         waited = f" (waited for {wait_for!r} in its log)" if wait_for else ""
         pytest.fail(f"Voila on port {server.port} did not get ready{waited}:\n{server.log_text()[-4000:]}")
 
-    yield start
+    return start
 
+
+@pytest.fixture
+def voila(request, tmp_path):
+    """Factory: voila(notebook, config="app", args=(), timeout=90, wait_for=None) -> base URL."""
+    servers: list[_Server] = []
+    yield _starter(servers, tmp_path)
     for server in servers:
         server.stop()
     if _failed(request.node):
         for server in servers:
             shutil.copy(server.log, artifacts_dir() / server.log.name)
+
+
+@pytest.fixture(scope="module")
+def shared_voila(request, tmp_path_factory):
+    """Factory like ``voila``, whose servers serve the whole module: the same arguments give the same running
+    server. For tests that each open their own page on the app config (a kernel per page), so they share
+    nothing but the server; a test that needs a fresh server (its log, its kernel count, the class config's
+    pool) uses ``voila``. When a test of the module failed, the logs go to ``test-artifacts/<module>/``."""
+    servers: list[_Server] = []
+    start = _starter(servers, tmp_path_factory.mktemp("voila"))
+    started: dict = {}
+    failed_before = request.session.testsfailed
+
+    def shared(notebook, config: str = "app", args=(), timeout: float = 90, wait_for=None) -> str:
+        key = (Path(notebook).resolve(), config, tuple(args), wait_for)
+        if key not in started:
+            started[key] = start(notebook, config, args, timeout, wait_for)
+        return started[key]
+
+    yield shared
+    for server in servers:
+        server.stop()
+    if request.session.testsfailed > failed_before:
+        out = ARTIFACTS / Path(request.node.name).stem
+        out.mkdir(parents=True, exist_ok=True)
+        for server in servers:
+            shutil.copy(server.log, out / server.log.name)
 
 
 @pytest.fixture(scope="session")

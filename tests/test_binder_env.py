@@ -19,6 +19,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hermetic import package_tool_env
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
@@ -108,7 +109,7 @@ def binder_venv(tmp_path_factory):
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     py = venv / "bin" / "python"
-    env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env = package_tool_env(PIP_DISABLE_PIP_VERSION_CHECK="1")  # the developer's pip settings (their index)
     env.pop("PYTHONPATH", None)
     proc = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-compile", "-r", "binder/requirements.txt"], cwd=repo, env=env,
                           capture_output=True, text=True, timeout=1800)

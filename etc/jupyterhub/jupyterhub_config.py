@@ -97,8 +97,9 @@ c.Spawner.args = [
     "--VoilaConfiguration.allow_template_override=NOTEBOOK",
     "--VoilaConfiguration.template=pressbook",  # Voila's lab page without its CDN stylesheets
     # nor MathJax from a CDN: Voila's page loads MathJax only when these are set (standalone Voila leaves
-    # them None; as a server extension it falls back to cdnjs)
-    '--ServerApp.tornado_settings={"mathjax_url": None, "mathjax_config": None}',
+    # them None; as a server extension it falls back to cdnjs); every text response gzipped (Jupyter Server
+    # reads compress_response when it builds its application, unlike standalone Voila: pressbook.apps.transfer)
+    '--ServerApp.tornado_settings={"mathjax_url": None, "mathjax_config": None, "compress_response": True}',
     # free the kernels of closed tabs (Voila's shutdown beacon fails, see TOOLCHAIN)
     "--MappingKernelManager.cull_idle_timeout=600",
     "--MappingKernelManager.cull_interval=60",

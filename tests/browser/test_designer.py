@@ -67,8 +67,8 @@ def open_designer(page, url):
     return page
 
 
-def test_loads_draws_and_reacts(voila, page):
-    open_designer(page, voila(NB) + "?preset=three-step")
+def test_loads_draws_and_reacts(shared_voila, page):
+    open_designer(page, shared_voila(NB) + "?preset=three-step")
     assert error_outputs(page) == []
     for fig in ("compaction", "cross_section", "history", "impedance"):
         expect(page.locator(f".pb-fig-{fig} canvas").first).to_be_visible()
@@ -103,10 +103,10 @@ def test_loads_draws_and_reacts(voila, page):
     assert error_outputs(page) == []
 
 
-def test_particle_size_changes_the_cathode_conductivity(voila, page):
+def test_particle_size_changes_the_cathode_conductivity(shared_voila, page):
     """Issue 23: the composite cathode's SE d50 in the layer editor moves its conductivity (a finer SE than the
     active particles percolates earlier: higher); a bad size is named next to the field, the entry is kept."""
-    open_designer(page, voila(NB) + "?preset=three-step")
+    open_designer(page, shared_voila(NB) + "?preset=three-step")
     se = page.locator(".pb-layer-1 .pb-layer-se-d50 input")
     expect(se).to_be_visible()
     expect(page.locator(".pb-layer-1 .pb-layer-cam-d50 input")).to_be_visible()
@@ -129,8 +129,8 @@ def test_particle_size_changes_the_cathode_conductivity(voila, page):
     assert error_outputs(page) == []
 
 
-def test_unit_toggle_and_conversion(voila, page):
-    open_designer(page, voila(NB))
+def test_unit_toggle_and_conversion(shared_voila, page):
+    open_designer(page, shared_voila(NB))
     page.locator(".pb-pressure-unit button", has_text="kN").click()
     expect(page.locator(".pb-step-1 .pb-step-pressure")).to_contain_text("pressure (kN)")
     assert float(number_input(page, 1).input_value()) == pytest.approx(23.6, abs=1e-9)  # 23.562 kN, 3 digits
@@ -140,8 +140,8 @@ def test_unit_toggle_and_conversion(voila, page):
     assert error_outputs(page) == []
 
 
-def test_preset_switch_and_compare(voila, page):
-    open_designer(page, voila(NB) + "?preset=three-step")
+def test_preset_switch_and_compare(shared_voila, page):
+    open_designer(page, shared_voila(NB) + "?preset=three-step")
     page.locator("button.pb-pin").click()
     expect(page.locator(".pb-diff")).to_contain_text("B − A")
 
@@ -162,8 +162,8 @@ def test_preset_switch_and_compare(voila, page):
     assert error_outputs(page) == []
 
 
-def test_query_link_opens_the_design(voila, page):
-    base = voila(NB)
+def test_query_link_opens_the_design(shared_voila, page):
+    base = shared_voila(NB)
     open_designer(page, base + "?preset=co-press&steps.1.pressure=400MPa&die.diameter=12mm")
     assert error_outputs(page) == []
     expect(page.locator(".pb-step")).to_have_count(1)
@@ -190,8 +190,8 @@ def test_query_link_opens_the_design(voila, page):
     snap(page, "designer-bad-link")
 
 
-def test_save_and_reload_round_trip(voila, page, tmp_path):
-    base = voila(NB)
+def test_save_and_reload_round_trip(shared_voila, page, tmp_path):
+    base = shared_voila(NB)
     open_designer(page, base + "?preset=doux2020&steps.2.hold=2min")
     with page.expect_download() as info:
         page.locator("a.pb-download-link").click()
@@ -242,7 +242,7 @@ def test_preheated_class_server_reads_the_query(voila, page):
     assert error_outputs(page) == []
 
 
-def test_figure_patches_are_not_sent_back(voila, page):
+def test_figure_patches_are_not_sent_back(shared_voila, page):
     """The kernel's figure patches are applied by BokehJS with ``sync: false``; jupyter_bokeh 4.1 would send
     each one back to the kernel (the filter in pressbook.apps.figure_widget.SYNC_FILTER_JS stops it).
     Changes made in the browser itself (the auto-ranges here) still pass."""
@@ -254,7 +254,7 @@ def test_figure_patches_are_not_sent_back(voila, page):
                                                             else payload.encode()))
 
     page.on("websocket", on_websocket)
-    open_designer(page, voila(NB) + "?preset=three-step")
+    open_designer(page, shared_voila(NB) + "?preset=three-step")
     sent.clear()
     set_number(number_input(page, 2), 390)
     wait_source(page, "pb-points", "Math.max(...d.pressure) < 395 && Math.max(...d.pressure) > 385")

@@ -29,8 +29,8 @@ def _alternative(page, app: str, says: str, table: str, count: int = 1):
     return alt.first
 
 
-def test_process_map_app(voila, page):
-    open_app(page, voila(NOTEBOOKS / "process_map.ipynb"))
+def test_process_map_app(shared_voila, page):
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/process_map.ipynb")
     assert error_outputs(page) == []
     _drawn(page)
     text = page.locator(".pbx-process-map .pbx-text-out")
@@ -50,8 +50,8 @@ def test_process_map_app(voila, page):
     snap(page, "process-map", full_page=False)
 
 
-def test_optimiser_app(voila, page):
-    open_app(page, voila(NOTEBOOKS / "optimiser.ipynb"))
+def test_optimiser_app(shared_voila, page):
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/optimiser.ipynb")
     assert error_outputs(page) == []
     _drawn(page)
     expect(page.locator(".pbx-optimiser .pbx-text-out")).to_contain_text("binding constraint")
@@ -62,10 +62,10 @@ def test_optimiser_app(voila, page):
     snap(page, "optimiser", full_page=False)
 
 
-def test_optimiser_reruns_when_the_risk_level_moves(voila, page):
+def test_optimiser_reruns_when_the_risk_level_moves(shared_voila, page):
     """The optimiser's result follows its constraint: moving the risk slider re-runs it (no button press) and
     its text states the new level."""
-    open_app(page, voila(NOTEBOOKS / "optimiser.ipynb"))
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/optimiser.ipynb")
     text = page.locator(".pbx-optimiser .pbx-text-out")
     expect(text).to_contain_text("Risk level 0.33")
     assert text.inner_text().count("The binding constraint is") <= 1  # one conclusion
@@ -79,8 +79,8 @@ def test_optimiser_reruns_when_the_risk_level_moves(voila, page):
     assert error_outputs(page) == []
 
 
-def test_sensitivity_app(voila, page):
-    open_app(page, voila(NOTEBOOKS / "sensitivity.ipynb"))
+def test_sensitivity_app(shared_voila, page):
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/sensitivity.ipynb")
     assert error_outputs(page) == []
     _drawn(page)
     expect(page.locator(".pbx-sensitivity .pbx-text-out")).to_contain_text("Moves the total ASR most")
@@ -88,8 +88,8 @@ def test_sensitivity_app(voila, page):
     snap(page, "sensitivity", full_page=False)
 
 
-def test_uncertainty_app(voila, page):
-    open_app(page, voila(NOTEBOOKS / "uncertainty.ipynb"))
+def test_uncertainty_app(shared_voila, page):
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/uncertainty.ipynb")
     assert error_outputs(page) == []
     _drawn(page)
     text = page.locator(".pbx-uncertainty .pbx-text-out")

@@ -30,18 +30,18 @@ def upload(page, path):
     chooser.value.set_files(str(path))
 
 
-def test_a_surrogate_title_in_a_link_opens_the_designer_with_a_message(voila, page):
+def test_a_surrogate_title_in_a_link_opens_the_designer_with_a_message(shared_voila, page):
     data = presets.three_step().to_dict()
     data["title"] = "a\ud800b"
     query = "?design=" + base64.urlsafe_b64encode(json.dumps(data).encode("ascii")).decode("ascii")
-    open_designer(page, voila(NB) + query)
+    open_designer(page, shared_voila(NB) + query)
     expect(page.locator(".pb-notice")).to_contain_text("could not be used")
     expect(page.locator(".pb-summary")).to_be_visible()
     assert error_outputs(page) == []
 
 
-def test_an_oversized_upload_is_refused_in_the_browser_and_later_uploads_work(voila, page, tmp_path):
-    open_designer(page, voila(NB) + "?preset=three-step")
+def test_an_oversized_upload_is_refused_in_the_browser_and_later_uploads_work(shared_voila, page, tmp_path):
+    open_designer(page, shared_voila(NB) + "?preset=three-step")
     big = tmp_path / "huge.toml"
     big.write_bytes(b"# " + b"x" * 12 * 2**20)  # over the server's 10 MiB websocket message limit
     upload(page, big)
@@ -57,12 +57,12 @@ def test_an_oversized_upload_is_refused_in_the_browser_and_later_uploads_work(vo
     assert error_outputs(page) == []
 
 
-def test_fast_clicks_on_add_layer_and_add_step_leave_editors_matching_the_design(voila, page):
+def test_fast_clicks_on_add_layer_and_add_step_leave_editors_matching_the_design(shared_voila, page):
     from harness import record_of
 
     from pressbook.design import MAX_LAYERS, MAX_STEPS
 
-    open_designer(page, voila(NB) + "?preset=three-step")
+    open_designer(page, shared_voila(NB) + "?preset=three-step")
     for _ in range(15):
         page.locator(".pb-layer-add").click()
         page.wait_for_timeout(250)

@@ -19,9 +19,11 @@ IDENTIFIER = re.compile(r"\w+\.\d+\.\w+|_asr\b|\.ipynb|\bvoila\b", re.IGNORECASE
 
 
 @pytest.fixture
-def server(voila, monkeypatch):
-    """The notebooks folder with the start page at the root (JUPYTER_PATH as `make serve-class` sets it)."""
+def server(voila, monkeypatch, tmp_path):
+    """The notebooks folder with the start page at the root (JUPYTER_PATH as `make serve-class` sets it); the
+    pellet log app opens an empty log of this test's own."""
     monkeypatch.setenv("JUPYTER_PATH", str(ROOT / "etc" / "jupyter"))
+    monkeypatch.setenv("PRESSBOOK_DB", str(tmp_path / "pellets.sqlite"))
     return voila(NOTEBOOKS)
 
 

@@ -26,8 +26,8 @@ BOKEH_Y = """() => {
 }"""
 
 
-def test_why_multistep(voila, page):
-    open_app(page, voila(NOTEBOOKS / "why_multistep.ipynb"))
+def test_why_multistep(shared_voila, page):
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/why_multistep.ipynb")
     assert error_outputs(page) == []
     # the observation is hidden until a prediction is locked in
     expect(page.locator(".pb-voids-observe")).to_be_hidden()
@@ -59,8 +59,8 @@ def test_why_multistep(voila, page):
     assert error_outputs(page) == []
 
 
-def test_compaction_explorer(voila, page):
-    open_app(page, voila(NOTEBOOKS / "compaction_explorer.ipynb"))
+def test_compaction_explorer(shared_voila, page):
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/compaction_explorer.ipynb")
     assert error_outputs(page) == []
     canvas_drawn(page)
     snap(page, "explorer-start")
@@ -78,8 +78,8 @@ def test_compaction_explorer(voila, page):
     assert error_outputs(page) == []
 
 
-def test_interfaces_impedance(voila, page):
-    open_app(page, voila(NOTEBOOKS / "interfaces_impedance.ipynb"))
+def test_interfaces_impedance(shared_voila, page):
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/interfaces_impedance.ipynb")
     assert error_outputs(page) == []
     canvas_drawn(page)
     table = page.locator(".pb-imp-elements")
@@ -92,8 +92,8 @@ def test_interfaces_impedance(voila, page):
     assert error_outputs(page) == []
 
 
-def test_choose_goal(voila, page):
-    open_app(page, voila(NOTEBOOKS / "choose_goal.ipynb"))
+def test_choose_goal(shared_voila, page):
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/choose_goal.ipynb")
     assert error_outputs(page) == []
     canvas_drawn(page)
     rec = page.locator(".pb-goal-recommendation")

@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from hermetic import package_tool_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "etc" / "jupyterhub" / "jupyterhub_config.py"
@@ -58,7 +59,7 @@ def _ensure_jupyterhub() -> None:
     cmd = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q", "jupyterhub>=5"]
     if CONSTRAINTS.exists():
         cmd += ["-c", str(CONSTRAINTS)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=package_tool_env())
     if proc.returncode != 0:
         _unavailable(f"could not install jupyterhub from PyPI:\n{proc.stderr[-2000:]}")
 
@@ -66,7 +67,8 @@ def _ensure_jupyterhub() -> None:
 def _ensure_proxy() -> str:
     if shutil.which("npm") is None and not (ROOT / "build/hub/node_modules/.bin/configurable-http-proxy").exists():
         _unavailable("npm is missing (apt-get install -y nodejs npm): cannot install configurable-http-proxy")
-    proc = subprocess.run(["bash", str(INSTALL_PROXY)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(["bash", str(INSTALL_PROXY)], capture_output=True, text=True, timeout=300,
+                          env=package_tool_env())  # npm with the developer's registry settings
     if proc.returncode != 0:
         _unavailable(f"could not install configurable-http-proxy from npm:\n{proc.stderr[-2000:]}")
     return proc.stdout.strip().splitlines()[-1]
@@ -203,6 +205,7 @@ def test_two_users_get_the_start_page_and_the_designer(hub):
         assert r.status_code == 200 and r.url.endswith(f"/user/{u}/voila/render/index.ipynb"), (r.status_code, r.url)
         assert "pressing solid-state battery pellets" in r.text and "designer.ipynb" in r.text
         assert not _REMOTE.search(r.text), f"the start page fetches from the internet: {_REMOTE.search(r.text)}"
+        assert r.headers.get("Content-Encoding") == "gzip", "the start page is sent uncompressed"
     pages = {u: _open_designer(base, s, u) for u, s in sessions.items()}
     for u, html in pages.items():
         assert "There was an error when executing cell" not in html, u
