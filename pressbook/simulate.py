@@ -417,8 +417,11 @@ def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond=None, bond_dP=
             out.append(("under-pressing", plan.names[i], mech.crumbling_score(Pmax[i], p["crumble_pressure"]),
                         {"P_max": Pmax[i], "threshold": p["crumble_pressure"], "porosity": 1 - D_op[i]}))
         if plan.ionic[i] and plan.cam_fraction[i] == 0:
-            out.append(("SE cracking", plan.names[i], mech.se_cracking_score(Pmax[i], p["crack_pressure"]),
-                        {"P_max": Pmax[i], "threshold": p["crack_pressure"]}))
+            # issue 23: from the measured fall of conduction with forming pressure (over-pressing law)
+            loss = 1.0 - tr.overpress_factor(Pmax[i], p["overpress_onset"], p["overpress_scale"])
+            medium_at = p["overpress_onset"] + p["overpress_scale"] * (1.0 / (1.0 - mech.OVERPRESS_LOSS_MEDIUM) - 1.0)
+            out.append(("SE cracking", plan.names[i], mech.overpress_score(loss),
+                        {"P_max": Pmax[i], "threshold": medium_at, "loss": loss, "onset": p["overpress_onset"]}))
             if math.isnan(plan.se_fraction[i]):  # issue 23: an SE layer below its percolation density
                 out.append(("no continuous ion path", plan.names[i],
                             tr.density_path_score(D_op[i], p["percolation_density"]),
@@ -494,7 +497,8 @@ def _risk_scores(plan, x, lay, area, Pmax, D_op, t_op, into, bond=None, bond_dP=
 # ============================================================== Outcome assembly
 RISK_SOURCES = {
     "under-pressing": "estimate (DESIGN guide: about 40 MPa)",
-    "SE cracking": "estimate (Yan 2026 via secondary summary: fracture at 750 MPa)",
+    "SE cracking": "over-pressing law of the joint calibration (cronau2021: conduction vs forming pressure); levels at "
+                   "15 % / 25 % of the conduction lost (estimate)",
     "cathode particle cracking": "zhang2025 (doi:10.1002/adma.202413499)",
     "metal extrusion": "power-law creep into the punch-die clearance (Li n = 6.6, Masias 2019 / LePage 2019; "
                        "darnbrough2024 rate) after friction-hill spreading; score thresholds estimates",
@@ -516,8 +520,9 @@ def _reason(name, subject, score, d) -> tuple[str, str]:
         return (f"{subject} saw at most {f(d['P_max']):.0f} MPa; below about {f(d['threshold']):.0f} MPa a compact has "
                 f"little green strength (porosity now {100 * f(d['porosity']):.0f} %)", f"{f(d['threshold']):.0f} MPa")
     if name == "SE cracking":
-        return (f"{subject} saw {f(d['P_max']):.0f} MPa; brittle SE pellets crack near {f(d['threshold']):.0f} MPa "
-                f"(risk starts at 80 % of it)", f"{f(d['threshold']):.0f} MPa")
+        return (f"{subject} saw {f(d['P_max']):.0f} MPa; beyond about {f(d['onset']):.0f} MPa pressing cracks grains and "
+                f"the pellet loses conduction: {100 * f(d['loss']):.0f} % here (the medium level, 15 % lost, is "
+                f"reached at about {f(d['threshold']):.0f} MPa)", f"{f(d['threshold']):.0f} MPa")
     if name == "cathode particle cracking":
         return (f"{subject} saw {f(d['P_max']):.0f} MPa; polycrystalline active particles crack from about "
                 f"{f(d['threshold']):.0f} MPa", f"{f(d['threshold']):.0f} MPa")

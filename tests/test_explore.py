@@ -218,7 +218,7 @@ def test_tornado_ranking(torn):
     assert asr["steps.2.pressure"]["change_high"] < 0                     # harder bonding, less ASR
     assert torn.ranking("risk: cathode particle cracking (cathode)", top=1) == ["steps.2.pressure"]
     assert torn.ranking("risk: metal extrusion (anode)", top=3).count("steps.3.pressure") == 1
-    assert torn.table("risk: SE cracking (separator)")[0]["swing"] == 0.0
+    assert torn.table("risk: SE cracking (separator)")[0]["swing"] < 0.05  # far from over-pressing (issue 23 law)
     assert "total_asr" in torn.summary()
     with pytest.raises(PressbookError, match="output"):
         torn.table("speed")

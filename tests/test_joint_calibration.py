@@ -150,3 +150,19 @@ def test_pressed_electrode_contact_lowers_the_reading_at_low_stack_only():
     sputtered = jc.apparent_sigma(true, 5.0, 1.0, 5.0, 1.0, electrode_weight=0.0)
     assert low < high < true and sputtered == pytest.approx(true)
     assert high / true > 0.95
+
+
+def test_se_cracking_follows_the_measured_over_pressing_loss():
+    """Issue 23 item 6: the SE-cracking risk comes from the fitted loss of conduction with forming pressure, not a
+    vendor's 750 MPa: published 720 MPa pellets are not flagged high, 1 GPa is, and the score rises with pressure."""
+    from pressbook.design import Design, Die, Layer, Step
+
+    def risk(P):
+        d = Design(title="p", die=Die(diameter=10), layers=[Layer(name="p", role="separator", material="Li6PS5Cl",
+                                                                  mass=100.0)], steps=[Step(add=["p"], pressure=P)])
+        from pressbook.simulate import simulate
+        return simulate(d).risk("SE cracking", "p")
+    scores = [risk(P).score for P in (300.0, 500.0, 720.0, 1000.0, 2000.0)]
+    assert np.all(np.diff(scores) >= 0) and scores[0] == 0.0
+    assert risk(720.0).level != "high" and risk(1000.0).level == "high"
+    assert "conduction" in risk(1000.0).reason
