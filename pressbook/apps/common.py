@@ -95,6 +95,18 @@ body :focus-visible, .jp-OutputArea-output input:focus, .jp-OutputArea-output te
   .jp-OutputArea-output .widget-checkbox {height: auto;}
   .jp-OutputArea-output table {display: block; max-width: 100%; overflow-x: auto;}
 }
+/* print (issue 26): the lab shell is a fixed-height box that scrolls, so a printed page stopped at the first
+   screenful; on paper every box grows to its content and the page flows over as many sheets as it needs */
+@media print {
+  html, body, #main, #jp-main-content-panel, #rendered_cells, .jp-LabShell, .lm-BoxPanel, .lm-BoxPanel-child,
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child, .jp-RenderedHTMLCommon {
+    position: static !important; height: auto !important; max-height: none !important;
+    overflow: visible !important; contain: none !important;}  /* Lumino's size containment sized them to 0 */
+  #rendered_cells {padding: 0 !important;}
+  h1, h2, h3, h4 {break-after: avoid;}
+  tr, li, pre {break-inside: avoid;}
+  .pb-retry-banner {display: none !important;}
+}
 </style>"""
 
 #: Shared page script, run once per page. (1) Names: a widget given ``named(widget, name)`` carries the name
