@@ -33,7 +33,6 @@ The compact modulus M (18.5 GPa, Miss 2026 springback) is a measured value and h
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
@@ -131,16 +130,10 @@ def predict(theta: dict, o: Obs) -> float:
     return float(np.log(s))
 
 
-def cronau_rows(data_dir=None) -> list[dict]:
-    path = Path(data_dir or L.DATA_DIR) / "cronau2021_si_stack.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
-
-
 def cronau_curves(names, data_dir=None) -> dict:
     """{(material, fab): [(stack, sigma), ...]} at the points nearest STACK_TARGETS (at most one each; none above the
     fabrication pressure; none farther than 25 % from its target)."""
-    rows = cronau_rows(data_dir)
+    rows = L.rows("cronau2021_si_stack", data_dir)
     out = {}
     for name in names:
         sel = [r for r in rows if r["material"] == name]

@@ -121,12 +121,13 @@ def ion_path_score(v_se, size_ratio):
     return np.clip(((1.0 + ION_PATH_MARGIN) * v_c - np.asarray(v_se)) / (ION_PATH_MARGIN * v_c), 0.0, 1.0)
 
 
-def ionic_conductivity(D, sigma_bulk, D_c, t, Ea_eV=0.0, temperature_C=25.0):
-    """Ionic conductivity in mS/cm of a layer at relative density D and temperature (degC)."""
+def ionic_conductivity(D, sigma_bulk, D_c, t, Ea_eV=0.0, temperature_C=25.0, floor=0.0):
+    """Ionic conductivity in mS/cm of a layer at relative density D and temperature (degC); the density law is kept
+    at or above ``floor`` (a share of the dense value)."""
     D = np.asarray(D, dtype=float)
     x = np.clip((D - D_c) / (1.0 - np.asarray(D_c)), 0.0, 1.0)
     arrhenius = np.exp(-np.asarray(Ea_eV) / K_B_EV * (1.0 / (np.asarray(temperature_C) + 273.15) - 1.0 / T_REF_K))
-    return np.asarray(sigma_bulk) * x ** np.asarray(t) * arrhenius
+    return np.asarray(sigma_bulk) * np.maximum(x ** np.asarray(t), floor) * arrhenius
 
 
 def layer_resistance_ohm(thickness_um, sigma_mS_cm, area_cm2):
@@ -211,12 +212,8 @@ def se_conductivity(sigma_bulk, D, P_stack, P_form, D_c, t, m=GRAIN_CONTACT_DEFA
     D: relative density in the cell; P_form: room-temperature-equivalent largest forming pressure (MPa); g the
     grain contacts (``grain_contact_factor``), h the over-pressing loss (``overpress_factor``). Below D_c the layer
     keeps SUBPERCOLATION_FLOOR of its dense conduction (finite; flagged by the kernel). Pure, vectorised."""
-    D = np.asarray(D, dtype=float)
-    x = np.clip((D - D_c) / (1.0 - np.asarray(D_c)), 0.0, 1.0)
-    arrhenius = np.exp(-np.asarray(Ea_eV) / K_B_EV * (1.0 / (np.asarray(temperature_C) + 273.15) - 1.0 / T_REF_K))
-    density_law = np.maximum(x ** np.asarray(t), SUBPERCOLATION_FLOOR)
-    return (np.asarray(sigma_bulk) * density_law * arrhenius * grain_contact_factor(P_stack, P_form, m, P_sat, k)
-            * overpress_factor(P_form, onset, scale))
+    return (ionic_conductivity(D, sigma_bulk, D_c, t, Ea_eV, temperature_C, SUBPERCOLATION_FLOOR)
+            * grain_contact_factor(P_stack, P_form, m, P_sat, k) * overpress_factor(P_form, onset, scale))
 
 
 def forming_equivalent_pressure(P_local, temperature_C, T_soft, T_ref_C=25.0):

@@ -13,7 +13,6 @@ next to it (``assumed``).
 """
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, field
 
@@ -260,10 +259,7 @@ def minnmann_li6ps5cl_conductivity():
 def cronau_li6ps5cl_absolute():
     """Issue 23 done-when: Li6PS5Cl pellets formed at 292-487 MPa and measured at 50-300 MPa stack (Cronau 2021 SI
     S2c, the joint calibration's data) against the whole model (10 mm die, 100 mg: not stated, a thin pellet)."""
-    path = L.DATA_DIR / "cronau2021_si_stack.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(line for line in fh if not line.startswith("#"))
-                if r["material"] == "uC-Li6PS5Cl"]
+    rows = [r for r in L.rows("cronau2021_si_stack") if r["material"] == "uC-Li6PS5Cl"]
     xs, data, model = [], [], []
     for fab in (292.03, 389.30, 486.73):
         curve = [r for r in rows if float(r["fab_pressure_MPa"]) == fab]

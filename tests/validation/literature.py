@@ -18,10 +18,11 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 def rows(name: str, data_dir: Path | None = None) -> list[dict]:
-    """All rows of ``name`` (e.g. "density_vs_pressure") as dicts of strings."""
+    """All rows of ``name`` (e.g. "density_vs_pressure") as dicts of strings; lines starting with '#' are comments
+    (the provenance header of cronau2021_si_stack.csv)."""
     path = Path(data_dir or DATA_DIR) / f"{name}.csv"
     with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
 
 
 def number(text: str) -> float:
