@@ -116,18 +116,42 @@ def _th(theta: dict, mat: str) -> dict:
                 **{f"sb_{mat}": theta[sb], f"Py_{mat}": theta[py], f"k_{mat}": theta[k]})
 
 
+def predictor(obs: list[Obs]):
+    """theta -> ln of every prediction of ``obs`` at once (vectorised over the points; the conditions resolved once
+    per call, a nuisance by its name)."""
+    kinds = np.array([o.kind for o in obs])
+    dens_load, dens_ej = kinds == "density_load", kinds == "density_ejected"
+    sig = ~(dens_load | dens_ej)
+    insitu = kinds[sig] == "sigma_insitu"
+    mats = [o.cond["mat"] for o in obs]
+    P = np.array([o.cond.get("P", np.nan) for o in obs], dtype=float)
+    conds = {key: [o.cond[key] for o in obs if o.kind not in ("density_load", "density_ejected")]
+             for key in ("form", "stack", "L", "electrode")}
+
+    def f(theta: dict) -> np.ndarray:
+        per = [_th(theta, m) for m in dict.fromkeys(mats)]
+        by = {m: t for m, t in zip(dict.fromkeys(mats), per)}
+        Py = np.array([by[m][f"Py_{m}"] for m in mats])
+        out = np.empty(len(obs))
+        A = theta["A"]
+        out[dens_load] = np.log(jc.cp.heckel_density(P[dens_load], A, Py[dens_load]))
+        out[dens_ej] = np.log(jc.ejected_density(P[dens_ej], A, Py[dens_ej], M_FAMILY, theta["kappa"]))
+        if sig.any():
+            sm = [m for m, s in zip(mats, sig) if s]
+            c = {key: np.array([jc.resolve(v, theta) for v in vals]) for key, vals in conds.items()}
+            th = dict(theta, M=M_FAMILY, P_sat=np.array([by[m]["P_sat"] for m in sm]),
+                      sb_x=np.array([by[m][f"sb_{m}"] for m in sm]), Py_x=Py[sig],
+                      k_x=np.array([by[m][f"k_{m}"] for m in sm]))
+            s = jc.pellet_sigma(th, "x", c["form"], c["stack"], insitu=insitu)
+            out[sig] = np.log(jc.apparent_sigma(s, c["stack"], c["L"], theta["c_e"], theta["q_e"], c["electrode"]))
+        return out
+
+    return f
+
+
 def predict(theta: dict, o: Obs) -> float:
-    c = o.cond
-    mat = c["mat"]
-    th = _th(theta, mat)
-    if o.kind == "density_load":
-        return float(np.log(jc.cp.heckel_density(c["P"], th["A"], th[f"Py_{mat}"])))
-    if o.kind == "density_ejected":
-        return float(np.log(jc.ejected_density(c["P"], th["A"], th[f"Py_{mat}"], M_FAMILY, th["kappa"])))
-    form, stack = jc.resolve(c["form"], th), jc.resolve(c["stack"], th)
-    s = jc.pellet_sigma(th, mat, form, stack, insitu=o.kind == "sigma_insitu")
-    s = jc.apparent_sigma(s, stack, jc.resolve(c["L"], th), th["c_e"], th["q_e"], jc.resolve(c["electrode"], th))
-    return float(np.log(s))
+    """ln of the prediction of one observation (``predictor`` of that one point)."""
+    return float(predictor([o])(theta)[0])
 
 
 def cronau_curves(names, data_dir=None) -> dict:
@@ -181,7 +205,8 @@ def observations(data_dir=None) -> list[Obs]:
 
 
 def run(data_dir=None) -> jc.JointFit:
-    return jc.fit(params(), observations(data_dir), predict, model_sd=0.0)
+    obs = observations(data_dir)
+    return jc.fit(params(), obs, predict, model_sd=0.0, predict_all=predictor(obs))
 
 
 def table(res: jc.JointFit) -> str:

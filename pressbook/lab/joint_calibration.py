@@ -104,39 +104,64 @@ def resolve(cond_value, theta: dict) -> float:
     return theta[cond_value] if isinstance(cond_value, str) else float(cond_value)
 
 
-def fit(params: list[Param], observations: list[Obs], predict, *, lab_sd: float = 0.3,
-        model_sd: float = 0.0) -> JointFit:
-    """Maximise the log posterior (see the module docstring). ``predict(theta, obs)`` returns ln of the prediction."""
-    labs = sorted({o.lab for o in observations if o.lab})
-    n_p = len(params)
-    lo = np.array([p.to_space(p.lo) for p in params] + [-5 * lab_sd] * len(labs))
-    hi = np.array([p.to_space(p.hi) for p in params] + [5 * lab_sd] * len(labs))
-    u0 = np.clip(np.array([p.to_space(p.start) for p in params] + [0.0] * len(labs)), lo + 1e-9, hi - 1e-9)
-    y = np.log(np.array([o.value for o in observations]))
-    sd = np.sqrt(np.array([o.sd_ln for o in observations]) ** 2 + model_sd ** 2)
-    lab_index = np.array([labs.index(o.lab) if o.lab else -1 for o in observations])
-    has_lab = lab_index >= 0
-    priors = [(j, p.prior) for j, p in enumerate(params) if p.prior is not None]
+class Problem:
+    """The log posterior of the module docstring over the fitted vector u (constants and nuisances in their fitted
+    space, then one effect per laboratory): ``residuals(u)`` (data, priors, lab effects, each divided by its sd) and
+    ``log_prob(u) = -sum(residuals^2)/2`` (-inf outside the bounds). ``predict(theta, obs)`` returns ln of one
+    prediction; ``predict_all(theta)``, when given, ln of every prediction at once (the same model, vectorised)."""
 
-    def theta_of(u):
-        return {p.name: p.from_space(u[j]) for j, p in enumerate(params)}
+    def __init__(self, params, observations, predict, *, lab_sd=0.3, model_sd=0.0, predict_all=None):
+        self.params, self.observations, self.lab_sd = list(params), list(observations), lab_sd
+        self.labs = sorted({o.lab for o in observations if o.lab})
+        self.n_p = len(self.params)
+        self.lo = np.array([p.to_space(p.lo) for p in self.params] + [-5 * lab_sd] * len(self.labs))
+        self.hi = np.array([p.to_space(p.hi) for p in self.params] + [5 * lab_sd] * len(self.labs))
+        self.names = [p.name for p in self.params] + [f"lab:{lab}" for lab in self.labs]
+        self.y = np.log(np.array([o.value for o in observations]))
+        self.sd = np.sqrt(np.array([o.sd_ln for o in observations]) ** 2 + model_sd ** 2)
+        self.lab_index = np.array([self.labs.index(o.lab) if o.lab else -1 for o in observations])
+        self.priors = [(j, p.prior) for j, p in enumerate(self.params) if p.prior is not None]
+        self._predict_all = predict_all or (lambda th: np.array([predict(th, o) for o in self.observations]))
 
-    def residuals(u):
-        th = theta_of(u)
-        pred = np.array([predict(th, o) for o in observations]) + np.where(has_lab, u[n_p + lab_index], 0.0)
-        r_data = (y - pred) / sd
-        r_prior = [(u[j] - c) / s for j, (c, s) in priors]
-        r_lab = u[n_p:] / lab_sd
+    def start(self) -> np.ndarray:
+        u0 = np.array([p.to_space(p.start) for p in self.params] + [0.0] * len(self.labs))
+        return np.clip(u0, self.lo + 1e-9, self.hi - 1e-9)
+
+    def theta(self, u) -> dict:
+        return {p.name: p.from_space(u[j]) for j, p in enumerate(self.params)}
+
+    def predictions(self, u) -> np.ndarray:
+        """ln of every prediction with its laboratory's effect."""
+        has_lab = self.lab_index >= 0
+        return self._predict_all(self.theta(u)) + np.where(has_lab, u[self.n_p + self.lab_index], 0.0)
+
+    def residuals(self, u) -> np.ndarray:
+        r_data = (self.y - self.predictions(u)) / self.sd
+        r_prior = [(u[j] - c) / s for j, (c, s) in self.priors]
+        r_lab = u[self.n_p:] / self.lab_sd
         return np.concatenate([r_data, r_prior, r_lab])
 
-    sol = least_squares(residuals, u0, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=4000)
+    def log_prob(self, u) -> float:
+        u = np.asarray(u, dtype=float)
+        if np.any(u <= self.lo) or np.any(u >= self.hi):
+            return -np.inf
+        r = self.residuals(u)
+        return -0.5 * float(r @ r) if np.all(np.isfinite(r)) else -np.inf
+
+
+def fit(params: list[Param], observations: list[Obs], predict, *, lab_sd: float = 0.3,
+        model_sd: float = 0.0, predict_all=None) -> JointFit:
+    """Maximise the log posterior (see the module docstring). ``predict(theta, obs)`` returns ln of the prediction."""
+    pb = Problem(params, observations, predict, lab_sd=lab_sd, model_sd=model_sd, predict_all=predict_all)
+    n_p, labs, y = pb.n_p, pb.labs, pb.y
+    sol = least_squares(pb.residuals, pb.start(), bounds=(pb.lo, pb.hi), method="trf", x_scale="jac", max_nfev=4000)
     J = sol.jac
     cov = np.linalg.pinv(J.T @ J)
     sd_u = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / np.outer(sd_u, sd_u)
     corr = np.nan_to_num(corr)[:n_p, :n_p]
-    th = theta_of(sol.x)
+    th = pb.theta(sol.x)
     se, se_ln = {}, {}
     for j, p in enumerate(params):
         if p.log:
@@ -144,7 +169,7 @@ def fit(params: list[Param], observations: list[Obs], predict, *, lab_sd: float 
             se[p.name] = float(th[p.name] * sd_u[j])
         else:
             se[p.name] = float(sd_u[j])
-    pred = np.array([predict(th, o) for o in observations]) + np.where(has_lab, sol.x[n_p + lab_index], 0.0)
+    pred = pb.predictions(sol.x)
     res: dict = {}
     for name in dict.fromkeys(o.dataset for o in observations):
         idx = [i for i, o in enumerate(observations) if o.dataset == name]
@@ -166,15 +191,16 @@ def ejected_density(P, A, P_y, M_GPa, kappa):
     return cp.ejected_density(y, P, M_GPa, P_y, kappa)
 
 
-def pellet_sigma(th: dict, mat: str, P_form, P_stack, *, insitu: bool = False) -> float:
+def pellet_sigma(th: dict, mat: str, P_form, P_stack, *, insitu=False):
     """Conductivity (mS/cm) of a pellet of ``mat`` formed at ``P_form`` and held at ``P_stack`` (MPa), from the
     family constants in ``th`` (A, M, D_c, t, m, P_sat, onset, scale) and the material's own (sb_<mat>, Py_<mat>,
-    k_<class>). ``insitu``: measured during its first compaction (stack = forming pressure, under load)."""
+    k_<class>). ``insitu``: measured during its first compaction (stack = forming pressure, under load). Every
+    argument may be an array (one value per pellet; ``insitu`` a boolean array)."""
     A, M = th["A"], th["M"]
     Py = th[f"Py_{mat}"]
     y = cp.heckel_y(P_form, A, Py)
-    D = cp.density_from_y(y) if insitu else cp.density_at(y, P_form, M, P_stack)
-    return float(tr.se_conductivity(th[f"sb_{mat}"], D, P_stack, P_form, th["D_c"], th["t"], th["m"], th["P_sat"],
+    D = np.where(insitu, cp.density_from_y(y), cp.density_at(y, P_form, M, P_stack))
+    return (tr.se_conductivity(th[f"sb_{mat}"], D, P_stack, P_form, th["D_c"], th["t"], th["m"], th["P_sat"],
                                     th[f"k_{mat}"], onset=th["onset"], scale=th["scale"]))
 
 
@@ -188,5 +214,5 @@ def apparent_sigma(sigma_mS_cm, P_stack, thickness_mm, asr_10, q=1.0, electrode_
     pressure and R ~ 1/A, arXiv:2501.00600; a rough hard punch face closes more steeply). Sputtered or evaporated
     electrodes: electrode_weight 0 (no contact term); a source that does not say: a nuisance between 0 and 1."""
     rho = 1.0 / (sigma_mS_cm * 1e-3)
-    asr = electrode_weight * asr_10 * (ELECTRODE_P_REF / max(P_stack, 1e-6)) ** q
+    asr = electrode_weight * asr_10 * (ELECTRODE_P_REF / np.maximum(P_stack, 1e-6)) ** q
     return 1.0 / (rho + 2.0 * asr / (thickness_mm * 0.1)) * 1e3
