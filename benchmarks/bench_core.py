@@ -29,6 +29,15 @@ def run(quick: bool = False) -> list[dict]:
     rows.append(row("simulate latency, three-step example", lat, "ms", target="< 2 ms",
                     ok=np.median(lat) < 2.0, note="validate + plan + kernel + Outcome"))
 
+    # -- bands (issue 24): the posterior draws through simulate_many, and their cost against simulate in this run
+    from pressbook import bands as pb_bands
+
+    pb_bands.bands(design)  # the draws' libraries and layer parameters are built once per library and layer
+    bl = [t * 1e3 for t in times(lambda: pb_bands.bands(design), repeat=50 if quick else 200, warmup=5)]
+    rows.append(row("bands latency, three-step example", bl, "ms", target="<= 10 ms", ok=np.median(bl) <= 10.0,
+                    note=f"{pb_bands.posterior()['n_draws']} posterior draws, 5-95 % of every number, risk "
+                         f"probabilities, impedance envelope; {np.median(bl) / np.median(lat):.1f}x simulate latency"))
+
     # -- loop over simulate vs simulate_many, same variants, measured in this run
     n_loop = 100 if quick else 300
     v_loop = sample(SPEC, n_loop, seed=1)

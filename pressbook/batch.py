@@ -312,6 +312,10 @@ class BatchResult:
     total_asr: np.ndarray    # (n,), ohm cm2
     total_resistance: np.ndarray  # (n,), ohm
     area: float | np.ndarray = field(default=0.0)
+    r0: np.ndarray | None = None      # (n,), ohm: the circuit's series resistance (models.impedance)
+    arc_r: np.ndarray | None = None   # (n, arcs), ohm: each interface arc's resistance
+    arc_c: np.ndarray | None = None   # (n, arcs), F: each arc's capacitance
+    blocking_ends: int = 0            # ends without an electrode (a blocking CPE in the spectrum)
 
     def __len__(self) -> int:
         return self.total_asr.shape[0]
@@ -445,8 +449,9 @@ def simulate_many(design: Design, variants: dict | None = None, *, library: Libr
             out = {"porosity": np.empty((n, n_l)), "thickness": np.empty((n, n_l)), "conductivity": np.empty((n, n_l)),
                    "max_pressure": np.empty((n, n_l)), "contact": np.empty((n, n_if)),
                    "asr_interface": np.empty((n, n_if)), "intermixing": np.empty((n, n_if)),
-                   "risk_scores": np.empty((n, len(risks))), "total_asr": np.empty(n), "total_resistance": np.empty(n)}
-            area = r["area"]
+                   "risk_scores": np.empty((n, len(risks))), "total_asr": np.empty(n), "total_resistance": np.empty(n),
+                   "r0": np.empty(n), "arc_r": np.empty((n, len(r["arcs"]))), "arc_c": np.empty((n, len(r["arcs"])))}
+            area, blocking_ends = r["area"], int(r["blocking_ends"])
         elif tuple((nm, sj) for nm, sj, _, _ in r["risks"]) != risks:  # pragma: no cover - structure is fixed
             raise RuntimeError("the risks of a batch changed between chunks")
         for i in range(n_l):
@@ -460,6 +465,10 @@ def simulate_many(design: Design, variants: dict | None = None, *, library: Libr
             out["intermixing"][sl, j] = np.broadcast_to(r["intermixing"][j], (m,))
         for k, (_, _, score, _) in enumerate(r["risks"]):
             out["risk_scores"][sl, k] = np.broadcast_to(score, (m,))
+        out["r0"][sl] = np.broadcast_to(r["R0"], (m,))
+        for k, (_, R, C) in enumerate(r["arcs"]):
+            out["arc_r"][sl, k] = np.broadcast_to(R, (m,))
+            out["arc_c"][sl, k] = np.broadcast_to(C, (m,))
         out["total_asr"][sl] = np.broadcast_to(r["ASR_total"], (m,))
         out["total_resistance"][sl] = np.broadcast_to(r["R_total"], (m,))
     shape = getattr(variants, "shape", None) if isinstance(variants, Variants) else None
@@ -468,4 +477,4 @@ def simulate_many(design: Design, variants: dict | None = None, *, library: Libr
     return BatchResult(design=design, variants={t.path: a for t, a in zip(targets, arrays)}, shape=tuple(shape),
                        layers=tuple(l.name for l in design.layers),
                        interfaces=tuple(f"{a.name}|{b.name}" for a, b in zip(design.layers, design.layers[1:])),
-                       risks=risks, area=area, **out)
+                       risks=risks, area=area, blocking_ends=blocking_ends, **out)

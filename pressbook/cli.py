@@ -15,7 +15,7 @@ def _simulate(args) -> int:
     from .simulate import simulate
 
     design = preset(args.design[len("preset:"):]) if args.design.startswith("preset:") else Design.load(args.design)
-    outcome = simulate(design)
+    outcome = simulate(design, bands=args.bands)
     print(outcome.to_json() if args.json else outcome.summary())
     return 0
 
@@ -79,6 +79,8 @@ def main(argv=None) -> int:
     p = sub.add_parser("simulate", help="simulate a design file (TOML or JSON) or preset:NAME")
     p.add_argument("design")
     p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    p.add_argument("--bands", action="store_true", help="add the 5-95 %% bands (the model's uncertainty for a new "
+                   "laboratory) to every number and each risk's probability")
     p.set_defaults(func=_simulate)
     p = sub.add_parser("presets", help="list the preset designs")
     p.add_argument("--toml", action="store_true", help="print each preset as TOML")

@@ -98,6 +98,10 @@ class Outcome:
     impedance: ImpedanceResult
     history: list
     sources: list = field(default_factory=list)
+    #: materials library digest, joint calibration and posterior versions (pressbook.bands.versions)
+    versions: dict = field(default_factory=dict)
+    #: 5-95 % bands (pressbook.bands.Bands) when simulated with ``bands=True``, else None
+    bands: object = None
 
     def layer(self, name: str) -> LayerState:
         return next(l for l in self.layers if l.name == name)
@@ -115,11 +119,26 @@ class Outcome:
     def worst_risk(self) -> Risk | None:
         return self.risks[0] if self.risks else None
 
+    def band(self, quantity: str, subject: str | None = None) -> tuple:
+        """(low, high), the 5-95 % band of a quantity in its own units: ``band("total_asr")``,
+        ``band("ionic_conductivity", "separator")``, ``band("asr", "cathode|separator")``."""
+        if self.bands is None:
+            from .errors import InvalidInputError  # noqa: PLC0415
+
+            raise InvalidInputError("band", quantity, "an outcome simulated with bands: simulate(design, bands=True)")
+        return self.bands.get(quantity, subject)
+
     # ---------------------------------------------------------------- export
     def to_dict(self) -> dict:
         """The JSON contract. JSON has no inf or NaN: a non-finite number (the infinite resistance of a
-        layer that does not percolate) is written as null, also as the magnitude of a quantity."""
-        return _finite_or_none(self._to_dict())
+        layer that does not percolate) is written as null, also as the magnitude of a quantity. With bands, every
+        quantity object gains ``band`` [5 %, 95 %] in its own units, every plain fraction a ``<name>_band``, every
+        risk a ``probability`` (share of the model's draws at least "medium"), the impedance an ``envelope``."""
+        d = self._to_dict()
+        d["versions"] = dict(self.versions)
+        if self.bands is not None:
+            _add_bands(d, self.bands)
+        return _finite_or_none(d)
 
     def _to_dict(self) -> dict:
         imp = self.impedance
@@ -171,25 +190,67 @@ class Outcome:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=_json_default)
 
     def summary(self) -> str:
-        """A readable text summary with units."""
+        """A readable text summary with units (with bands: each number's 90 % band and each risk's probability)."""
+        b = self.bands
         lines = [f"{self.design.title or 'design'}", ""]
         lines.append("layer        material                   density  porosity  thickness   sigma_ion")
         for l in self.layers:
             sig = "-" if l.ionic_conductivity is None else f"{l.ionic_conductivity:.3g} mS/cm"
+            if b is not None and l.ionic_conductivity is not None and "ionic_conductivity" in b.layers.get(l.name, {}):
+                lo, hi = b.layers[l.name]["ionic_conductivity"]
+                sig += f" (90 % band {lo:.3g}-{hi:.3g})"
             lines.append(f"{l.name[:12]:<12} {l.material[:26]:<26} {l.relative_density:7.3f}  {100 * l.porosity:6.1f} %"
                          f"  {l.thickness:7.1f} um  {sig}")
         lines += ["", "interface              contact   ASR              intermixing"]
         for i in self.interfaces:
-            lines.append(f"{i.name[:22]:<22} {i.contact_fraction:6.3f}   {i.asr:9.3g} ohm cm2  {i.intermixing_depth:6.1f} um")
+            band = ""
+            if b is not None and i.name in b.interfaces:
+                lo, hi = b.interfaces[i.name]["asr"]
+                band = f"  (ASR 90 % band {lo:.3g}-{hi:.3g})"
+            lines.append(f"{i.name[:22]:<22} {i.contact_fraction:6.3f}   {i.asr:9.3g} ohm cm2  {i.intermixing_depth:6.1f} um"
+                         + band)
         imp = self.impedance
-        lines += ["", f"impedance: total ASR {imp.total_asr:.4g} ohm cm2, total R {imp.total_resistance:.4g} ohm "
+        total = f"total ASR {imp.total_asr:.4g} ohm cm2"
+        if b is not None:
+            total += f" (90 % band {b.total_asr[0]:.4g}-{b.total_asr[1]:.4g}, for {b.laboratory.name})"
+        lines += ["", f"impedance: {total}, total R {imp.total_resistance:.4g} ohm "
                       f"(die area {imp.area:.3f} cm2); circuit {imp.circuit}"]
         if imp.blocking:
             lines.append("  (no electrode on at least one side: DC is blocked, the total is the ionic resistance)")
         lines += ["", "risks:"]
         for r in self.risks:
-            lines.append(f"  [{r.level:>6}] {r.name} ({r.subject}), score {r.score:.2f}: {r.reason}")
+            p = "" if b is None else f", probability {100 * b.risks.get((r.name, r.subject), 0.0):.0f} % of at least medium"
+            lines.append(f"  [{r.level:>6}] {r.name} ({r.subject}), score {r.score:.2f}{p}: {r.reason}")
         return "\n".join(lines)
+
+
+def _add_bands(d: dict, b) -> None:
+    """Write the bands of ``b`` (pressbook.bands.Bands) into the JSON dict ``d`` (extends, never renames)."""
+    for layer in d["layers"]:
+        row = b.layers.get(layer["name"], {})
+        for key in ("thickness", "ionic_conductivity"):
+            if key in row and isinstance(layer.get(key), dict):
+                layer[key]["band"] = list(row[key])
+        for key in ("porosity", "relative_density"):
+            if key in row:
+                layer[f"{key}_band"] = list(row[key])
+    for itf in d["interfaces"]:
+        row = b.interfaces.get(itf["name"], {})
+        for key in ("asr", "intermixing_depth"):
+            if key in row:
+                itf[key]["band"] = list(row[key])
+        if "contact_fraction" in row:
+            itf["contact_fraction_band"] = list(row["contact_fraction"])
+    for risk in d["risks"]:
+        risk["probability"] = b.risks.get((risk["name"], risk["subject"]))
+    d["impedance"]["total_asr"]["band"] = list(b.total_asr)
+    d["impedance"]["total_resistance"]["band"] = list(b.total_resistance)
+    d["impedance"]["envelope"] = {k: {"magnitude": list(v), "units": "Hz" if k == "frequencies" else "ohm"}
+                                  for k, v in b.spectrum.items()}
+    d["bands"] = {"low_percent": 5, "high_percent": 95, "draws": b.n_draws, "laboratory": b.laboratory.name,
+                  "covers": "the joint calibration's posterior, the between-laboratory scatter and the model error of "
+                            "conductivities, and the spread of the uncalibrated interfacial ASRs; not the press "
+                            "tolerances (see the uncertainty app)"}
 
 
 def _finite_or_none(o):

@@ -581,8 +581,11 @@ def _reason(name, subject, score, d) -> tuple[str, str]:
     return (name, "")
 
 
-def simulate(design: Design, library: Library | None = None, *, validate: bool = True) -> Outcome:
-    """Predict porosity, conductivity, contact, intermixing, risks and impedance of a design."""
+def simulate(design: Design, library: Library | None = None, *, validate: bool = True, bands=False) -> Outcome:
+    """Predict porosity, conductivity, contact, intermixing, risks and impedance of a design. ``bands``: True (a new
+    laboratory) or a ``pressbook.bands.Laboratory`` adds the 5-95 % bands (``Outcome.band``)."""
+    from . import bands as _bands  # noqa: PLC0415 - bands runs simulate_many, which imports this module
+
     lib = library or default_library()
     if validate:
         design.validate(lib)
@@ -590,7 +593,12 @@ def simulate(design: Design, library: Library | None = None, *, validate: bool =
     plan = make_plan(design, mats, lib)
     x = make_inputs(design, mats)
     r = run_kernel(plan, x)
-    return _assemble(design, mats, plan, x, r, lib)
+    out = _assemble(design, mats, plan, x, r, lib)
+    out.versions = _bands.versions()
+    if bands:
+        lab = bands if isinstance(bands, _bands.Laboratory) else _bands.Laboratory()
+        out.bands = _bands.bands(design, lib, lab, validate=False)
+    return out
 
 
 def _assemble(design, mats, plan, x, r, lib) -> Outcome:

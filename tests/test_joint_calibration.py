@@ -166,3 +166,28 @@ def test_se_cracking_follows_the_measured_over_pressing_loss():
     assert np.all(np.diff(scores) >= 0) and scores[0] == 0.0
     assert risk(720.0).level != "high" and risk(1000.0).level == "high"
     assert "conduction" in risk(1000.0).reason
+
+
+def test_sampler_reproduces_the_analytic_posterior_of_a_straight_line():
+    """With flat priors and Gaussian errors the posterior of (a, b) in y = a + b x is Gaussian with the least-squares
+    mean and covariance: the ensemble's mean, standard deviations and correlation must match them."""
+    rng = np.random.default_rng(3)
+    x = np.linspace(0.0, 1.0, 30)
+    y = 1.0 + 0.5 * x + rng.normal(0.0, 0.05, x.size)
+    obs = [Obs("line", "", "y", float(np.exp(v)), 0.05, {"x": float(xi)}) for xi, v in zip(x, y)]
+    params = [Param("a", 0.0, -5, 5), Param("b", 0.0, -5, 5)]
+    pred = lambda th, o: th["a"] + th["b"] * o.cond["x"]  # noqa: E731
+    pb = jc.Problem(params, obs, pred, predict_all=lambda th: th["a"] + th["b"] * x)
+    best = jc.fit(params, obs, pred)
+    chain = jc.sample(pb, pb.start(), walkers=24, steps=2500, burn=500, seed=1)
+    flat = chain.flat()
+    X = np.column_stack([np.ones_like(x), x])
+    cov = np.linalg.inv(X.T @ X) * 0.05 ** 2
+    mean = np.linalg.solve(X.T @ X, X.T @ y)
+    assert np.allclose(flat.mean(axis=0), mean, atol=0.2 * np.sqrt(np.diag(cov)).max())
+    assert np.allclose(flat.std(axis=0), np.sqrt(np.diag(cov)), rtol=0.12)
+    assert abs(np.corrcoef(flat.T)[0, 1] - cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])) < 0.05
+    assert np.allclose(flat.mean(axis=0), [best.values["a"], best.values["b"]], atol=0.2 * np.sqrt(np.diag(cov)).max())
+    d = chain.diagnostics()
+    assert all(v["r_hat"] < 1.05 and v["ess_bulk"] > 400 for v in d.values()), d
+    assert 0.1 < chain.acceptance < 0.9

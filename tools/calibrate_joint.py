@@ -118,32 +118,38 @@ def _th(theta: dict, mat: str) -> dict:
 
 def predictor(obs: list[Obs]):
     """theta -> ln of every prediction of ``obs`` at once (vectorised over the points; the conditions resolved once
-    per call, a nuisance by its name)."""
+    per call, a nuisance by its name). Each value of theta may also be an array of W walkers: the result is then
+    (W, points)."""
     kinds = np.array([o.kind for o in obs])
     dens_load, dens_ej = kinds == "density_load", kinds == "density_ejected"
     sig = ~(dens_load | dens_ej)
     insitu = kinds[sig] == "sigma_insitu"
     mats = [o.cond["mat"] for o in obs]
+    sig_mats = [m for m, s in zip(mats, sig) if s]
     P = np.array([o.cond.get("P", np.nan) for o in obs], dtype=float)
     conds = {key: [o.cond[key] for o in obs if o.kind not in ("density_load", "density_ejected")]
              for key in ("form", "stack", "L", "electrode")}
 
     def f(theta: dict) -> np.ndarray:
-        per = [_th(theta, m) for m in dict.fromkeys(mats)]
-        by = {m: t for m, t in zip(dict.fromkeys(mats), per)}
-        Py = np.array([by[m][f"Py_{m}"] for m in mats])
-        out = np.empty(len(obs))
-        A = theta["A"]
-        out[dens_load] = np.log(jc.cp.heckel_density(P[dens_load], A, Py[dens_load]))
-        out[dens_ej] = np.log(jc.ejected_density(P[dens_ej], A, Py[dens_ej], M_FAMILY, theta["kappa"]))
+        many = any(np.ndim(v) for v in theta.values())
+        ex = (lambda v: np.asarray(v)[..., None]) if many else (lambda v: v)  # noqa: E731 - walkers x points
+
+        def col(values):  # one value per point (a number or one per walker) -> (points,) or (W, points)
+            return np.stack(np.broadcast_arrays(*values), axis=-1).astype(float)
+
+        by = {m: _th(theta, m) for m in dict.fromkeys(mats)}
+        Py = col([by[m][f"Py_{m}"] for m in mats])
+        out = np.empty(Py.shape)
+        A = ex(theta["A"])
+        out[..., dens_load] = np.log(jc.cp.heckel_density(P[dens_load], A, Py[..., dens_load]))
+        out[..., dens_ej] = np.log(jc.ejected_density(P[dens_ej], A, Py[..., dens_ej], M_FAMILY, ex(theta["kappa"])))
         if sig.any():
-            sm = [m for m, s in zip(mats, sig) if s]
-            c = {key: np.array([jc.resolve(v, theta) for v in vals]) for key, vals in conds.items()}
-            th = dict(theta, M=M_FAMILY, P_sat=np.array([by[m]["P_sat"] for m in sm]),
-                      sb_x=np.array([by[m][f"sb_{m}"] for m in sm]), Py_x=Py[sig],
-                      k_x=np.array([by[m][f"k_{m}"] for m in sm]))
+            c = {key: col([jc.resolve(v, theta) for v in vals]) for key, vals in conds.items()}
+            th = {k: ex(v) for k, v in theta.items()}
+            th.update(M=M_FAMILY, P_sat=col([by[m]["P_sat"] for m in sig_mats]), Py_x=Py[..., sig],
+                      sb_x=col([by[m][f"sb_{m}"] for m in sig_mats]), k_x=col([by[m][f"k_{m}"] for m in sig_mats]))
             s = jc.pellet_sigma(th, "x", c["form"], c["stack"], insitu=insitu)
-            out[sig] = np.log(jc.apparent_sigma(s, c["stack"], c["L"], theta["c_e"], theta["q_e"], c["electrode"]))
+            out[..., sig] = np.log(jc.apparent_sigma(s, c["stack"], c["L"], th["c_e"], th["q_e"], c["electrode"]))
         return out
 
     return f

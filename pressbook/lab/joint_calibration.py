@@ -51,7 +51,7 @@ class Param:
         return math.log(v) if self.log else v
 
     def from_space(self, u):
-        return math.exp(u) if self.log else u
+        return np.exp(u) if self.log else u
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,22 @@ class Problem:
         r_lab = u[self.n_p:] / self.lab_sd
         return np.concatenate([r_data, r_prior, r_lab])
 
+    def log_prob_many(self, U) -> np.ndarray:
+        """``log_prob`` of each row of U (walkers x dim) in one vectorised prediction (``predict_all`` must accept
+        arrays of walkers)."""
+        U = np.asarray(U, dtype=float)
+        ok = np.all((U > self.lo) & (U < self.hi), axis=1)
+        Uc = np.clip(U, self.lo + 1e-12, self.hi - 1e-12)
+        th = {p.name: p.from_space(Uc[:, j]) for j, p in enumerate(self.params)}
+        has_lab = self.lab_index >= 0
+        pred = self._predict_all(th) + np.where(has_lab, Uc[:, self.n_p + self.lab_index], 0.0)
+        chi = np.sum(((self.y - pred) / self.sd) ** 2, axis=1)
+        for j, (c, s) in self.priors:
+            chi = chi + ((Uc[:, j] - c) / s) ** 2
+        chi = chi + np.sum((Uc[:, self.n_p:] / self.lab_sd) ** 2, axis=1)
+        out = -0.5 * chi
+        return np.where(ok & np.isfinite(out), out, -np.inf)
+
     def log_prob(self, u) -> float:
         u = np.asarray(u, dtype=float)
         if np.any(u <= self.lo) or np.any(u >= self.hi):
@@ -182,6 +198,56 @@ def fit(params: list[Param], observations: list[Obs], predict, *, lab_sd: float 
                     residuals=res, nuisance=[p.name for p in params if p.nuisance], cost=float(sol.cost),
                     success=bool(sol.success), message=str(sol.message),
                     settings={"lab_sd_ln": lab_sd, "model_sd_ln": model_sd, "n_obs": len(observations)})
+
+
+@dataclass
+class Chain:
+    """Draws of the log posterior from an affine-invariant ensemble (emcee): ``samples`` (steps, walkers, dim) in
+    the fitted space after the burn-in, the names of the dimensions (``Problem.names``), the mean acceptance
+    fraction and emcee's integrated autocorrelation time per dimension (steps)."""
+
+    names: list
+    samples: np.ndarray
+    acceptance: float
+    autocorr: np.ndarray
+
+    def flat(self, thin: int = 1) -> np.ndarray:
+        return self.samples[::thin].reshape(-1, self.samples.shape[-1])
+
+    def diagnostics(self) -> dict:
+        """{name: {"r_hat", "ess_bulk", "ess_tail", "autocorr"}} with ArviZ (walkers taken as chains)."""
+        import warnings  # noqa: PLC0415
+
+        with warnings.catch_warnings():  # ArviZ 0.23 announces its 1.0 refactor on import
+            warnings.simplefilter("ignore", FutureWarning)
+            import arviz as az  # noqa: PLC0415 - a calibration tool's dependency, not the app's
+
+            ds = az.convert_to_dataset({f"p{j}": self.samples[:, :, j].T for j in range(len(self.names))})
+            rhat, bulk, tail = az.rhat(ds), az.ess(ds, method="bulk"), az.ess(ds, method="tail")
+        return {n: {"r_hat": float(rhat[f"p{j}"]), "ess_bulk": float(bulk[f"p{j}"]), "ess_tail": float(tail[f"p{j}"]),
+                    "autocorr": float(self.autocorr[j])} for j, n in enumerate(self.names)}
+
+
+def sample(pb: Problem, u_start, *, walkers: int = 64, steps: int = 4000, burn: int = 1000, seed: int = 0,
+           vectorize: bool = False) -> Chain:
+    """Sample ``pb.log_prob`` with emcee's ensemble sampler (differential-evolution moves, which suit correlated
+    constants), the walkers started in a small ball around ``u_start`` (the optimum); reproducible by ``seed``.
+    ``vectorize``: all walkers in one call of ``pb.log_prob_many``."""
+    import emcee  # noqa: PLC0415 - a calibration tool's dependency, not the app's
+
+    rng = np.random.default_rng(seed)
+    dim = len(pb.lo)
+    width = 1e-3 * np.minimum(pb.hi - pb.lo, 1.0)
+    p0 = np.clip(np.asarray(u_start, dtype=float) + width * rng.standard_normal((walkers, dim)),
+                 pb.lo + 1e-9, pb.hi - 1e-9)
+    sampler = emcee.EnsembleSampler(walkers, dim, pb.log_prob_many if vectorize else pb.log_prob,
+                                    moves=[(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)],
+                                    vectorize=vectorize)
+    sampler.random_state = np.random.RandomState(seed).get_state()
+    sampler.run_mcmc(p0, steps)
+    return Chain(names=list(pb.names), samples=sampler.get_chain(discard=burn),
+                 acceptance=float(np.mean(sampler.acceptance_fraction)),
+                 autocorr=sampler.get_autocorr_time(discard=burn, tol=0))
 
 
 # ====================================================================== the pellet measurement model

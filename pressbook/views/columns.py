@@ -265,6 +265,39 @@ def summary_rows(outcome) -> list[tuple[str, str, float, str, int]]:
     return rows
 
 
+def summary_bands(outcome) -> dict:
+    """{summary row key: (low, high)} of the 5-95 % bands, in the summary table's units (porosity in %); empty
+    without bands."""
+    b = outcome.bands
+    if b is None:
+        return {}
+    out = {}
+    for name, row in b.layers.items():
+        out[f"{name}.porosity"] = tuple(100.0 * v for v in row["porosity"])
+        out[f"{name}.thickness"] = row["thickness"]
+        if "ionic_conductivity" in row:
+            out[f"{name}.sigma"] = row["ionic_conductivity"]
+    for name, row in b.interfaces.items():
+        out[f"{name}.contact"] = row["contact_fraction"]
+        out[f"{name}.asr"] = row["asr"]
+        out[f"{name}.intermixing"] = row["intermixing_depth"]
+    out["total_asr"], out["total_resistance"] = b.total_asr, b.total_resistance
+    return out
+
+
+def band_columns(outcome) -> dict:
+    """The impedance envelope (5 % and 95 % at each frequency) for Nyquist and Bode: freq, z_real_low/high,
+    minus_z_imag_low/high, magnitude_low/high (ohm); empty without bands."""
+    b = outcome.bands
+    if b is None:
+        return {k: [] for k in ("freq", "z_real_low", "z_real_high", "minus_z_imag_low", "minus_z_imag_high",
+                                "magnitude_low", "magnitude_high")}
+    sp = b.spectrum
+    return {"freq": list(sp["frequencies"]), "z_real_low": list(sp["z_real_low"]), "z_real_high": list(sp["z_real_high"]),
+            "minus_z_imag_low": [-v for v in sp["z_imag_low"]], "minus_z_imag_high": [-v for v in sp["z_imag_high"]],
+            "magnitude_low": list(sp["magnitude_low"]), "magnitude_high": list(sp["magnitude_high"])}
+
+
 def diff_rows(a, b) -> list[tuple[str, float | None, float | None, float | None, str, int]]:
     """(quantity, A, B, B - A, unit, decimals) over the union of both outcomes' summary rows."""
     ra = {r[0]: r for r in summary_rows(a)}

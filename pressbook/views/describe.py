@@ -46,8 +46,9 @@ def history_text(marks: dict) -> str:
     return "History through the steps: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in by_layer.items()) + "."
 
 
-def impedance_text(spectrum: dict) -> str:
-    """Nyquist and Bode figures: the spectrum's intercepts and its largest -Z'' (the arcs)."""
+def impedance_text(spectrum: dict, band: dict | None = None) -> str:
+    """Nyquist and Bode figures: the spectrum's intercepts and its largest -Z'' (the arcs); with ``band`` (the
+    envelope, columns.band_columns) the 90 % band of the low-frequency total."""
     zr, zi, f = spectrum.get("z_real", []), spectrum.get("minus_z_imag", []), spectrum.get("freq", [])
     points = [(float(a), float(b), float(c)) for a, b, c in zip(zr, zi, f)
               if all(math.isfinite(float(v)) for v in (a, b, c))]
@@ -56,9 +57,14 @@ def impedance_text(spectrum: dict) -> str:
     high = max(points, key=lambda p: p[2])  # highest frequency: the separator's resistance
     low = min(points, key=lambda p: p[2])  # lowest frequency: the total
     top = max(points, key=lambda p: p[1])
-    return (f"Impedance from {_num(high[2])} Hz to {_num(low[2])} Hz: starts at {_num(high[0], '.0f')} ohm "
+    text = (f"Impedance from {_num(high[2])} Hz to {_num(low[2])} Hz: starts at {_num(high[0], '.0f')} ohm "
             f"(separator), reaches {_num(low[0], '.0f')} ohm in total; largest -Z'' {_num(top[1], '.0f')} ohm "
             f"at {_num(top[2])} Hz.")
+    if band and band.get("freq"):
+        k = min(range(len(band["freq"])), key=lambda i: band["freq"][i])
+        text += (f" 90 % band of Z' at {_num(band['freq'][k])} Hz: {_num(band['z_real_low'][k], '.0f')} to "
+                 f"{_num(band['z_real_high'][k], '.0f')} ohm.")
+    return text
 
 
 def series_text(title: str, x_label: str, y_label: str, series: dict) -> str:

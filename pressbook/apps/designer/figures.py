@@ -34,7 +34,7 @@ def _assign(source: ColumnDataSource, data: dict) -> None:
 
 #: Titles of the figures that show the pinned design A: (without A, with A pinned).
 TITLES = {"cross_section": ("Stack to scale", "Stack to scale: current (left), A (right)"),
-          "nyquist": ("Nyquist plot", "Nyquist plot: current, A grey dashed")}
+          "nyquist": ("Nyquist plot (dotted: 90 % band)", "Nyquist plot: current, A grey dashed (dotted: 90 % band)")}
 
 class DesignerFigures:
     """Compaction, cross-section, history and impedance (Nyquist + Bode) with named sources ('pb-...')."""
@@ -53,6 +53,8 @@ class DesignerFigures:
                          "label_x", "label_y", "text", "lead_x"),
             "hist_lines": lines, "hist_lines_a": lines, "hist_marks": ("step", "value", "name", "kind", "colour"),
             "imp": spectrum, "imp_a": spectrum,
+            "imp_band": ("freq", "z_real_low", "z_real_high", "minus_z_imag_low", "minus_z_imag_high",
+                         "magnitude_low", "magnitude_high"),
         }.items():
             s[name] = _src(f"pb-{name}", {k: [] for k in keys})
         self.figures = {
@@ -145,6 +147,10 @@ class DesignerFigures:
         s = self.sources
         f = self._fig("nyquist", TITLES["nyquist"][0], "Z' (Ω)", "-Z'' (Ω)", match_aspect=True, min_width=MIN_W)
         f.line("z_real", "minus_z_imag", source=s["imp_a"], line_color=A_COLOUR, line_width=2, line_dash="dashed")
+        # the 90 % band: the spectra of the 5 % and 95 % draws at each frequency, thin dotted
+        for lo_hi in ("low", "high"):
+            f.line(f"z_real_{lo_hi}", f"minus_z_imag_{lo_hi}", source=s["imp_band"], line_color=col.PALETTE[0],
+                   line_width=1, line_dash="dotted", line_alpha=0.8)
         r = f.line("z_real", "minus_z_imag", source=s["imp"], line_color=col.PALETTE[0], line_width=2)
         f.scatter("z_real", "minus_z_imag", source=s["imp"], size=3, color=col.PALETTE[0])
         f.add_tools(HoverTool(renderers=[r], tooltips=[("f", "@freq{0.00a} Hz"), ("Z'", "@z_real{0.0} Ω"),
@@ -153,11 +159,13 @@ class DesignerFigures:
 
     def _bode(self):
         s = self.sources
-        f = self._fig("bode", "Bode: |Z| (solid) and -phase (dotted, right axis)", "frequency (Hz)", "|Z| (Ω)",
+        f = self._fig("bode", "Bode: |Z| (solid, shaded: 90 % band) and -phase (dotted, right axis)", "frequency (Hz)", "|Z| (Ω)",
                       x_axis_type="log", y_axis_type="log", min_width=MIN_W)
 
         f.extra_y_ranges = {"phase": Range1d(0, 90)}
         f.add_layout(LinearAxis(y_range_name="phase", axis_label="-phase (°)"), "right")
+        f.varea("freq", "magnitude_low", "magnitude_high", source=s["imp_band"], fill_color=col.PALETTE[0],
+                fill_alpha=0.15)  # the 90 % band of |Z|
         f.line("freq", "magnitude", source=s["imp_a"], line_color=A_COLOUR, line_width=2, line_dash="dashed")
         f.line("freq", "minus_phase", source=s["imp_a"], line_color=A_COLOUR, line_width=1.5, line_dash="dotted",
                y_range_name="phase")
@@ -179,7 +187,8 @@ class DesignerFigures:
             xs = {k: col.merge_columns(xs[k], xa[k]) for k in xs}
         lines, marks = col.history_columns(outcome)
         new = {"curves": curves, "points": points, "xs_layers": xs["layers"], "xs_faces": xs["interfaces"],
-               "hist_lines": lines, "hist_marks": marks, "imp": col.impedance_columns(outcome)}
+               "hist_lines": lines, "hist_marks": marks, "imp": col.impedance_columns(outcome),
+               "imp_band": col.band_columns(outcome)}
         if pinned is not None:
             new.update(points_a=col.compaction_columns(pinned, self.library)[1],
                        hist_lines_a=col.history_columns(pinned, "A: ")[0], imp_a=col.impedance_columns(pinned))
@@ -199,5 +208,6 @@ class DesignerFigures:
                     title.text = text
         for key, text in (("compaction", describe.compaction_text(points)),
                           ("cross_section", describe.stack_text(xs["layers"], xs["interfaces"])),
-                          ("history", describe.history_text(marks)), ("impedance", describe.impedance_text(new["imp"]))):
+                          ("history", describe.history_text(marks)),
+                          ("impedance", describe.impedance_text(new["imp"], new["imp_band"]))):
             self.texts[key].say(text)

@@ -21,6 +21,7 @@ from traitlets import Any, Dict, HasTraits, Int, Unicode
 from ...design import D50_FIELDS, MAX_LAYERS, MAX_NAME_CHARS, MAX_STEPS, Design
 from ...errors import InvalidInputError, PressbookError
 from ...inputs import clean_text
+from ...bands import bands as bands_of
 from ...simulate import simulate
 from ...views.words import plain_message
 from ..serving import SimulationTimeout, time_limit
@@ -225,6 +226,7 @@ class Controller:
             self.runs += 1
             with time_limit(SIMULATE_LIMIT_S):  # an extreme design never freezes the app
                 outcome = simulate(design, self.library, validate=False)
+                outcome.bands = self._bands(design)
         except SimulationTimeout as exc:
             state.errors = {"app": str(exc)}
             return False
@@ -243,6 +245,16 @@ class Controller:
         ok = self.push()
         self.last_update_s = time.perf_counter() - t0
         return ok
+
+    def _bands(self, design):
+        """The 5-95 % bands of the design, or None (the numbers are shown without bands, never lost)."""
+        try:
+            return bands_of(design, self.library, validate=False)
+        except SimulationTimeout:
+            raise
+        except Exception:
+            log.exception("designer: no bands for %r", self.state.draft)
+            return None
 
     def push(self) -> bool:
         """Call every view with the state; an exception becomes a message with an error id."""

@@ -1,0 +1,282 @@
+"""How sure the model is: 5-95 % bands of every predicted number (issue 24).
+
+A band is the spread of the prediction over draws of what the model does not know, each draw run through the same
+kernel (``batch.simulate_many``, one vectorised call):
+
+1. **The calibrated constants**: a few hundred draws of the joint calibration's posterior
+   (``pressbook/data/posterior.json``, made by ``tools/posterior.py``): Heckel A and P_y, ejection, density law,
+   grain contacts, over-pressing, sigma_bulk of the argyrodites (and the library's copies of them for the other
+   electrolytes, marked there as estimates).
+2. **The laboratory**: the same powder measured in another laboratory conducts differently (Ohno 2020: tens of
+   percent to several-fold). For "a new laboratory" every SE conductivity of a draw is multiplied by
+   exp(delta + e), delta ~ N(0, lab_sd) (0.3 in ln, the posterior's estimate) and e ~ N(0, model_sd) (the model
+   error, 0.1 in ln). A laboratory's own pellets measure its level (``Laboratory`` with ``shift`` and ``sd``, from
+   the pellet log's Bayesian update, pressbook.lab.lablog.stats.laboratory_update): its conductivity level is then
+   the posterior median times exp(shift + sd z + e) and the draws' spread of the level (which mirrors the unknown
+   effect of the calibration laboratory) is replaced by that; the shape constants still vary.
+3. **Uncalibrated constants**: interfacial ASRs are single literature values or estimates (materials.toml), not
+   in the joint calibration; each draw multiplies them by a log-normal factor of sd ``INTERFACE_ASR_SD``
+   (estimate: the 0.3 in ln of the press-tolerance Monte Carlo, explore.uncertainty.INTERFACES).
+
+Press tolerances (the press, the balance) are not in a band: they are the Monte Carlo of explore.uncertainty.
+The draws are fixed (seeded): the same design gives the same band.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import math
+import warnings
+import weakref
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from .batch import resolve_path, simulate_many
+from .design import Design
+from .errors import InvalidInputError
+from .materials import Library, default_library
+from .models import impedance as imp
+from .models import mechanics as mech
+
+#: Quantiles of a band, percent.
+LOW, HIGH = 5.0, 95.0
+#: Spread of the uncalibrated interfacial ASRs, ln (estimate; see the module docstring).
+INTERFACE_ASR_SD = 0.30
+#: Risk level whose probability a band reports: the share of draws at least "medium" (models.mechanics.LEVELS).
+RISK_LEVEL = next(bound for bound, name in mech.LEVELS if name == "low")
+SEED = 24
+
+
+@dataclass(frozen=True)
+class Laboratory:
+    """Who presses the pellets: ``shift`` and ``sd`` of the laboratory's conductivity effect in ln. The default is a
+    new laboratory (no pellets of its own: mean 0, the between-laboratory sd); a laboratory's logged pellets give
+    its posterior (pressbook.lab.calibrate.laboratory_update)."""
+
+    name: str = "a new laboratory"
+    shift: float | None = None
+    sd: float | None = None
+    n_pellets: int = 0
+
+
+@lru_cache(maxsize=1)
+def posterior() -> dict:
+    """The shipped posterior draws (pressbook/data/posterior.json)."""
+    text = resources.files("pressbook.data").joinpath("posterior.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+#: Versions of the joint calibration (pressbook.lab.joint_calibration.VERSION) and of the shipped posterior
+#: (tools/posterior.py); tests check them against pressbook/data/posterior.json.
+CALIBRATION_VERSION = "2026.12-v3"
+POSTERIOR_VERSION = "2026.12-p1"
+
+
+def versions() -> dict:
+    """Versions every prediction carries: the materials library (a digest of materials.toml and sources.toml), the
+    joint calibration and its posterior."""
+    return {"materials": library_digest(), "calibration": CALIBRATION_VERSION, "posterior": POSTERIOR_VERSION}
+
+
+@lru_cache(maxsize=1)
+def library_digest() -> str:
+    import hashlib  # noqa: PLC0415
+
+    h = hashlib.sha256()
+    for name in ("materials.toml", "sources.toml"):
+        h.update(resources.files("pressbook.data").joinpath(name).read_bytes())
+    return h.hexdigest()[:12]
+
+
+# ---------------------------------------------------------------------------- draws of a library
+_DRAWN: "weakref.WeakKeyDictionary[Library, list]" = weakref.WeakKeyDictionary()
+_LAYER_CACHE: "weakref.WeakKeyDictionary[Library, dict]" = weakref.WeakKeyDictionary()
+
+
+def _libraries(lib: Library) -> list[Library]:
+    """One library per posterior draw: ``lib`` with the drawn values of every material the posterior holds (a
+    user's own materials, "(yours)", keep their values)."""
+    if lib in _DRAWN:
+        return _DRAWN[lib]
+    draws = posterior()["library"]
+    out = []
+    for k in range(posterior()["n_draws"]):
+        libk = copy.copy(lib)
+        libk.materials = dict(lib.materials)
+        for mid, keys in draws.items():
+            m = lib.materials.get(mid)
+            if m is None:
+                continue
+            params = dict(m.params)
+            for key, values in keys.items():
+                if key in params:
+                    params[key] = dataclasses.replace(params[key], value=values[k])
+            libk.materials[mid] = dataclasses.replace(m, params=params)
+        out.append(libk)
+    _DRAWN[lib] = out
+    return out
+
+
+def _layer_key(layer) -> tuple:
+    comp = tuple(sorted(layer.composition.items())) if layer.composition else None
+    return (layer.material, comp, layer.cam_d50, layer.se_d50)
+
+
+def _layer_draws(lib: Library, layer) -> dict:
+    """{parameter: array over draws} of the parameters of ``layer``'s (mixed) material that the draws change."""
+    cache = _LAYER_CACHE.setdefault(lib, {})
+    key = _layer_key(layer)
+    if key not in cache:
+        base = lib.for_layer(layer)
+        mats = [lk.for_layer(layer) for lk in _libraries(lib)]
+        out = {}
+        for p in base.params:
+            v = np.array([m.get(p, math.nan) for m in mats], dtype=float)
+            if np.all(np.isfinite(v)) and np.ptp(v) > 0:
+                out[p] = v
+        cache[key] = out
+    return cache[key]
+
+
+def variants(design: Design, library: Library | None = None, laboratory: Laboratory = Laboratory()) -> dict:
+    """The ``simulate_many`` variants of the band's draws: path -> array over draws."""
+    lib = library or default_library()
+    post = posterior()
+    n = post["n_draws"]
+    rng = np.random.default_rng(SEED)
+    shift = 0.0 if laboratory.shift is None else laboratory.shift
+    lab_sd = post["lab_sd_ln"] if laboratory.sd is None else laboratory.sd
+    lab = shift + lab_sd * rng.standard_normal(n) + post["model_sd_ln"] * rng.standard_normal(n)
+    asr = rng.standard_normal((len(design.layers), n))
+    out = {}
+    for i, layer in enumerate(design.layers):
+        m = lib.for_layer(layer)
+        drawn = _layer_draws(lib, layer)
+        for p, v in drawn.items():
+            out[f"materials.{layer.name}.{p}"] = v
+        if "ionic_conductivity" in m.params:
+            path = f"materials.{layer.name}.ionic_conductivity"
+            level = drawn.get("ionic_conductivity", np.full(n, m["ionic_conductivity"]))
+            if laboratory.sd is not None:  # a laboratory that measured its own level: the constants' spread of the
+                level = np.full(n, float(np.median(level)))  # level (the calibration lab's unknown effect) is its own
+            out[path] = level * np.exp(lab)
+        if "interface_asr" in m.params:
+            out[f"materials.{layer.name}.interface_asr"] = m["interface_asr"] * np.exp(INTERFACE_ASR_SD * asr[i])
+    mats = [lib.for_layer(layer) for layer in design.layers]
+    for path, v in out.items():  # a draw beyond a parameter's allowed range is held at its edge
+        t = resolve_path(design, mats, path)
+        out[path] = np.clip(v, t.low, t.high)
+    return out
+
+
+# ---------------------------------------------------------------------------- bands
+@dataclass
+class Bands:
+    """5-95 % bands of one design's predictions; each value a (low, high) pair in the quantity's own units
+    (porosity and contact fractions 0-1, thickness and intermixing um, conductivity mS/cm, ASR ohm cm2, R ohm)."""
+
+    laboratory: Laboratory
+    n_draws: int
+    layers: dict = field(default_factory=dict)        # name -> {quantity: (low, high)}
+    interfaces: dict = field(default_factory=dict)    # "lower|upper" -> {quantity: (low, high)}
+    total_asr: tuple = (math.nan, math.nan)
+    total_resistance: tuple = (math.nan, math.nan)
+    risks: dict = field(default_factory=dict)         # (name, subject) -> probability of at least "medium"
+    spectrum: dict = field(default_factory=dict)      # frequencies, z_real/z_imag low/high (ohm)
+    versions: dict = field(default_factory=dict)
+    draws: dict = field(default_factory=dict, repr=False)  # quantity -> array over draws (for pessimistic quantiles)
+
+    def get(self, quantity: str, subject: str | None = None) -> tuple:
+        """The band of ``quantity`` (of a layer or interface ``subject``), e.g. ``get("ionic_conductivity",
+        "separator")`` or ``get("total_asr")``."""
+        if subject is None:
+            if quantity in ("total_asr", "total_resistance"):
+                return getattr(self, quantity)
+            raise InvalidInputError("band", quantity, "total_asr or total_resistance, or a quantity with its layer or "
+                                    "interface")
+        table = self.layers if subject in self.layers else self.interfaces
+        if subject not in table or quantity not in table[subject]:
+            known = sorted({q for t in (self.layers, self.interfaces) for v in t.values() for q in v})
+            raise InvalidInputError("band", f"{quantity} of {subject}", "a layer or interface of the design ("
+                                    + ", ".join([*self.layers, *self.interfaces]) + ") and one of " + ", ".join(known))
+        return table[subject][quantity]
+
+    def quantile(self, quantity: str, q: float) -> float:
+        """The q-th percentile of a whole-cell quantity over the draws ("total_asr", "total_resistance")."""
+        return float(np.percentile(self.draws[quantity], q))
+
+
+def _quantiles(a: np.ndarray) -> np.ndarray:
+    """(2, ...) the LOW and HIGH percentiles over axis 0, ignoring non-finite draws."""
+    a = np.asarray(a, dtype=float)
+    if np.isfinite(a).all():
+        return np.percentile(a, [LOW, HIGH], axis=0)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column with no finite draw: nan, shown as no band
+        return np.nanpercentile(np.where(np.isfinite(a), a, np.nan), [LOW, HIGH], axis=0)
+
+
+def _pairs(a: np.ndarray) -> list:
+    """[(low, high) per column] of a (draws, columns) array."""
+    lo, hi = _quantiles(a)
+    return [(float(x), float(y)) for x, y in zip(np.atleast_1d(lo), np.atleast_1d(hi))]
+
+
+def _spectra(r, frequencies=imp.FREQUENCIES_HZ) -> np.ndarray:
+    """Complex impedance (n, f) of every draw: the circuit of models.impedance as simulate assembles it (R0, one
+    R||CPE per arc with Q from its capacitance, a blocking CPE at open ends)."""
+    a = imp.ALPHA
+    jw = (1j * 2 * np.pi * np.asarray(frequencies)) ** a  # (j w)^alpha, (f,)
+    Z = np.repeat(r.r0[:, None].astype(complex), jw.size, axis=1)
+    for k in range(r.arc_r.shape[1]):
+        R, C = r.arc_r[:, k], r.arc_c[:, k]
+        finite = np.isfinite(R) & (R > 0)
+        Rf = np.where(finite, R, 1.0)
+        Q = np.where(finite, C ** a * Rf ** (a - 1.0), C)[:, None]
+        Z += np.where(finite[:, None], Rf[:, None] / (1.0 + Rf[:, None] * Q * jw), 1.0 / (Q * jw))
+    if r.blocking_ends:
+        Z += 1.0 / (imp.BLOCKING_C_UF_CM2 * 1e-6 * float(np.mean(r.area)) / r.blocking_ends * jw)
+    return Z
+
+
+def bands(design: Design, library: Library | None = None, laboratory: Laboratory = Laboratory(), *,
+          validate: bool = True) -> Bands:
+    """The bands of ``design`` (see the module docstring), one ``simulate_many`` call over the posterior draws."""
+    lib = library or default_library()
+    r = simulate_many(design, variants(design, lib, laboratory), library=lib, validate=validate)
+    out = Bands(laboratory=laboratory, n_draws=len(r), versions=versions())
+    por, thick, sig = _pairs(r.porosity), _pairs(r.thickness), _pairs(r.conductivity)
+    for i, name in enumerate(r.layers):
+        out.layers[name] = {"porosity": por[i], "relative_density": (1.0 - por[i][1], 1.0 - por[i][0]),
+                            "thickness": thick[i]}
+        if math.isfinite(sig[i][0]):
+            out.layers[name]["ionic_conductivity"] = sig[i]
+    if r.interfaces:
+        asr, con, mix = _pairs(r.asr_interface), _pairs(r.contact), _pairs(r.intermixing)
+        for j, name in enumerate(r.interfaces):
+            out.interfaces[name] = {"asr": asr[j], "contact_fraction": con[j], "intermixing_depth": mix[j]}
+    out.total_asr, out.total_resistance = _pairs(np.column_stack([r.total_asr, r.total_resistance]))
+    out.draws = {"total_asr": r.total_asr, "total_resistance": r.total_resistance}
+    p = np.mean(r.risk_scores >= RISK_LEVEL - 1e-12, axis=0)
+    out.risks = {key: float(p[k]) for k, key in enumerate(r.risks)}
+    Z = _spectra(r)
+    (lo_re, lo_im, lo_mag), (hi_re, hi_im, hi_mag) = _quantiles(np.stack([Z.real, Z.imag, np.abs(Z)], axis=1))
+    out.spectrum = {"frequencies": imp.FREQUENCIES_HZ.tolist(), "z_real_low": lo_re.tolist(),
+                    "z_real_high": hi_re.tolist(), "z_imag_low": lo_im.tolist(), "z_imag_high": hi_im.tolist(),
+                    "magnitude_low": lo_mag.tolist(), "magnitude_high": hi_mag.tolist()}
+    return out
+
+
+def risk_words(probability: float) -> str:
+    """A probability in words for a student ("likely", ...), with the number."""
+    p = 100 * probability
+    word = ("very unlikely" if p < 10 else "unlikely" if p < 33 else "about as likely as not" if p < 67
+            else "likely" if p < 90 else "very likely")
+    return f"{word} ({p:.0f} % of the model's plausible versions)"
+
+
+__all__ = ["Bands", "Laboratory", "bands", "posterior", "variants", "versions", "risk_words"]
