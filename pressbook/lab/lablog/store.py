@@ -203,6 +203,18 @@ class PelletLog:
         self.engine = engine
         self.user = user or current_user()
         self.admins = set(admins) if admins is not None else admins_from_env()
+        #: True when the database itself holds this user to the rules (PostgreSQL, the user's own member role:
+        #: see roles.py); then the user is the database role and admins are the members of the admin role,
+        #: whatever ``user``, ``admins``, JUPYTERHUB_USER or PRESSBOOK_LOG_ADMINS say
+        self.enforced = False
+        if engine.dialect.name == "postgresql":
+            from .roles import identity
+
+            with engine.connect() as conn:
+                who = identity(conn)
+            if who["enforced"]:
+                self.enforced, self.user = True, who["user"]
+                self.admins = {who["user"]} if who["admin"] else set()
 
     # ------------------------------------------------------------------ reading
     def get(self, uid: str) -> dict:
@@ -326,6 +338,10 @@ class PelletLog:
         """Insert complete records from another log, all in one transaction (all or none): ``items`` are
         (record, history, [(raw file meta, bytes)]); a record whose uid this log already has is skipped.
         Returns (added, skipped)."""
+        if self.enforced and self.user not in self.admins:
+            raise NotAllowedError(f"{self.user} may not import pellets into this database: an import keeps the "
+                                  "pellets' owners and history, so only a lab admin may (pressbook log grant "
+                                  f"{self.user} --admin)")
         added = skipped = 0
         try:
             with self.engine.begin() as conn:
@@ -359,8 +375,9 @@ class PelletLog:
 
     def _check_allowed(self, row: dict, what: str) -> None:
         if row["owner"] != self.user and self.user not in self.admins:
+            admins = "the database's admin role" if self.enforced else "PRESSBOOK_LOG_ADMINS"
             raise NotAllowedError(f"{self.user} may not {what} pellet {row.get('uid', '')[:8]}: only its owner "
-                                  f"({row['owner']}) or a lab admin (PRESSBOOK_LOG_ADMINS) may")
+                                  f"({row['owner']}) or a lab admin ({admins}) may")
 
     def _write(self, uid: str, version: int, action: str, values: dict, yours: dict) -> dict:
         stamp = now()
