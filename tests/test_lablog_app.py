@@ -223,3 +223,55 @@ def test_control_chart_limits_inside_its_range_and_whole_pellet_ticks(tmp_path):
     assert lo < min(chart["value"]) and max(chart["value"]) < hi
     assert app.chart_range is app.chart_fig.y_range and app.chart_fig.xaxis[0].ticker.min_interval == 1
     assert chart_y_range({"value": [], "ucl": float("nan"), "lcl": float("nan")}) == (0.5, 1.0)
+
+
+def test_an_anonymous_voila_page_is_read_only_and_says_why(tmp_path, monkeypatch):
+    """Issue 27 item 9: on a Voila server without log-in every visitor is the server's user, so the page
+    may change nothing, even when a crafted message clicks a disabled button; a known user edits again."""
+    from pressbook.lab.lablog import open_log
+
+    db = tmp_path / "lab.sqlite"
+    rec = open_log(db, user="ana").add(presets.three_step(), lot="A1")
+    monkeypatch.setenv("VOILA_BASE_URL", "/")      # what Voila puts into every kernel's environment
+    app = LabLogApp(db)
+    assert "Read-only: this page does not know who you are" in app.read_only_note.value
+    assert "logged as" not in app.widget.children[1].value and "read-only" in app.widget.children[1].value
+    assert app.save_button.disabled and app.log_button.disabled and app.photo.disabled
+    assert all(box.disabled for box in app.form.boxes)
+    app.pellet.value = rec["uid"]
+    app.measure["ejected_density"].value = "0.5"
+    app._save()                                      # what a click sent by a hostile page would run
+    assert "Read-only" in app.save_message.value
+    app._guard(app.log_message, app.log_pellet)
+    assert "Read-only" in app.log_message.value
+    log = open_log(db, user="ana")
+    assert log.get(rec["uid"])["version"] == 1 and log.count() == 1
+    assert app.export()[:2] == b"PK"                 # reading and exporting still work
+
+    for variable, user in (("JUPYTERHUB_USER", "bo"), ("PRESSBOOK_LOG_USER", "cy")):
+        with monkeypatch.context() as m:
+            m.setenv(variable, user)
+            known = LabLogApp(db)
+            assert known.read_only_note.value == "" and not known.save_button.disabled
+            assert f"logged as <b>{user}</b>" in known.widget.children[1].value
+            mine = known.log_pellet()
+            assert mine["owner"] == user
+            known.pellet.value = rec["uid"]
+            known.measure["ejected_density"].value = "0.5"
+            known._save()                            # ana's pellet: refused by the owner rule, not read-only
+            assert "only its owner (ana)" in known.save_message.value
+
+    monkeypatch.delenv("VOILA_BASE_URL")            # in JupyterLab the person runs the kernel: their OS user
+    assert not LabLogApp(db).save_button.disabled
+
+
+def test_a_log_that_cannot_open_hides_its_address_in_a_voila_page(tmp_path, monkeypatch):
+    secret = tmp_path / "secret-folder"
+    secret.write_text("a file where the database's folder should be")
+    monkeypatch.setenv("PRESSBOOK_DB", str(secret / "pellets.sqlite"))
+    monkeypatch.setenv("VOILA_BASE_URL", "/")
+    page = lab_log_app()
+    assert "cannot be opened on this server (error id" in page.value
+    assert "secret-folder" not in page.value and "sqlite" not in page.value and "PRESSBOOK" not in page.value
+    monkeypatch.delenv("VOILA_BASE_URL")            # elsewhere the person is told where and why
+    assert "secret-folder" in lab_log_app().value

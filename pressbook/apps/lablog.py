@@ -26,7 +26,7 @@ from ..views.words import plain_message
 from . import common
 from .onboarding import CSS, Message, _unexpected, _upload_bytes, download_link
 from .pellet_form import STYLE as _STYLE
-from .pellet_form import PelletForm, log_enabled, logged_sentence
+from .pellet_form import READ_ONLY, PelletForm, in_voila, log_enabled, logged_sentence, visitor_unknown
 from .pellet_form import text_box as _text
 
 MAX_SPECTRUM_BYTES = 8_000_000   # below the 10 MiB websocket message limit (TOOLCHAIN)
@@ -72,7 +72,9 @@ class LabLogApp:
         from ..lab.lablog import open_log
         from ..presets import PRESETS
 
-        self.log = open_log(db)
+        self.log = _open_for_page(open_log, db)
+        if visitor_unknown(self.log):
+            self.log.read_only = READ_ONLY    # every write refuses, whatever a page sends
         self.link_design = design
         self.table = None
         self.version = None          # version of the record in the measurement form
@@ -158,9 +160,16 @@ class LabLogApp:
         self.recal_button.on_click(lambda _b: self._guard(self.recal_message, self.recalibrate))
         self.export_button.on_click(lambda _b: self._guard(self.export_message, self.export))
         section = lambda title: w.HTML(f"<h2 class='pbo-h'>{html.escape(title)}</h2>")  # noqa: E731 (under the h1)
+        who = ("read-only" if self.log.read_only else f"logged as <b>{html.escape(self.log.user)}</b>")
+        self.read_only_note = w.HTML(f"<p class='pbl-read-only' role='note'>{html.escape(self.log.read_only)}</p>"
+                                     if self.log.read_only else "")
+        if self.log.read_only:
+            for box in (self.source, self.upload, *self.form.boxes, self.log_button, *self.measure.values(),
+                        *self.outcome.values(), self.notes, self.spectrum, self.photo, self.save_button):
+                box.disabled = True
         self.widget = w.VBox([
-            w.HTML(CSS), w.HTML(f"<p class='pbl-where'>Pellets of <b>{html.escape(self._where())}</b>, "
-                                f"logged as <b>{html.escape(self.log.user)}</b>.</p>"),
+            w.HTML(CSS), w.HTML(f"<p class='pbl-where'>Pellets of <b>{html.escape(self._where())}</b>, {who}.</p>"),
+            self.read_only_note,
             section("1. Log a pellet"), w.HBox([self.source, self.upload]),
             self.form.widget,
             self.log_button, self.log_message,
@@ -446,6 +455,22 @@ class LabLogApp:
         stem = "".join(ch if ch.isalnum() else "_" for ch in rc.material_id)[:60]
         self.downloads.value = download_link(rc.toml, f"{stem}.toml", "application/toml",
                                              "Download the material (TOML) for the designer")
+
+
+def _open_for_page(open_log, db):
+    """``open_log(db)``; in a Voila page a log that cannot be opened is a message without the database's
+    address or path (it may name a server, a user or a folder): the reason goes to the server's log."""
+    try:
+        return open_log(db)
+    except PressbookError as exc:
+        if not in_voila():
+            raise
+        from .designer.state import log, new_error_id
+
+        eid = new_error_id()
+        log.error("pellet log: cannot open the database (error id %s): %s", eid, exc)
+        raise PressbookError(f"The pellet log cannot be opened on this server (error id {eid}); whoever runs the "
+                             "server finds the reason in its log under that id.") from None
 
 
 def _spectrum_note(rec: dict, name: str, content: bytes) -> str:

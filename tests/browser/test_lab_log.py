@@ -122,3 +122,19 @@ def test_the_log_is_off_on_a_class_server(voila, page, lab_db, monkeypatch):
     expect(page.locator(".pbo-message")).to_contain_text("The pellet log is off on this server")
     expect(page.locator(".pbl-app")).to_have_count(0)
     assert error_outputs(page) == []
+
+
+def test_an_anonymous_voila_server_shows_the_log_read_only(voila, page, lab_db, monkeypatch):
+    """Issue 27 item 9: no JupyterHub user and no person set up for the server: the visitor reads, the page
+    says why it may not write, and shows no database address."""
+    monkeypatch.delenv("JUPYTERHUB_USER")
+    open_app(page, voila(NB))
+    assert error_outputs(page) == []
+    expect(page.locator(".pbl-read-only")).to_contain_text("Read-only: this page does not know who you are")
+    expect(page.locator(".pbl-where")).to_contain_text("this computer's log, read-only")
+    for word in ("PRESSBOOK", "sqlite", str(lab_db), "logged as"):
+        expect(page.locator("#rendered_cells")).not_to_contain_text(word)
+    expect(page.locator(".pbl-save")).to_be_disabled()
+    expect(page.locator(".pbl-log")).to_be_disabled()
+    expect(page.locator(".pbl-m-ejected-density input")).to_be_disabled()
+    assert len(page.evaluate(PARITY_POINTS)) == 8     # the lab's numbers are there to read
