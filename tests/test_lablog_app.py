@@ -275,3 +275,67 @@ def test_a_log_that_cannot_open_hides_its_address_in_a_voila_page(tmp_path, monk
     assert "secret-folder" not in page.value and "sqlite" not in page.value and "PRESSBOOK" not in page.value
     monkeypatch.delenv("VOILA_BASE_URL")            # elsewhere the person is told where and why
     assert "secret-folder" in lab_log_app().value
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16
+
+
+def _upload_message(content: bytes, name: str = "pellet.jpg") -> dict:
+    """A FileUpload's message as the page sends it (the file's bytes in a buffer)."""
+    import datetime as dt
+
+    value = [{"name": name, "type": "image/jpeg", "size": len(content),
+              "last_modified": dt.datetime(2026, 12, 7).timestamp() * 1000}]
+    return {"content": {"data": {"method": "update", "state": {"value": value}, "buffer_paths": [["value", 0, "content"]]}},
+            "buffers": [memoryview(content)]}
+
+
+def test_a_4_mb_phone_photo_is_kept_and_a_too_large_one_is_never_saved_silently(tmp_path, monkeypatch):
+    """Issue 27 item 8: the kernel guard dropped a 4 MB photo (its 3 MB message cap) while the page said
+    "Saved". The photo upload may now bring 8 MB; a larger file is refused and the save says so."""
+    from pressbook.apps.kernel_guard import MAX_WIDGET_MESSAGE_BYTES, refused_for
+
+    monkeypatch.setenv("JUPYTERHUB_USER", "ana")
+    app = LabLogApp(tmp_path / "lab.sqlite")
+    rec = app.log_pellet()
+    photo = JPEG + b"\x00" * (4_000_000 - len(JPEG))
+    message = _upload_message(photo)
+    assert len(photo) > MAX_WIDGET_MESSAGE_BYTES and not refused_for(app.photo, message)
+    assert refused_for(app.notes, message)            # other widgets keep the 3 MB cap
+    app.photo.set_state({"value": [{**message["content"]["data"]["state"]["value"][0], "content": photo}]})
+    app.measure["ejected_density"].value = "0.84"
+    app._save()
+    assert "Saved pellet" in app.save_message.value and "Photo pellet.jpg added" in app.save_message.value
+    assert [(f["name"], f["size"]) for f in app.log.raw_files(rec["uid"])] == [("pellet.jpg", 4_000_000)]
+
+    too_big = _upload_message(JPEG + b"\x00" * 9_000_000)
+    assert refused_for(app.photo, too_big)            # what the guard does with it: dropped, and the app is told
+    assert "did not reach the server: a photo may be at most 8 MB" in app.save_message.value
+    app.measure["ejected_density"].value = "0.85"
+    app._save()
+    assert "Nothing was saved" in app.save_message.value and "Saved pellet" not in app.save_message.value
+    assert app.log.get(rec["uid"])["ejected_density"] == 0.84 and len(app.log.raw_files(rec["uid"])) == 1
+
+
+def test_the_spectrum_fit_on_save_has_the_calibration_apps_time_limit(tmp_path, monkeypatch):
+    """Issue 27 item 8: a 10,000-row spectrum took 88 s on save; now the fit stops at the calibration app's
+    limit with its message, and the file is kept."""
+    import numpy as np
+
+    from pressbook.apps import lablog, onboarding
+
+    assert lablog.SIMULATE_LIMIT_S == onboarding.SIMULATE_LIMIT_S and lablog.FIT_HINT is onboarding.FIT_HINT
+    monkeypatch.setenv("JUPYTERHUB_USER", "ana")
+    app = LabLogApp(tmp_path / "lab.sqlite")
+    rec = app.log_pellet()
+    f = np.logspace(6, -1, 10_000)
+    z = 48 + 84 / (1 + (2j * np.pi * f * 84 * 5e-6) ** 0.85) + 53 / (1 + (2j * np.pi * f * 53 * 1.3e-4) ** 0.85)
+    rows = "\n".join(f"{a:.6g},{b.real:.6g},{-b.imag:.6g}" for a, b in zip(f, z))
+    content = ("frequency_Hz,z_real_ohm,-z_imag_ohm\n" + rows).encode()
+    app.spectrum.set_state({"value": [{"name": "long.csv", "type": "text/csv", "size": len(content),
+                                       "last_modified": 0, "content": content}]})
+    app._save()
+    said = app.save_message.value
+    assert "Saved pellet" in said and "The file long.csv is kept but was not fitted" in said
+    assert f"The spectrum fit took longer than {onboarding.SIMULATE_LIMIT_S:g} s and was stopped" in said
+    assert "fewer rows" in said and [f["name"] for f in app.log.raw_files(rec["uid"])] == ["long.csv"]

@@ -24,7 +24,10 @@ from ..views import describe
 from ..views.palette import OKABE_ITO
 from ..views.words import plain_message
 from . import common
-from .onboarding import CSS, Message, _unexpected, _upload_bytes, download_link
+from .designer.state import SIMULATE_LIMIT_S
+from .kernel_guard import allow_large_messages
+from .onboarding import CSS, FIT_HINT, Message, _unexpected, _upload_bytes, download_link
+from .serving import time_limit
 from .pellet_form import STYLE as _STYLE
 from .pellet_form import READ_ONLY, PelletForm, in_voila, log_enabled, logged_sentence, visitor_unknown
 from .pellet_form import text_box as _text
@@ -109,6 +112,13 @@ class LabLogApp:
         self.photo = w.FileUpload(accept=".png,.jpg,.jpeg,image/png,image/jpeg", multiple=False,
                                   description="Photo (PNG or JPEG)", layout=w.Layout(width="auto"))
         self.photo.add_class("pbl-photo")
+        from ..lab.lablog.store import MAX_PHOTO_BYTES
+
+        #: uploads whose file did not reach the kernel (too large even for their allowance): label -> size
+        self.refused_uploads: dict[str, int] = {}
+        for label, box, limit in (("raw impedance file", self.spectrum, MAX_SPECTRUM_BYTES),
+                                  ("photo", self.photo, MAX_PHOTO_BYTES)):
+            allow_large_messages(box, limit, lambda size, label=label, limit=limit: self._upload_refused(label, size, limit))
         self.files_view = w.HTML()
         self.files_view.add_class("pbl-files")
         self.save_button = w.Button(description="Save measurements", button_style="primary")
@@ -324,6 +334,11 @@ class LabLogApp:
         except Exception as exc:  # noqa: BLE001 - the form keeps what was typed
             self.save_message.say(_friendly(exc))
 
+    def _upload_refused(self, label: str, size: int, limit: int):
+        """An upload too large to reach the kernel: said at once, and the next save refuses (nothing written)."""
+        self.refused_uploads[label] = size
+        self.save_message.say(_refused_words(label, size, limit) + " Choose a smaller file.")
+
     def save(self) -> dict:
         from ..lab.lablog import ConflictError
         from ..lab.lablog.store import MAX_PHOTO_BYTES, check_photo
@@ -331,6 +346,12 @@ class LabLogApp:
         uid = self.pellet.value
         if not uid:
             raise PressbookError("pellet: none chosen; allowed: log a pellet first, then choose it")
+        if self.refused_uploads:   # never a "Saved" that silently left a file out
+            label, size = next(iter(self.refused_uploads.items()))
+            self.refused_uploads.clear()
+            limit = MAX_PHOTO_BYTES if label == "photo" else MAX_SPECTRUM_BYTES
+            raise PressbookError(_refused_words(label, size, limit) + " Nothing was saved: choose a smaller file, "
+                                 "or save the measurements again without it.")
         changes = {name: box.value.strip() or None for name, box in self.measure.items()}
         changes.update({name: box.value or None for name, box in self.outcome.items()})
         changes["notes"] = self.notes.value
@@ -457,6 +478,11 @@ class LabLogApp:
                                              "Download the material (TOML) for the designer")
 
 
+def _refused_words(label: str, size: int, limit: int) -> str:
+    return (f"The {label} chosen (more than {(size - 1) / 1e6:.1f} MB) did not reach the server: a {label} may be "
+            f"at most {limit / 1e6:g} MB.")
+
+
 def _open_for_page(open_log, db):
     """``open_log(db)``; in a Voila page a log that cannot be opened is a message without the database's
     address or path (it may name a server, a user or a folder): the reason goes to the server's log."""
@@ -478,7 +504,8 @@ def _spectrum_note(rec: dict, name: str, content: bytes) -> str:
     from ..lab.lablog.spectra import fit_logged_spectrum
 
     try:
-        kk, fit = fit_logged_spectrum(rec, name, content)
+        with time_limit(SIMULATE_LIMIT_S, "The spectrum fit", FIT_HINT):   # as in the calibration app
+            kk, fit = fit_logged_spectrum(rec, name, content)
     except PressbookError as exc:
         return f"The file {name} is kept but was not fitted: {exc}"
     except Exception as exc:  # noqa: BLE001 - the readers raise many kinds

@@ -138,3 +138,32 @@ def test_an_anonymous_voila_server_shows_the_log_read_only(voila, page, lab_db, 
     expect(page.locator(".pbl-log")).to_be_disabled()
     expect(page.locator(".pbl-m-ejected-density input")).to_be_disabled()
     assert len(page.evaluate(PARITY_POINTS)) == 8     # the lab's numbers are there to read
+
+
+def test_a_4_mb_phone_photo_arrives_and_a_9_mb_one_is_not_saved_silently(voila, page, lab_db):
+    """Issue 27 item 8, through the real page and kernel guard: the 4 MB photo was dropped (3 MB cap) while
+    the page said "Saved pellet"."""
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 16
+    open_app(page, voila(NB))
+    expect(page.locator(".pbl-record")).to_contain_text("version 2")
+
+    def choose(name, size):
+        with page.expect_file_chooser() as chooser:
+            page.locator(".pbl-photo").click()
+        chooser.value.set_files({"name": name, "mimeType": "image/jpeg", "buffer": jpeg + b"\x00" * (size - len(jpeg))})
+
+    choose("phone.jpg", 4_000_000)
+    expect(page.locator(".pbl-photo")).to_contain_text("(1)")   # sent: the click's message follows it
+    page.locator(".pbl-save").click()
+    message = page.locator(".pbo-message").nth(1)
+    expect(message).to_contain_text("Photo phone.jpg added", timeout=60_000)
+    expect(page.locator(".pbl-files")).to_contain_text("phone.jpg")
+    expect(page.locator(".pbl-files img.pbl-thumb")).to_have_count(1)
+
+    choose("huge.jpg", 9_000_000)
+    expect(message).to_contain_text("did not reach the server: a photo may be at most 8 MB", timeout=60_000)
+    _fill(page, ".pbl-m-notes", "after the huge photo")
+    page.locator(".pbl-save").click()
+    expect(message).to_contain_text("Nothing was saved")
+    expect(page.locator(".pbl-files")).not_to_contain_text("huge.jpg")
+    assert error_outputs(page) == []
