@@ -6,7 +6,8 @@ the control chart, recalibrate a powder lot and download it as a materials TOML 
     lab_log_app()
 
 The database is ``PRESSBOOK_DB`` (a path or URL; default ~/.local/share/pressbook/pellets.sqlite); the
-user is ``JUPYTERHUB_USER`` or the OS user. With ``PRESSBOOK_LOG=off`` (what ``make serve-class`` sets)
+user is the database role when PostgreSQL enforces it, else ``JUPYTERHUB_USER``, ``PRESSBOOK_LOG_USER`` or
+the OS user. In a Voila page whose visitor is none of these (no log-in) the log is read-only. With ``PRESSBOOK_LOG=off`` (what ``make serve-class`` sets)
 the app only says the log is off: students do not write into a lab's database. Every callback turns an
 error into a message (never a traceback); typed values go through ``pressbook.lab.lablog.records.clean``.
 """
