@@ -21,8 +21,8 @@ DEVELOPER_ENV = dict(os.environ)
 FOLDERS = {"HOME": "home", "XDG_DATA_HOME": "home/.local/share", "XDG_CONFIG_HOME": "home/.config",
            "XDG_CACHE_HOME": "home/.cache", "XDG_STATE_HOME": "home/.local/state", "IPYTHONDIR": "home/.ipython"}
 #: variables that would pick another user, log, admin list or Jupyter settings
-DROPPED = ("PRESSBOOK_LOG", "PRESSBOOK_LOG_ADMINS", "JUPYTERHUB_USER", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR",
-           "JUPYTER_RUNTIME_DIR")
+DROPPED = ("PRESSBOOK_LOG", "PRESSBOOK_LOG_ADMINS", "PRESSBOOK_LOG_USER", "JUPYTERHUB_USER", "VOILA_BASE_URL",
+           "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR")
 
 
 def environment(root: Path) -> dict[str, str]:

@@ -223,3 +223,119 @@ def test_control_chart_limits_inside_its_range_and_whole_pellet_ticks(tmp_path):
     assert lo < min(chart["value"]) and max(chart["value"]) < hi
     assert app.chart_range is app.chart_fig.y_range and app.chart_fig.xaxis[0].ticker.min_interval == 1
     assert chart_y_range({"value": [], "ucl": float("nan"), "lcl": float("nan")}) == (0.5, 1.0)
+
+
+def test_an_anonymous_voila_page_is_read_only_and_says_why(tmp_path, monkeypatch):
+    """Issue 27 item 9: on a Voila server without log-in every visitor is the server's user, so the page
+    may change nothing, even when a crafted message clicks a disabled button; a known user edits again."""
+    from pressbook.lab.lablog import open_log
+
+    db = tmp_path / "lab.sqlite"
+    rec = open_log(db, user="ana").add(presets.three_step(), lot="A1")
+    monkeypatch.setenv("VOILA_BASE_URL", "/")      # what Voila puts into every kernel's environment
+    app = LabLogApp(db)
+    assert "Read-only: this page does not know who you are" in app.read_only_note.value
+    assert "logged as" not in app.widget.children[1].value and "read-only" in app.widget.children[1].value
+    assert app.save_button.disabled and app.log_button.disabled and app.photo.disabled
+    assert all(box.disabled for box in app.form.boxes)
+    app.pellet.value = rec["uid"]
+    app.measure["ejected_density"].value = "0.5"
+    app._save()                                      # what a click sent by a hostile page would run
+    assert "Read-only" in app.save_message.value
+    app._guard(app.log_message, app.log_pellet)
+    assert "Read-only" in app.log_message.value
+    log = open_log(db, user="ana")
+    assert log.get(rec["uid"])["version"] == 1 and log.count() == 1
+    assert app.export()[:2] == b"PK"                 # reading and exporting still work
+
+    for variable, user in (("JUPYTERHUB_USER", "bo"), ("PRESSBOOK_LOG_USER", "cy")):
+        with monkeypatch.context() as m:
+            m.setenv(variable, user)
+            known = LabLogApp(db)
+            assert known.read_only_note.value == "" and not known.save_button.disabled
+            assert f"logged as <b>{user}</b>" in known.widget.children[1].value
+            mine = known.log_pellet()
+            assert mine["owner"] == user
+            known.pellet.value = rec["uid"]
+            known.measure["ejected_density"].value = "0.5"
+            known._save()                            # ana's pellet: refused by the owner rule, not read-only
+            assert "only its owner (ana)" in known.save_message.value
+
+    monkeypatch.delenv("VOILA_BASE_URL")            # in JupyterLab the person runs the kernel: their OS user
+    assert not LabLogApp(db).save_button.disabled
+
+
+def test_a_log_that_cannot_open_hides_its_address_in_a_voila_page(tmp_path, monkeypatch):
+    secret = tmp_path / "secret-folder"
+    secret.write_text("a file where the database's folder should be")
+    monkeypatch.setenv("PRESSBOOK_DB", str(secret / "pellets.sqlite"))
+    monkeypatch.setenv("VOILA_BASE_URL", "/")
+    page = lab_log_app()
+    assert "cannot be opened on this server (error id" in page.value
+    assert "secret-folder" not in page.value and "sqlite" not in page.value and "PRESSBOOK" not in page.value
+    monkeypatch.delenv("VOILA_BASE_URL")            # elsewhere the person is told where and why
+    assert "secret-folder" in lab_log_app().value
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16
+
+
+def _upload_message(content: bytes, name: str = "pellet.jpg") -> dict:
+    """A FileUpload's message as the page sends it (the file's bytes in a buffer)."""
+    import datetime as dt
+
+    value = [{"name": name, "type": "image/jpeg", "size": len(content),
+              "last_modified": dt.datetime(2026, 12, 7).timestamp() * 1000}]
+    return {"content": {"data": {"method": "update", "state": {"value": value}, "buffer_paths": [["value", 0, "content"]]}},
+            "buffers": [memoryview(content)]}
+
+
+def test_a_4_mb_phone_photo_is_kept_and_a_too_large_one_is_never_saved_silently(tmp_path, monkeypatch):
+    """Issue 27 item 8: the kernel guard dropped a 4 MB photo (its 3 MB message cap) while the page said
+    "Saved". The photo upload may now bring 8 MB; a larger file is refused and the save says so."""
+    from pressbook.apps.kernel_guard import MAX_WIDGET_MESSAGE_BYTES, refused_for
+
+    monkeypatch.setenv("JUPYTERHUB_USER", "ana")
+    app = LabLogApp(tmp_path / "lab.sqlite")
+    rec = app.log_pellet()
+    photo = JPEG + b"\x00" * (4_000_000 - len(JPEG))
+    message = _upload_message(photo)
+    assert len(photo) > MAX_WIDGET_MESSAGE_BYTES and not refused_for(app.photo, message)
+    assert refused_for(app.notes, message)            # other widgets keep the 3 MB cap
+    app.photo.set_state({"value": [{**message["content"]["data"]["state"]["value"][0], "content": photo}]})
+    app.measure["ejected_density"].value = "0.84"
+    app._save()
+    assert "Saved pellet" in app.save_message.value and "Photo pellet.jpg added" in app.save_message.value
+    assert [(f["name"], f["size"]) for f in app.log.raw_files(rec["uid"])] == [("pellet.jpg", 4_000_000)]
+
+    too_big = _upload_message(JPEG + b"\x00" * 9_000_000)
+    assert refused_for(app.photo, too_big)            # what the guard does with it: dropped, and the app is told
+    assert "did not reach the server: a photo may be at most 8 MB" in app.save_message.value
+    app.measure["ejected_density"].value = "0.85"
+    app._save()
+    assert "Nothing was saved" in app.save_message.value and "Saved pellet" not in app.save_message.value
+    assert app.log.get(rec["uid"])["ejected_density"] == 0.84 and len(app.log.raw_files(rec["uid"])) == 1
+
+
+def test_the_spectrum_fit_on_save_has_the_calibration_apps_time_limit(tmp_path, monkeypatch):
+    """Issue 27 item 8: a 10,000-row spectrum took 88 s on save; now the fit stops at the calibration app's
+    limit with its message, and the file is kept."""
+    import numpy as np
+
+    from pressbook.apps import lablog, onboarding
+
+    assert lablog.SIMULATE_LIMIT_S == onboarding.SIMULATE_LIMIT_S and lablog.FIT_HINT is onboarding.FIT_HINT
+    monkeypatch.setenv("JUPYTERHUB_USER", "ana")
+    app = LabLogApp(tmp_path / "lab.sqlite")
+    rec = app.log_pellet()
+    f = np.logspace(6, -1, 10_000)
+    z = 48 + 84 / (1 + (2j * np.pi * f * 84 * 5e-6) ** 0.85) + 53 / (1 + (2j * np.pi * f * 53 * 1.3e-4) ** 0.85)
+    rows = "\n".join(f"{a:.6g},{b.real:.6g},{-b.imag:.6g}" for a, b in zip(f, z))
+    content = ("frequency_Hz,z_real_ohm,-z_imag_ohm\n" + rows).encode()
+    app.spectrum.set_state({"value": [{"name": "long.csv", "type": "text/csv", "size": len(content),
+                                       "last_modified": 0, "content": content}]})
+    app._save()
+    said = app.save_message.value
+    assert "Saved pellet" in said and "The file long.csv is kept but was not fitted" in said
+    assert f"The spectrum fit took longer than {onboarding.SIMULATE_LIMIT_S:g} s and was stopped" in said
+    assert "fewer rows" in said and [f["name"] for f in app.log.raw_files(rec["uid"])] == ["long.csv"]

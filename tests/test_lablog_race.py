@@ -32,7 +32,7 @@ def test_two_processes_create_the_schema_of_an_empty_database_at_once(db_url, ro
     [p.start() for p in procs]
     results = sorted(queue.get(timeout=120) for _ in procs)
     [p.join(60) for p in procs]
-    assert results == [("ana", "ok", "0003"), ("ben", "ok", "0003")], results
+    assert results == [("ana", "ok", "0004"), ("ben", "ok", "0004")], results
 
     from pressbook.lab.lablog import open_log
     log = open_log(db_url, user="ana")

@@ -17,10 +17,10 @@ from pressbook.lab.lablog.store import make_engine, migrate, schema_revision
 
 def test_open_creates_the_schema_from_an_empty_database(db_url):
     log = open_log(db_url, user="ana")
-    assert schema_revision(log.engine) == "0003"
+    assert schema_revision(log.engine) == "0004"
     assert log.count() == 0
     open_log(db_url, user="ana")            # opening again: nothing to do, nothing lost
-    assert schema_revision(log.engine) == "0003"
+    assert schema_revision(log.engine) == "0004"
 
 
 def _without_range(values: dict) -> dict:
@@ -37,8 +37,8 @@ def test_upgrade_from_the_first_schema_keeps_the_records(db_url, tmp_path):
     with engine.begin() as conn:   # the record as the first schema held it (no prediction range)
         pellets = sa.Table("pellets", sa.MetaData(), autoload_with=conn)
         conn.execute(pellets.insert().values(**_without_range(old)))
-    log = open_log(db_url, user="ana")       # upgrades 0001 -> 0003 (raw files, prediction range)
-    assert schema_revision(log.engine) == "0003"
+    log = open_log(db_url, user="ana")       # upgrades 0001 -> 0004 (raw files, prediction range, insert-only history)
+    assert schema_revision(log.engine) == "0004"
     assert log.get(old["uid"]) == {**old, "pred_density_lo": None, "pred_density_hi": None}
     log.attach(old["uid"], "eis.csv", b"frequency_Hz,z_real_ohm,z_imag_ohm\n")
     assert [f["name"] for f in log.raw_files(old["uid"])] == ["eis.csv"]

@@ -5,7 +5,9 @@ Voila forwards widget (comm) messages from the page to the kernel; a crafted cli
 - **Message size**: a widget message (``comm_open`` or ``comm_msg``) larger than
   ``MAX_WIDGET_MESSAGE_BYTES`` is dropped before it reaches a widget (uploads are refused above
   2 MB in the browser already, see ``serving.page_guard``), so a client cannot fill the kernel with
-  5 MB model values.
+  5 MB model values. An upload widget that takes larger files (the pellet log's photos, up to 8 MB) is
+  allowed more with ``allow_large_messages(widget, limit, on_refused)``; a message it still cannot take
+  calls ``on_refused(size)`` so that the app never reports a save without the file as complete.
 - **No tracebacks to the page**: ipywidgets answers an exception in a widget message with
   ``showtraceback()`` (an ``error`` message with server paths, sent to the page), and the comm
   manager logs to the kernel's ``stderr`` (also sent to the page).  Both are logged on the kernel's
@@ -66,6 +68,31 @@ def refuse_large(msg: dict, limit: int = MAX_WIDGET_MESSAGE_BYTES) -> bool:
     return False
 
 
+#: widget model id -> (largest message it takes in bytes, called with the size of one refused)
+_ALLOWED: dict[str, tuple[int, object]] = {}
+#: room for a message's JSON around an upload's bytes (name, type, dates, widget state)
+MESSAGE_MARGIN_BYTES = 100_000
+
+
+def allow_large_messages(widget, limit: int, on_refused=None) -> None:
+    """Let ``widget`` (an upload taking files up to ``limit`` bytes) receive messages up to ``limit`` plus
+    ``MESSAGE_MARGIN_BYTES``; ``on_refused(size)`` is called when one of its messages is still too large.
+    Keep ``limit`` well below the server's 10 MiB websocket message limit."""
+    _ALLOWED[widget.model_id] = (int(limit) + MESSAGE_MARGIN_BYTES, on_refused)
+
+
+def refused_for(widget, msg: dict) -> bool:
+    """True when ``msg`` to ``widget`` is over the widget's limit (its allowance, else
+    ``MAX_WIDGET_MESSAGE_BYTES``); tells the widget's ``on_refused`` (see ``allow_large_messages``)."""
+    limit, on_refused = _ALLOWED.get(getattr(widget, "model_id", None), (MAX_WIDGET_MESSAGE_BYTES, None))
+    if not refuse_large(msg, limit):
+        return False
+    if on_refused is not None:
+        size = message_size([msg.get("content", {}).get("data"), msg.get("buffers") or []], limit)
+        _logged("a refused upload's message", on_refused)(size)
+    return True
+
+
 def _logged(what: str, fn):
     """``fn`` whose exceptions are logged with an error id on the server instead of sent to the page."""
     def run(*args, **kwargs):
@@ -124,7 +151,7 @@ def guard_kernel() -> None:
     inner = handle_msg.__closure__[0].cell_contents if handle_msg.__closure__ else handle_msg  # without showtraceback
 
     def _handle_msg(self, msg):
-        if not refuse_large(msg):
+        if not refused_for(self, msg):
             _logged("a widget update", inner)(self, msg)
 
     def handle_comm_opened(comm, msg):

@@ -6,7 +6,8 @@ the control chart, recalibrate a powder lot and download it as a materials TOML 
     lab_log_app()
 
 The database is ``PRESSBOOK_DB`` (a path or URL; default ~/.local/share/pressbook/pellets.sqlite); the
-user is ``JUPYTERHUB_USER`` or the OS user. With ``PRESSBOOK_LOG=off`` (what ``make serve-class`` sets)
+user is the database role when PostgreSQL enforces it, else ``JUPYTERHUB_USER``, ``PRESSBOOK_LOG_USER`` or
+the OS user. In a Voila page whose visitor is none of these (no log-in) the log is read-only. With ``PRESSBOOK_LOG=off`` (what ``make serve-class`` sets)
 the app only says the log is off: students do not write into a lab's database. Every callback turns an
 error into a message (never a traceback); typed values go through ``pressbook.lab.lablog.records.clean``.
 """
@@ -24,9 +25,12 @@ from ..views import describe
 from ..views.palette import OKABE_ITO
 from ..views.words import plain_message
 from . import common
-from .onboarding import CSS, Message, _unexpected, _upload_bytes, download_link
+from .designer.state import SIMULATE_LIMIT_S
+from .kernel_guard import allow_large_messages
+from .onboarding import CSS, FIT_HINT, Message, _unexpected, _upload_bytes, download_link
+from .serving import time_limit
 from .pellet_form import STYLE as _STYLE
-from .pellet_form import PelletForm, log_enabled, logged_sentence
+from .pellet_form import READ_ONLY, PelletForm, in_voila, log_enabled, logged_sentence, visitor_unknown
 from .pellet_form import text_box as _text
 
 MAX_SPECTRUM_BYTES = 8_000_000   # below the 10 MiB websocket message limit (TOOLCHAIN)
@@ -72,7 +76,9 @@ class LabLogApp:
         from ..lab.lablog import open_log
         from ..presets import PRESETS
 
-        self.log = open_log(db)
+        self.log = _open_for_page(open_log, db)
+        if visitor_unknown(self.log):
+            self.log.read_only = READ_ONLY    # every write refuses, whatever a page sends
         self.link_design = design
         self.table = None
         self.version = None          # version of the record in the measurement form
@@ -107,6 +113,13 @@ class LabLogApp:
         self.photo = w.FileUpload(accept=".png,.jpg,.jpeg,image/png,image/jpeg", multiple=False,
                                   description="Photo (PNG or JPEG)", layout=w.Layout(width="auto"))
         self.photo.add_class("pbl-photo")
+        from ..lab.lablog.store import MAX_PHOTO_BYTES
+
+        #: uploads whose file did not reach the kernel (too large even for their allowance): label -> size
+        self.refused_uploads: dict[str, int] = {}
+        for label, box, limit in (("raw impedance file", self.spectrum, MAX_SPECTRUM_BYTES),
+                                  ("photo", self.photo, MAX_PHOTO_BYTES)):
+            allow_large_messages(box, limit, lambda size, label=label, limit=limit: self._upload_refused(label, size, limit))
         self.files_view = w.HTML()
         self.files_view.add_class("pbl-files")
         self.save_button = w.Button(description="Save measurements", button_style="primary")
@@ -158,9 +171,16 @@ class LabLogApp:
         self.recal_button.on_click(lambda _b: self._guard(self.recal_message, self.recalibrate))
         self.export_button.on_click(lambda _b: self._guard(self.export_message, self.export))
         section = lambda title: w.HTML(f"<h2 class='pbo-h'>{html.escape(title)}</h2>")  # noqa: E731 (under the h1)
+        who = ("read-only" if self.log.read_only else f"logged as <b>{html.escape(self.log.user)}</b>")
+        self.read_only_note = w.HTML(f"<p class='pbl-read-only' role='note'>{html.escape(self.log.read_only)}</p>"
+                                     if self.log.read_only else "")
+        if self.log.read_only:
+            for box in (self.source, self.upload, *self.form.boxes, self.log_button, *self.measure.values(),
+                        *self.outcome.values(), self.notes, self.spectrum, self.photo, self.save_button):
+                box.disabled = True
         self.widget = w.VBox([
-            w.HTML(CSS), w.HTML(f"<p class='pbl-where'>Pellets of <b>{html.escape(self._where())}</b>, "
-                                f"logged as <b>{html.escape(self.log.user)}</b>.</p>"),
+            w.HTML(CSS), w.HTML(f"<p class='pbl-where'>Pellets of <b>{html.escape(self._where())}</b>, {who}.</p>"),
+            self.read_only_note,
             section("1. Log a pellet"), w.HBox([self.source, self.upload]),
             self.form.widget,
             self.log_button, self.log_message,
@@ -315,6 +335,11 @@ class LabLogApp:
         except Exception as exc:  # noqa: BLE001 - the form keeps what was typed
             self.save_message.say(_friendly(exc))
 
+    def _upload_refused(self, label: str, size: int, limit: int):
+        """An upload too large to reach the kernel: said at once, and the next save refuses (nothing written)."""
+        self.refused_uploads[label] = size
+        self.save_message.say(_refused_words(label, size, limit) + " Choose a smaller file.")
+
     def save(self) -> dict:
         from ..lab.lablog import ConflictError
         from ..lab.lablog.store import MAX_PHOTO_BYTES, check_photo
@@ -322,6 +347,12 @@ class LabLogApp:
         uid = self.pellet.value
         if not uid:
             raise PressbookError("pellet: none chosen; allowed: log a pellet first, then choose it")
+        if self.refused_uploads:   # never a "Saved" that silently left a file out
+            label, size = next(iter(self.refused_uploads.items()))
+            self.refused_uploads.clear()
+            limit = MAX_PHOTO_BYTES if label == "photo" else MAX_SPECTRUM_BYTES
+            raise PressbookError(_refused_words(label, size, limit) + " Nothing was saved: choose a smaller file, "
+                                 "or save the measurements again without it.")
         changes = {name: box.value.strip() or None for name, box in self.measure.items()}
         changes.update({name: box.value or None for name, box in self.outcome.items()})
         changes["notes"] = self.notes.value
@@ -448,12 +479,34 @@ class LabLogApp:
                                              "Download the material (TOML) for the designer")
 
 
+def _refused_words(label: str, size: int, limit: int) -> str:
+    return (f"The {label} chosen (more than {(size - 1) / 1e6:.1f} MB) did not reach the server: a {label} may be "
+            f"at most {limit / 1e6:g} MB.")
+
+
+def _open_for_page(open_log, db):
+    """``open_log(db)``; in a Voila page a log that cannot be opened is a message without the database's
+    address or path (it may name a server, a user or a folder): the reason goes to the server's log."""
+    try:
+        return open_log(db)
+    except PressbookError as exc:
+        if not in_voila():
+            raise
+        from .designer.state import log, new_error_id
+
+        eid = new_error_id()
+        log.error("pellet log: cannot open the database (error id %s): %s", eid, exc)
+        raise PressbookError(f"The pellet log cannot be opened on this server (error id {eid}); whoever runs the "
+                             "server finds the reason in its log under that id.") from None
+
+
 def _spectrum_note(rec: dict, name: str, content: bytes) -> str:
     """One sentence on a raw impedance file: Kramers-Kronig check, then the predicted circuit's fit."""
     from ..lab.lablog.spectra import fit_logged_spectrum
 
     try:
-        kk, fit = fit_logged_spectrum(rec, name, content)
+        with time_limit(SIMULATE_LIMIT_S, "The spectrum fit", FIT_HINT):   # as in the calibration app
+            kk, fit = fit_logged_spectrum(rec, name, content)
     except PressbookError as exc:
         return f"The file {name} is kept but was not fitted: {exc}"
     except Exception as exc:  # noqa: BLE001 - the readers raise many kinds

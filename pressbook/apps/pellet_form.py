@@ -23,6 +23,29 @@ def log_enabled() -> bool:
     return os.environ.get("PRESSBOOK_LOG", "on").strip().lower() not in ("off", "0", "no", "false")
 
 
+#: what a page without a known visitor says (words only: no variable names, no database address)
+READ_ONLY = ("Read-only: this page does not know who you are. It is served without a log-in, so every visitor "
+             "would be the same person and could change anyone's pellets. You can read the pellets and the lab's "
+             "numbers, recalibrate a lot and export pellets; to log pellets or enter measurements, open the pellet "
+             "log through the lab's JupyterHub, or ask whoever runs this server to set it up for one named person "
+             "(see the README, the lab's pellet log).")
+
+
+def in_voila() -> bool:
+    """True in a kernel of a Voila page (Voila puts VOILA_BASE_URL into every kernel's environment, preheated
+    ones too; on JupyterHub as well)."""
+    return "VOILA_BASE_URL" in os.environ
+
+
+def visitor_unknown(log) -> bool:
+    """True when a Voila page cannot tell who its visitor is: no JupyterHub user (``JUPYTERHUB_USER``), no one
+    person the server was set up for (``PRESSBOOK_LOG_USER``) and no database role of their own (``log.enforced``).
+    Anyone who reaches such a page would act as the server's user: the page must be read-only. Outside Voila
+    (JupyterLab, Python) the person runs the kernel themselves: the operating-system user is theirs."""
+    known = (os.environ.get("JUPYTERHUB_USER") or os.environ.get("PRESSBOOK_LOG_USER") or getattr(log, "enforced", False))
+    return in_voila() and not known
+
+
 def text_box(description: str, placeholder: str = "", value: str = "", css: str = "", width: str = "420px") -> w.Text:
     box = w.Text(value=value, description=description, placeholder=placeholder, style=STYLE,
                  layout=w.Layout(width=width))
@@ -45,8 +68,9 @@ class PelletForm:
         self.pressed_on = text_box("Pressed on", "YYYY-MM-DD", dt.date.today().isoformat(), css="pbl-date")
         self.o2 = text_box("Glovebox O2 (ppm)", "optional", css="pbl-o2")
         self.h2o = text_box("Glovebox H2O (ppm)", "optional", css="pbl-h2o")
-        self.widget = w.HBox([w.VBox([self.material, self.lot, self.supplier, self.milling]),
-                              w.VBox([self.operator, self.pressed_on, self.die, self.press, self.o2, self.h2o])])
+        self.boxes = [self.material, self.lot, self.supplier, self.milling, self.operator, self.pressed_on, self.die,
+                      self.press, self.o2, self.h2o]
+        self.widget = w.HBox([w.VBox(self.boxes[:4]), w.VBox(self.boxes[4:])])
 
     def fields(self) -> dict:
         """The typed values as ``PelletLog.add`` takes them (checked there)."""

@@ -122,3 +122,48 @@ def test_the_log_is_off_on_a_class_server(voila, page, lab_db, monkeypatch):
     expect(page.locator(".pbo-message")).to_contain_text("The pellet log is off on this server")
     expect(page.locator(".pbl-app")).to_have_count(0)
     assert error_outputs(page) == []
+
+
+def test_an_anonymous_voila_server_shows_the_log_read_only(voila, page, lab_db, monkeypatch):
+    """Issue 27 item 9: no JupyterHub user and no person set up for the server: the visitor reads, the page
+    says why it may not write, and shows no database address."""
+    monkeypatch.delenv("JUPYTERHUB_USER")
+    open_app(page, voila(NB))
+    assert error_outputs(page) == []
+    expect(page.locator(".pbl-read-only")).to_contain_text("Read-only: this page does not know who you are")
+    expect(page.locator(".pbl-where")).to_contain_text("this computer's log, read-only")
+    for word in ("PRESSBOOK", "sqlite", str(lab_db), "logged as"):
+        expect(page.locator("#rendered_cells")).not_to_contain_text(word)
+    expect(page.locator(".pbl-save")).to_be_disabled()
+    expect(page.locator(".pbl-log")).to_be_disabled()
+    expect(page.locator(".pbl-m-ejected-density input")).to_be_disabled()
+    assert len(page.evaluate(PARITY_POINTS)) == 8     # the lab's numbers are there to read
+
+
+def test_a_4_mb_phone_photo_arrives_and_a_9_mb_one_is_not_saved_silently(voila, page, lab_db):
+    """Issue 27 item 8, through the real page and kernel guard: the 4 MB photo was dropped (3 MB cap) while
+    the page said "Saved pellet"."""
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 16
+    open_app(page, voila(NB))
+    expect(page.locator(".pbl-record")).to_contain_text("version 2")
+
+    def choose(name, size):
+        with page.expect_file_chooser() as chooser:
+            page.locator(".pbl-photo").click()
+        chooser.value.set_files({"name": name, "mimeType": "image/jpeg", "buffer": jpeg + b"\x00" * (size - len(jpeg))})
+
+    choose("phone.jpg", 4_000_000)
+    expect(page.locator(".pbl-photo")).to_contain_text("(1)")   # sent: the click's message follows it
+    page.locator(".pbl-save").click()
+    message = page.locator(".pbo-message").nth(1)
+    expect(message).to_contain_text("Photo phone.jpg added", timeout=60_000)
+    expect(page.locator(".pbl-files")).to_contain_text("phone.jpg")
+    expect(page.locator(".pbl-files img.pbl-thumb")).to_have_count(1)
+
+    choose("huge.jpg", 9_000_000)
+    expect(message).to_contain_text("did not reach the server: a photo may be at most 8 MB", timeout=60_000)
+    _fill(page, ".pbl-m-notes", "after the huge photo")
+    page.locator(".pbl-save").click()
+    expect(message).to_contain_text("Nothing was saved")
+    expect(page.locator(".pbl-files")).not_to_contain_text("huge.jpg")
+    assert error_outputs(page) == []

@@ -7,6 +7,7 @@
     stats.py       predicted vs measured, reproducibility, control charts, outliers, recalibration of a lot
     exchange.py    export / import of a round-robin package (zip: CSV + JSON + raw files)
     checklist.py   a minimum-reporting checklist of a record (Markdown / HTML)
+    roles.py       PostgreSQL: a role per user, row-level security, insert-only history (who may do what)
 
 Storage: SQLite by default (a file), PostgreSQL with PRESSBOOK_DB=postgresql+psycopg://...; the same code.
 """

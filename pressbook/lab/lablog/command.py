@@ -4,6 +4,7 @@
     pressbook log list --lot L-7 [--json]
     pressbook log export lab.zip [--anonymous] [--lot L-7]
     pressbook log import other-lab.zip
+    pressbook log --db postgresql+psycopg://postgres@server/pellets grant ana [--admin]   (an admin of the server)
 
 ``--db`` (or PRESSBOOK_DB) chooses the database: a file path (SQLite) or a URL.
 """
@@ -68,6 +69,17 @@ def register(sub) -> None:
     p = cmd.add_parser("import", help="add the pellets of a package (already present ones are skipped)")
     p.add_argument("package", help="zip file made by `pressbook log export`")
     p.set_defaults(func=_import)
+    p = cmd.add_parser("grant", help="PostgreSQL: give USER a database role of their own in this log (admins: "
+                       "--admin); the database then lets them change only their own pellets")
+    p.add_argument("user", help="the user name (as JupyterHub knows it), e.g. ana")
+    p.add_argument("--admin", action="store_true", help="a lab admin: may change, delete and restore any pellet "
+                   "and import packages")
+    p.add_argument("--no-password", action="store_true", help="set no password (the role logs in another way, "
+                   "e.g. peer or certificate authentication)")
+    p.set_defaults(func=_grant)
+    p = cmd.add_parser("revoke", help="PostgreSQL: take USER's membership of this log away (their pellets stay)")
+    p.add_argument("user", help="the user name")
+    p.set_defaults(func=_revoke)
 
 
 def _open(args):
@@ -126,4 +138,44 @@ def _import(args) -> int:
     data = read_file_bytes(args.package, "package", MAX_PACKAGE_BYTES)
     result = import_package(_open(args), data, source=Path(args.package).name)
     print(f"imported {result['added']} pellets, skipped {result['skipped']} already in the log")
+    return 0
+
+
+def _members_log(args):
+    """The log opened by whoever runs grant/revoke: PostgreSQL, with the right to create roles."""
+    from .store import LogError
+
+    log = _open(args)
+    if log.engine.dialect.name != "postgresql":
+        raise LogError("grant/revoke: this log is an SQLite file, which has no users of its own (one person's "
+                       "file: single-user); allowed: a PostgreSQL log (--db postgresql+psycopg://...)")
+    return log
+
+
+def _grant(args) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .roles import grant
+    from .store import LogError
+
+    log = _members_log(args)
+    try:
+        password = grant(log.engine, args.user, admin=args.admin, login_password=not args.no_password)
+    except SQLAlchemyError as exc:
+        first = (str(exc.orig or exc).splitlines() or [""])[0][:160]
+        raise LogError(f"grant {args.user}: the database refused ({first}); allowed: run it as the database's "
+                       "owner or a role with CREATEROLE") from None
+    url = log.engine.url.set(username=args.user, password=None).render_as_string(hide_password=False)
+    print(f"{args.user} is a {'lab admin' if args.admin else 'member'} of this pellet log; they connect as "
+          f"PRESSBOOK_DB={url}" + (" with this password (shown once):" if password else ""))
+    if password:
+        print(password)
+    return 0
+
+
+def _revoke(args) -> int:
+    from .roles import revoke
+
+    revoke(_members_log(args).engine, args.user)
+    print(f"{args.user} is no longer a member of this pellet log (their pellets and history stay)")
     return 0

@@ -115,9 +115,10 @@ def database_url(db: str | os.PathLike | None = None) -> str:
 
 
 def current_user() -> str:
-    """The JupyterHub user (``JUPYTERHUB_USER``), else the operating-system user."""
+    """The JupyterHub user (``JUPYTERHUB_USER``), else the one person a server was set up for
+    (``PRESSBOOK_LOG_USER``), else the operating-system user."""
     try:
-        return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+        return os.environ.get("JUPYTERHUB_USER") or os.environ.get("PRESSBOOK_LOG_USER") or getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers)
         return "unknown"
 
@@ -203,6 +204,20 @@ class PelletLog:
         self.engine = engine
         self.user = user or current_user()
         self.admins = set(admins) if admins is not None else admins_from_env()
+        #: True when the database itself holds this user to the rules (PostgreSQL, the user's own member role:
+        #: see roles.py); then the user is the database role and admins are the members of the admin role,
+        #: whatever ``user``, ``admins``, JUPYTERHUB_USER or PRESSBOOK_LOG_ADMINS say
+        self.enforced = False
+        #: None, or why this log may only be read (set by an app serving visitors it does not know)
+        self.read_only: str | None = None
+        if engine.dialect.name == "postgresql":
+            from .roles import identity
+
+            with engine.connect() as conn:
+                who = identity(conn)
+            if who["enforced"]:
+                self.enforced, self.user = True, who["user"]
+                self.admins = {who["user"]} if who["admin"] else set()
 
     # ------------------------------------------------------------------ reading
     def get(self, uid: str) -> dict:
@@ -267,6 +282,7 @@ class PelletLog:
     def add(self, design, *, material: str | None = None, library=None, **fields) -> dict:
         """Log a pellet pressed to ``design`` (a Design or design TOML text) made of ``material``'s powder
         (default: the separator's); other fields (records.EDITABLE) as keywords. Returns the record."""
+        self._check_writable()
         text = design if isinstance(design, str) else design.to_toml()
         design = Design.from_toml(text, library=library) if isinstance(design, str) else design
         values = {k: clean(k, v) for k, v in fields.items()}
@@ -285,6 +301,7 @@ class PelletLog:
 
     def update(self, uid: str, version: int, **changes) -> dict:
         """Change editable fields of a record read at ``version``; returns the new record."""
+        self._check_writable()
         if "material" in changes:
             raise InvalidInputError("material", changes["material"], "the material it was logged with (the prediction "
                                     "depends on it): log the pellet again")
@@ -301,6 +318,7 @@ class PelletLog:
     def attach(self, uid: str, name: str, content: bytes, kind: str = "impedance") -> dict:
         """Keep a raw data file with the record (bytes as uploaded, at most 20 MB; a photo: a PNG or JPEG
         image by its first bytes, at most 8 MB)."""
+        self._check_writable()
         name = check_raw_name(name)
         if not isinstance(content, (bytes, bytearray)):
             raise InvalidInputError(name, type(content).__name__, "the file's bytes")
@@ -326,6 +344,11 @@ class PelletLog:
         """Insert complete records from another log, all in one transaction (all or none): ``items`` are
         (record, history, [(raw file meta, bytes)]); a record whose uid this log already has is skipped.
         Returns (added, skipped)."""
+        self._check_writable()
+        if self.enforced and self.user not in self.admins:
+            raise NotAllowedError(f"{self.user} may not import pellets into this database: an import keeps the "
+                                  "pellets' owners and history, so only a lab admin may (pressbook log grant "
+                                  f"{self.user} --admin)")
         added = skipped = 0
         try:
             with self.engine.begin() as conn:
@@ -357,12 +380,18 @@ class PelletLog:
             raise InvalidInputError("uid", uid, "the id of a pellet in this log")
         return dict(row)
 
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise NotAllowedError(self.read_only)
+
     def _check_allowed(self, row: dict, what: str) -> None:
         if row["owner"] != self.user and self.user not in self.admins:
+            admins = "the database's admin role" if self.enforced else "PRESSBOOK_LOG_ADMINS"
             raise NotAllowedError(f"{self.user} may not {what} pellet {row.get('uid', '')[:8]}: only its owner "
-                                  f"({row['owner']}) or a lab admin (PRESSBOOK_LOG_ADMINS) may")
+                                  f"({row['owner']}) or a lab admin ({admins}) may")
 
     def _write(self, uid: str, version: int, action: str, values: dict, yours: dict) -> dict:
+        self._check_writable()
         stamp = now()
         with self.engine.begin() as conn:
             row = self._row(conn, uid)
