@@ -391,7 +391,7 @@ def read_only_listing(contents_manager) -> None:
 def _limited_kernel_manager():
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
     from tornado.web import HTTPError
-    from traitlets import Float, Int
+    from traitlets import Bool, Float, Int
 
     from .class_handlers import VisitorAccounting, install_class_handlers
     from .connection_guard import install_connection_guard
@@ -440,6 +440,10 @@ def _limited_kernel_manager():
             0, config=True, help="Most open connections (websockets included) of one client address; a class "
                                  "behind one school address needs about 8 per student. 0: no cap."
         )
+        trust_xheaders = Bool(
+            False, config=True, help="Behind the reverse proxy (etc/nginx, make proxy): take each request's client "
+                                     "address from X-Real-IP. Only for a server listening on 127.0.0.1."
+        )
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
@@ -447,7 +451,8 @@ def _limited_kernel_manager():
             self._connected: set[str] = set()  # kernels a page was seen connected to
             install_query_socket_fix()  # built by Voila before its handlers are registered
             install_frame_guard()  # binary websocket frames checked before jupyter_server reads them
-            install_connection_guard(self.header_timeout, self.body_timeout, self.max_connections_per_address)
+            install_connection_guard(self.header_timeout, self.body_timeout, self.max_connections_per_address,
+                                     self.trust_xheaders)
             read_only_listing(getattr(self.parent, "contents_manager", None))
             install_class_handlers()  # the per-visitor limit and the pool status (class_handlers.py)
             install_widget_state_wait()  # pages wait 60 s, not 4 s, for their widgets (widget_state_wait.py)
