@@ -12,7 +12,8 @@
 #
 # Variables: PORT (8866), IP (127.0.0.1; IP=0.0.0.0 lets other machines in), STUDENTS (serve-class:
 # preheated designer kernels, default 2; about 120 MB each; the start page says when they are ready; also
-# 10 x STUDENTS + 100 connections per client address, the default 400, for a class behind one school address),
+# 10 x STUDENTS + 100 connections and 2 x STUDENTS + 4 kernels per client address, the defaults 400 and 60,
+# for a class behind one school address),
 # PROXIED=1 (serve-class behind `make proxy`: Voila takes the visitor's address from the proxy),
 # PYTHON (python3), VOILA_ARGS (extra Voila options), PYTEST_ARGS,
 # PRESSBOOK_CHROMIUM (browser for the browser tests; default /usr/bin/chromium).
@@ -37,7 +38,7 @@ VOILA := $(BIN)/voila --no-browser --port=$(PORT) --Voila.ip=$(IP)
 .PHONY: help venv app serve-class test chromium postgresql nginx clean bench load-test hub proxy
 
 help:
-	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -72,7 +73,8 @@ serve-class: venv
 	PRESSBOOK_LOG=$(or $(PRESSBOOK_LOG),off) JUPYTER_PATH=$(CURDIR)/etc/jupyter \
 	  $(VOILA) --Voila.config_file_paths=etc/voila/class \
 	  $(if $(STUDENTS),--VoilaConfiguration.default_pool_size=$(STUDENTS) \
-	    --LimitedKernelManager.max_connections_per_address=$$((10 * $(STUDENTS) + 100))) \
+	    --LimitedKernelManager.max_connections_per_address=$$((10 * $(STUDENTS) + 100)) \
+	    --LimitedKernelManager.max_kernels_per_address=$$((2 * $(STUDENTS) + 4))) \
 	  $(if $(PROXIED),--LimitedKernelManager.trust_xheaders=True) $(VOILA_ARGS) notebooks
 
 # nginx (Debian's) in the foreground in front of `make serve-class PROXIED=1` (run that first, same PORT and

@@ -100,6 +100,9 @@ def _frame_guard_handler(base):
                             "v1" if v1 else "legacy", self.request.remote_ip, exc)
                 self.close(1003, "bad frame")
                 return None
+            note = getattr(self.kernel_manager, "note_page_message", None)  # class_handlers: the page's input
+            if note is not None:
+                note(self.kernel_id, message, v1)
             return super().on_message(message)
 
     return FrameGuardHandler

@@ -440,6 +440,15 @@ def _limited_kernel_manager():
             0, config=True, help="Most open connections (websockets included) of one client address; a class "
                                  "behind one school address needs about 8 per student. 0: no cap."
         )
+        max_kernels_per_address = Int(
+            0, config=True, help="Most kernels the pages of one client address hold at once, across cookies (a "
+                                 "class behind one school address: make serve-class STUDENTS=n sets 2 n + 4); "
+                                 "past it that address's least active kernel is freed, else 429. 0: no limit."
+        )
+        input_grace = Float(
+            120.0, config=True, help="A kernel whose page has sent user input (or was served) within this many "
+                                     "seconds is never shut down to free a place, s (pressbook.apps.class_handlers)."
+        )
         trust_xheaders = Bool(
             False, config=True, help="Behind the reverse proxy (etc/nginx, make proxy): take each request's client "
                                      "address from X-Real-IP. Only for a server listening on 127.0.0.1."
@@ -481,6 +490,13 @@ def _limited_kernel_manager():
                     return f"{available} MB of memory available"
             return ""
 
+        @staticmethod
+        def _for_a_page(env: dict | None) -> bool:
+            """The kernel being started is for the page request being served (not a pool kernel)."""
+            from .class_handlers import current_claim
+
+            return current_claim.get() is not None and (env or {}).get("VOILA_PREHEAT") != "True"
+
         async def cull_kernel_if_idle(self, kernel_id):
             """Also cull, after ``cull_unconnected_timeout`` idle seconds, a kernel no page ever connected to
             (Voila's own override, around this one, keeps preheated pool kernels out)."""
@@ -506,6 +522,8 @@ def _limited_kernel_manager():
         async def start_kernel(self, *args, **kwargs):
             if kwargs.get("kernel_id") is None:  # a restart of a known kernel is never refused
                 why = self._full()
+                if why and self._for_a_page(kwargs.get("env")) and await self.free_least_active(None, why):
+                    why = self._full()
                 if why:
                     self.log.warning("refusing a new kernel: %s", why)
                     raise HTTPError(503, f"busy: {why}", reason=BUSY_REASON)
