@@ -25,6 +25,14 @@ user input (a widget change or click: ``is_user_input``) for ``input_grace`` sec
 longest, is shut down for the new page (its page shows the session-lost banner; the design stays in its
 address).
 
+**A page still loading keeps its kernel** (issue 27, item 5).  A kernel no page has connected to is culled
+after ``cull_unconnected_timeout`` s (a GET with no page behind it), counted from the page's last sign of
+progress (``page_progress``), not from the kernel's last activity: the page being sent, then any request of
+the same visitor (the page's scripts, styles and fonts, its kernel polls: the signed cookie, or the address
+of a client without one), for at most ``page_load_max`` s after the page was sent.  After a restart a whole
+class reloads at once and pages take minutes to arrive; a browser still loading its page no longer loses
+its kernel.
+
 **Pool status** (``GET <base>voila/pressbook/pool``): JSON ``{"ready": k, "size": n, "filled": bool}``
 over the preheated pools; a pool kernel counts as ready once it has built its app and waits for a visitor
 (its ``/voila/query`` socket is open).  ``pool_status()`` shows it on the start page ("warming up: k of
@@ -54,6 +62,7 @@ class Claim:
     visitor: str
     address: str = ""
     kernel_id: str | None = None
+    new_visitor: str = ""  # the visitor of the cookie set with this page (its later requests carry it)
 
 
 #: Widget messages that only a person using the page sends: a changed value, a click (ipywidgets ``custom``).
@@ -117,6 +126,9 @@ class VisitorAccounting:
         self._last_handout = float("-inf")  # time.monotonic() when Voila last gave a pool kernel to a page
         self._address_of: dict[str, str] = {}  # kernel id -> the client address of its page request
         self._last_input: dict[str, float] = {}  # kernel id -> time.monotonic() of its page's last user input
+        self._page_sent: dict[str, float] = {}  # kernel id -> time.monotonic() when its page was sent
+        self._page_visitors: dict[str, tuple[str, ...]] = {}  # kernel id -> who its page's requests come from
+        self._visitor_seen: dict[str, float] = {}  # visitor -> time.monotonic() of their last request
 
     def pool_kernel_handed_out(self, kernel_id: str) -> None:
         """Voila gave the pool kernel ``kernel_id`` to the page request being served."""
@@ -133,6 +145,7 @@ class VisitorAccounting:
         claim.kernel_id = kernel_id
         self._visitor_of[kernel_id] = claim.visitor
         self._address_of[kernel_id] = claim.address
+        self._page_visitors[kernel_id] = (claim.visitor, claim.new_visitor)
         self._last_input[kernel_id] = time.monotonic()  # served now: as if its page had just been used
 
     async def pool_start_slot(self, env: dict | None):
@@ -199,7 +212,33 @@ class VisitorAccounting:
         self._visitor_of.pop(kernel_id, None)
         self._address_of.pop(kernel_id, None)
         self._last_input.pop(kernel_id, None)
+        self._page_sent.pop(kernel_id, None)
+        self._page_visitors.pop(kernel_id, None)
         self._handed_out.discard(kernel_id)
+
+    def page_sent(self, kernel_id: str) -> None:
+        """The page request that got ``kernel_id`` has been answered."""
+        if kernel_id in self._visitor_of:
+            self._page_sent[kernel_id] = time.monotonic()
+
+    def note_request(self, visitor: str) -> None:
+        """A request of ``visitor`` was answered (any path: the page's scripts, styles, kernel polls)."""
+        if len(self._visitor_seen) > 10_000:  # forget the visitors that hold no kernel any more
+            holders = {v for visitors in self._page_visitors.values() for v in visitors}
+            self._visitor_seen = {v: t for v, t in self._visitor_seen.items() if v in holders}
+        self._visitor_seen[visitor] = time.monotonic()
+
+    def page_progress(self, kernel_id: str) -> float | None:
+        """time.monotonic() of the last sign that the page of ``kernel_id`` is loading: now while the page is
+        being sent, then its visitor's last request, at most ``page_load_max`` s after it was sent; None for a
+        kernel no page request got."""
+        if any(c.kernel_id == kernel_id for c in self._claims):
+            return time.monotonic()
+        sent = self._page_sent.get(kernel_id)
+        if sent is None:
+            return None
+        seen = max((self._visitor_seen.get(v, sent) for v in self._page_visitors.get(kernel_id, ())), default=sent)
+        return min(max(sent, seen), sent + getattr(self, "page_load_max", 0.0))
 
     def note_page_message(self, kernel_id: str, message, v1: bool) -> None:
         """A message from the page of ``kernel_id`` (a websocket frame that passed ``frame_guard``): remember
@@ -302,18 +341,17 @@ def _page_handler(base):
     class VisitorVoilaHandler(base):
         """Voila's page handler with the per-visitor limit (see the module docstring)."""
 
+        _new_visitor = ""
+
         def _visitor(self) -> tuple[str, bool]:
             """(visitor, has a valid cookie); sets the cookie when the request had none."""
-            value = None
-            try:
-                raw = self.get_signed_cookie(VISITOR_COOKIE, max_age_days=30)
-                value = raw.decode("ascii") if raw else None
-            except Exception:  # noqa: BLE001 - a bad cookie is no cookie
-                value = None
-            if value:
-                return "cookie " + value, True
-            self.set_signed_cookie(VISITOR_COOKIE, uuid.uuid4().hex, expires_days=None, httponly=True,
+            visitor = request_visitor(self)
+            if visitor.startswith("cookie "):
+                return visitor, True
+            value = uuid.uuid4().hex
+            self.set_signed_cookie(VISITOR_COOKIE, value, expires_days=None, httponly=True,
                                    samesite="Lax", path=self.base_url or "/")
+            self._new_visitor = "cookie " + value
             return "address " + (self.request.remote_ip or "?"), False
 
         def _refuse(self, limit: int, network: bool = False) -> None:
@@ -349,7 +387,7 @@ def _page_handler(base):
             return await self._serve(km, path, visitor, address)
 
         async def _serve(self, km, path, visitor: str, address: str):
-            claim = Claim(visitor, address)
+            claim = Claim(visitor, address, new_visitor=self._new_visitor)
             km._claims.add(claim)
             token = current_claim.set(claim)
             try:
@@ -357,6 +395,8 @@ def _page_handler(base):
             finally:
                 current_claim.reset(token)
                 km._claims.discard(claim)
+                if claim.kernel_id is not None:
+                    km.page_sent(claim.kernel_id)
 
     return VisitorVoilaHandler
 
@@ -399,6 +439,35 @@ def _pool_handler():
     return PoolStatusHandler
 
 
+def request_visitor(handler) -> str:
+    """The visitor a finished request came from: its valid signed cookie, else its address."""
+    try:
+        raw = handler.get_signed_cookie(VISITOR_COOKIE, max_age_days=30)
+        if raw:
+            return "cookie " + raw.decode("ascii")
+    except Exception:  # noqa: BLE001 - a bad cookie is no cookie
+        pass
+    return "address " + (handler.request.remote_ip or "?")
+
+
+def _watch_requests(voila_app) -> list:
+    """Tell the kernel manager about every answered request (``note_request``); no handlers of its own."""
+    app, km = getattr(voila_app, "app", None), getattr(voila_app, "kernel_manager", None)
+    if app is None or not hasattr(km, "note_request") or getattr(app, "_pressbook_watched", False):
+        return []
+    log_request = app.log_request
+
+    def noted(handler):
+        try:
+            km.note_request(request_visitor(handler))
+        finally:
+            log_request(handler)
+
+    app.log_request = noted
+    app._pressbook_watched = True
+    return []
+
+
 def install_class_handlers() -> None:
     """Make Voila's app register the page handler with the visitor limit and the pool status handler."""
     import voila.app
@@ -411,6 +480,7 @@ def install_class_handlers() -> None:
     voila.app.TornadoVoilaHandler = _page_handler(voila.app.TornadoVoilaHandler)
     pool_handler = _pool_handler()
     voila_handlers_first(lambda app: [(url_path_join(app.server_url, POOL_STATUS_PATH), pool_handler)])
+    voila_handlers_first(_watch_requests)  # Voila's Tornado app exists when its handlers are made
     voila.app._pressbook_class_handlers = True
 
 

@@ -48,6 +48,7 @@ import contextlib
 import json
 import signal
 import threading
+import time
 
 from ..errors import PressbookError
 
@@ -412,7 +413,13 @@ def _limited_kernel_manager():
         )
         cull_unconnected_timeout = Int(
             0, config=True, help="Shut down an idle kernel no page has connected to after this many seconds "
-                                 "(a GET without a page behind it; pooled kernels excepted). 0: off."
+                                 "since its page last showed progress (class_handlers.page_progress; a GET "
+                                 "without a page behind it; pooled kernels excepted). 0: off."
+        )
+        page_load_max = Float(
+            600.0, config=True, help="The longest a page may take to load, s: its visitor's requests keep its "
+                                     "unconnected kernel from the cull for at most this long after the page was "
+                                     "sent (pressbook.apps.class_handlers)."
         )
         max_kernels_per_visitor = Int(
             0, config=True, help="Most kernels one visitor (cookie, else address) holds at once; a page beyond "
@@ -508,6 +515,9 @@ def _limited_kernel_manager():
 
                 last = getattr(kernel, "last_activity", None)
                 idle = (utcnow() - last).total_seconds() if last is not None else 0.0
+                progress = self.page_progress(kernel_id)  # the page still loading (class_handlers)
+                if progress is not None:
+                    idle = min(idle, time.monotonic() - progress)
                 if getattr(kernel, "execution_state", None) != "busy" and idle > self.cull_unconnected_timeout:
                     self.log.warning("culling kernel %s: no page connected to it in %d s", kernel_id, idle)
                     await self.shutdown_kernel(kernel_id)
