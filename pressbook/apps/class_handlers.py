@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from html import escape
 
 __all__ = ["VISITOR_COOKIE", "VisitorAccounting", "install_class_handlers", "is_user_input", "pool_status",
-           "pool_status_js"]
+           "pool_status_js", "widget_method"]
 
 VISITOR_COOKIE = "pressbook-visitor"
 POOL_STATUS_PATH = "voila/pressbook/pool"
@@ -79,10 +79,10 @@ def _json(data) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def is_user_input(message, v1: bool) -> bool:
-    """Whether a kernel-websocket message from a page (``str`` or ``bytes``, already checked by
-    ``frame_guard.check_frame``) is user input: a ``comm_msg`` whose method is in ``INPUT_METHODS``.  A page
-    loading (``request_states``, ``comm_info_request``) or merely open sends none."""
+def widget_method(message, v1: bool) -> str:
+    """The widget method of a kernel-websocket message from a page (``str`` or ``bytes``, already checked by
+    ``frame_guard.check_frame``): ``update``, ``custom``, ``request_states``, ...; '' when it is no
+    ``comm_msg``. A content part over ``MAX_PARSED`` bytes (only an upload is so large) counts as ``update``."""
     if isinstance(message, str):
         msg = _json(message)
         header, content = msg.get("header"), msg.get("content")
@@ -91,22 +91,29 @@ def is_user_input(message, v1: bool) -> bool:
         offsets = [int.from_bytes(message[8 + 8 * i: 16 + 8 * i], "little") for i in range(count)] + [len(message)]
         header = _json(message[offsets[1]:offsets[2]])
         if header.get("msg_type") != "comm_msg":
-            return False
+            return ""
         if offsets[5] - offsets[4] > MAX_PARSED:
-            return True
+            return "update"
         content = _json(message[offsets[4]:offsets[5]])
     else:
         start, end = int.from_bytes(message[4:8], "big"), len(message)
         if int.from_bytes(message[:4], "big") > 1:
             end = int.from_bytes(message[8:12], "big")
         if end - start > MAX_PARSED:
-            return True
+            return "update"
         msg = _json(message[start:end])
         header, content = msg.get("header"), msg.get("content")
     if not isinstance(header, dict) or header.get("msg_type") != "comm_msg" or not isinstance(content, dict):
-        return False
+        return ""
     data = content.get("data")
-    return isinstance(data, dict) and data.get("method") in INPUT_METHODS
+    method = data.get("method") if isinstance(data, dict) else None
+    return method if isinstance(method, str) else ""
+
+
+def is_user_input(message, v1: bool) -> bool:
+    """Whether a message from a page is user input: a ``comm_msg`` whose method is in ``INPUT_METHODS``.  A
+    page loading (``request_states``, ``comm_info_request``) or merely open sends none."""
+    return widget_method(message, v1) in INPUT_METHODS
 
 
 #: The claim of the page request being served (set by the page handler, read by the kernel manager).
@@ -214,6 +221,7 @@ class VisitorAccounting:
         self._last_input.pop(kernel_id, None)
         self._page_sent.pop(kernel_id, None)
         self._page_visitors.pop(kernel_id, None)
+        self.__dict__.get("_state_requests", {}).pop(kernel_id, None)
         self._handed_out.discard(kernel_id)
 
     def page_sent(self, kernel_id: str) -> None:
@@ -240,11 +248,16 @@ class VisitorAccounting:
         seen = max((self._visitor_seen.get(v, sent) for v in self._page_visitors.get(kernel_id, ())), default=sent)
         return min(max(sent, seen), sent + getattr(self, "page_load_max", 0.0))
 
-    def note_page_message(self, kernel_id: str, message, v1: bool) -> None:
-        """A message from the page of ``kernel_id`` (a websocket frame that passed ``frame_guard``): remember
-        when the page last sent user input."""
-        if kernel_id in self._last_input and is_user_input(message, v1):
+    def note_page_method(self, kernel_id: str, method: str) -> int:
+        """The page of ``kernel_id`` sent a widget message with ``method`` (``widget_method``); returns how many
+        ``request_states`` its kernel has been sent so far, this one included (0 for other methods)."""
+        if method in INPUT_METHODS and kernel_id in self._last_input:
             self._last_input[kernel_id] = time.monotonic()
+        if method != "request_states":
+            return 0
+        counts = self.__dict__.setdefault("_state_requests", {})
+        counts[kernel_id] = counts.get(kernel_id, 0) + 1
+        return counts[kernel_id]
 
     def address_count(self, address: str) -> int:
         """Kernels held by pages of ``address`` (any cookie), pages being served included."""
