@@ -8,10 +8,13 @@
 #   make bench         benchmarks -> benchmarks/results/latest.md
 #   make load-test     a class of simulated students -> benchmarks/results/load.md
 #   make hub           a local JupyterHub serving the apps per user (start page first)
+#   make proxy         nginx in front of serve-class (PROXY_PORT, default 8080), sized for STUDENTS
 #
 # Variables: PORT (8866), IP (127.0.0.1; IP=0.0.0.0 lets other machines in), STUDENTS (serve-class:
 # preheated designer kernels, default 2; about 120 MB each; the start page says when they are ready; also
-# 10 x STUDENTS + 100 connections per client address, the default 400, for a class behind one school address),
+# 10 x STUDENTS + 100 connections and 2 x STUDENTS + 4 kernels per client address, the defaults 400 and 60,
+# for a class behind one school address),
+# PROXIED=1 (serve-class behind `make proxy`: Voila takes the visitor's address from the proxy),
 # PYTHON (python3), VOILA_ARGS (extra Voila options), PYTEST_ARGS,
 # PRESSBOOK_CHROMIUM (browser for the browser tests; default /usr/bin/chromium).
 
@@ -21,6 +24,9 @@ PORT        ?= 8866
 IP          ?= 127.0.0.1
 VOILA_ARGS  ?=
 STUDENTS    ?=
+PROXY_PORT  ?= 8080
+PROXY_IP    ?= 0.0.0.0
+PROXIED     ?=
 PYTEST_ARGS ?=
 CHROMIUM    := $(or $(PRESSBOOK_CHROMIUM),/usr/bin/chromium)
 
@@ -29,10 +35,10 @@ STAMP := $(VENV)/.stamp
 VOILA := $(BIN)/voila --no-browser --port=$(PORT) --Voila.ip=$(IP)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv app serve-class test chromium postgresql clean bench load-test hub
+.PHONY: help venv app serve-class test chromium postgresql nginx clean bench load-test hub proxy
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -67,9 +73,17 @@ serve-class: venv
 	PRESSBOOK_LOG=$(or $(PRESSBOOK_LOG),off) JUPYTER_PATH=$(CURDIR)/etc/jupyter \
 	  $(VOILA) --Voila.config_file_paths=etc/voila/class \
 	  $(if $(STUDENTS),--VoilaConfiguration.default_pool_size=$(STUDENTS) \
-	    --LimitedKernelManager.max_connections_per_address=$$((10 * $(STUDENTS) + 100))) $(VOILA_ARGS) notebooks
+	    --LimitedKernelManager.max_connections_per_address=$$((10 * $(STUDENTS) + 100)) \
+	    --LimitedKernelManager.max_kernels_per_address=$$((2 * $(STUDENTS) + 4))) \
+	  $(if $(PROXIED),--LimitedKernelManager.trust_xheaders=True) $(VOILA_ARGS) notebooks
 
-test: venv chromium postgresql
+# nginx (Debian's) in the foreground in front of `make serve-class PROXIED=1` (run that first, same PORT and
+# STUDENTS): etc/nginx/pressbook.conf filled in by pressbook.apps.proxy into .proxy/ (pid, logs, temp files).
+proxy: venv nginx
+	$(BIN)/python -m pressbook.apps.proxy --students $(or $(STUDENTS),40) --listen $(PROXY_IP):$(PROXY_PORT) \
+	  --upstream 127.0.0.1:$(PORT) --dir .proxy
+
+test: venv chromium postgresql nginx
 	$(BIN)/lint-imports --config pyproject.toml
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
 
@@ -96,8 +110,18 @@ postgresql:
 	  bash tools/apt_install.sh "the pellet-log tests" --no-install-recommends postgresql; \
 	fi
 
+# The proxy tests (tests/security/test_proxy.py) start Debian's nginx themselves (a configuration in a
+# temporary folder, free ports). Installed with apt when possible; otherwise those tests skip with a reason
+# (or fail when CI is set).
+nginx:
+	@if [ -x /usr/sbin/nginx ]; then \
+	  echo "nginx for the proxy tests and make proxy: /usr/sbin/nginx"; \
+	else \
+	  bash tools/apt_install.sh "the reverse-proxy tests" --no-install-recommends nginx; \
+	fi
+
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .proxy test-artifacts .pytest_cache .hypothesis build *.egg-info
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 bench: venv   ## benchmarks -> benchmarks/results/latest.{md,json}

@@ -15,6 +15,24 @@ of its address gets a fresh cookie and a redirect to the same address (307, no k
 all opening the app at once), a script that keeps no cookies stays limited.  A client that collects new cookies gets a new visitor each time; the
 server-wide ``max_kernels`` and the one-minute cull of kernels no page connects to still hold.
 
+**Places per address** (``max_kernels_per_address``; 0: off; issue 27, item 4).  Such a client (GET-only
+pages, a fresh cookie from each 307, every page's websocket held open) took every place within 45 s.  The
+kernels of one client address are counted across cookies: past the limit (sized for a class behind one school
+address: ``make serve-class STUDENTS=n`` sets 2 n + 4) a page is refused (429, in plain words) unless a kernel
+of that address can be freed: one its page left, else the one whose page has sent no user input for longest.
+**When places run short** (``max_kernels`` reached) a page is not refused either while some page has sent no
+user input (a widget change or click: ``is_user_input``) for ``input_grace`` seconds: that kernel, the one idle
+longest, is shut down for the new page (its page shows the session-lost banner; the design stays in its
+address).
+
+**A page still loading keeps its kernel** (issue 27, item 5).  A kernel no page has connected to is culled
+after ``cull_unconnected_timeout`` s (a GET with no page behind it), counted from the page's last sign of
+progress (``page_progress``), not from the kernel's last activity: the page being sent, then any request of
+the same visitor (the page's scripts, styles and fonts, its kernel polls: the signed cookie, or the address
+of a client without one), for at most ``page_load_max`` s after the page was sent.  After a restart a whole
+class reloads at once and pages take minutes to arrive; a browser still loading its page no longer loses
+its kernel.
+
 **Pool status** (``GET <base>voila/pressbook/pool``): JSON ``{"ready": k, "size": n, "filled": bool}``
 over the preheated pools; a pool kernel counts as ready once it has built its app and waits for a visitor
 (its ``/voila/query`` socket is open).  ``pool_status()`` shows it on the start page ("warming up: k of
@@ -30,7 +48,8 @@ import uuid
 from dataclasses import dataclass
 from html import escape
 
-__all__ = ["VISITOR_COOKIE", "VisitorAccounting", "install_class_handlers", "pool_status", "pool_status_js"]
+__all__ = ["VISITOR_COOKIE", "VisitorAccounting", "install_class_handlers", "is_user_input", "pool_status",
+           "pool_status_js", "widget_method"]
 
 VISITOR_COOKIE = "pressbook-visitor"
 POOL_STATUS_PATH = "voila/pressbook/pool"
@@ -41,7 +60,60 @@ class Claim:
     """One page request of a visitor: counts as a kernel until the kernel it got is known."""
 
     visitor: str
+    address: str = ""
     kernel_id: str | None = None
+    new_visitor: str = ""  # the visitor of the cookie set with this page (its later requests carry it)
+
+
+#: Widget messages that only a person using the page sends: a changed value, a click (ipywidgets ``custom``).
+INPUT_METHODS = frozenset({"update", "custom"})
+#: Content parts larger than this (bytes) are not parsed: only uploads are so large, and they are input.
+MAX_PARSED = 1_000_000
+
+
+def _json(data) -> dict:
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def widget_method(message, v1: bool) -> str:
+    """The widget method of a kernel-websocket message from a page (``str`` or ``bytes``, already checked by
+    ``frame_guard.check_frame``): ``update``, ``custom``, ``request_states``, ...; '' when it is no
+    ``comm_msg``. A content part over ``MAX_PARSED`` bytes (only an upload is so large) counts as ``update``."""
+    if isinstance(message, str):
+        msg = _json(message)
+        header, content = msg.get("header"), msg.get("content")
+    elif v1:
+        count = int.from_bytes(message[:8], "little")
+        offsets = [int.from_bytes(message[8 + 8 * i: 16 + 8 * i], "little") for i in range(count)] + [len(message)]
+        header = _json(message[offsets[1]:offsets[2]])
+        if header.get("msg_type") != "comm_msg":
+            return ""
+        if offsets[5] - offsets[4] > MAX_PARSED:
+            return "update"
+        content = _json(message[offsets[4]:offsets[5]])
+    else:
+        start, end = int.from_bytes(message[4:8], "big"), len(message)
+        if int.from_bytes(message[:4], "big") > 1:
+            end = int.from_bytes(message[8:12], "big")
+        if end - start > MAX_PARSED:
+            return "update"
+        msg = _json(message[start:end])
+        header, content = msg.get("header"), msg.get("content")
+    if not isinstance(header, dict) or header.get("msg_type") != "comm_msg" or not isinstance(content, dict):
+        return ""
+    data = content.get("data")
+    method = data.get("method") if isinstance(data, dict) else None
+    return method if isinstance(method, str) else ""
+
+
+def is_user_input(message, v1: bool) -> bool:
+    """Whether a message from a page is user input: a ``comm_msg`` whose method is in ``INPUT_METHODS``.  A
+    page loading (``request_states``, ``comm_info_request``) or merely open sends none."""
+    return widget_method(message, v1) in INPUT_METHODS
 
 
 #: The claim of the page request being served (set by the page handler, read by the kernel manager).
@@ -59,6 +131,11 @@ class VisitorAccounting:
         self._claims: set[Claim] = set()  # page requests being served
         self._handed_out: set[str] = set()  # pool kernels Voila gave to a page
         self._last_handout = float("-inf")  # time.monotonic() when Voila last gave a pool kernel to a page
+        self._address_of: dict[str, str] = {}  # kernel id -> the client address of its page request
+        self._last_input: dict[str, float] = {}  # kernel id -> time.monotonic() of its page's last user input
+        self._page_sent: dict[str, float] = {}  # kernel id -> time.monotonic() when its page was sent
+        self._page_visitors: dict[str, tuple[str, ...]] = {}  # kernel id -> who its page's requests come from
+        self._visitor_seen: dict[str, float] = {}  # visitor -> time.monotonic() of their last request
 
     def pool_kernel_handed_out(self, kernel_id: str) -> None:
         """Voila gave the pool kernel ``kernel_id`` to the page request being served."""
@@ -74,6 +151,9 @@ class VisitorAccounting:
             return
         claim.kernel_id = kernel_id
         self._visitor_of[kernel_id] = claim.visitor
+        self._address_of[kernel_id] = claim.address
+        self._page_visitors[kernel_id] = (claim.visitor, claim.new_visitor)
+        self._last_input[kernel_id] = time.monotonic()  # served now: as if its page had just been used
 
     async def pool_start_slot(self, env: dict | None):
         """For a preheated pool kernel (``VOILA_PREHEAT``): wait for a slot (``pool_fill_concurrency`` pool
@@ -137,7 +217,85 @@ class VisitorAccounting:
 
     def forget_kernel(self, kernel_id: str) -> None:
         self._visitor_of.pop(kernel_id, None)
+        self._address_of.pop(kernel_id, None)
+        self._last_input.pop(kernel_id, None)
+        self._page_sent.pop(kernel_id, None)
+        self._page_visitors.pop(kernel_id, None)
+        self.__dict__.get("_state_requests", {}).pop(kernel_id, None)
         self._handed_out.discard(kernel_id)
+
+    def page_sent(self, kernel_id: str) -> None:
+        """The page request that got ``kernel_id`` has been answered."""
+        if kernel_id in self._visitor_of:
+            self._page_sent[kernel_id] = time.monotonic()
+
+    def note_request(self, visitor: str) -> None:
+        """A request of ``visitor`` was answered (any path: the page's scripts, styles, kernel polls)."""
+        if len(self._visitor_seen) > 10_000:  # forget the visitors that hold no kernel any more
+            holders = {v for visitors in self._page_visitors.values() for v in visitors}
+            self._visitor_seen = {v: t for v, t in self._visitor_seen.items() if v in holders}
+        self._visitor_seen[visitor] = time.monotonic()
+
+    def page_progress(self, kernel_id: str) -> float | None:
+        """time.monotonic() of the last sign that the page of ``kernel_id`` is loading: now while the page is
+        being sent, then its visitor's last request, at most ``page_load_max`` s after it was sent; None for a
+        kernel no page request got."""
+        if any(c.kernel_id == kernel_id for c in self._claims):
+            return time.monotonic()
+        sent = self._page_sent.get(kernel_id)
+        if sent is None:
+            return None
+        seen = max((self._visitor_seen.get(v, sent) for v in self._page_visitors.get(kernel_id, ())), default=sent)
+        return min(max(sent, seen), sent + getattr(self, "page_load_max", 0.0))
+
+    def note_page_method(self, kernel_id: str, method: str) -> int:
+        """The page of ``kernel_id`` sent a widget message with ``method`` (``widget_method``); returns how many
+        ``request_states`` its kernel has been sent so far, this one included (0 for other methods)."""
+        if method in INPUT_METHODS and kernel_id in self._last_input:
+            self._last_input[kernel_id] = time.monotonic()
+        if method != "request_states":
+            return 0
+        counts = self.__dict__.setdefault("_state_requests", {})
+        counts[kernel_id] = counts.get(kernel_id, 0) + 1
+        return counts[kernel_id]
+
+    def address_count(self, address: str) -> int:
+        """Kernels held by pages of ``address`` (any cookie), pages being served included."""
+        held = sum(1 for k, a in self._address_of.items() if a == address and k in self._kernels)
+        return held + sum(1 for c in self._claims if c.address == address and c.kernel_id is None)
+
+    def least_active(self, address: str | None = None) -> str | None:
+        """The kernel (of ``address``, else of any page) whose page has sent no user input for longest, if
+        that is at least ``input_grace`` seconds; None otherwise."""
+        grace = time.monotonic() - getattr(self, "input_grace", 0.0)
+        idle = [(t, k) for k, t in self._last_input.items()
+                if t <= grace and k in self._kernels and (address is None or self._address_of.get(k) == address)]
+        return min(idle)[1] if idle else None
+
+    async def free_least_active(self, address: str | None, why: str) -> bool:
+        """Shut down ``least_active(address)``; False when no kernel may be freed."""
+        kernel_id = self.least_active(address)
+        if kernel_id is None:
+            return False
+        idle = time.monotonic() - self._last_input.get(kernel_id, time.monotonic())
+        self.log.warning("%s: shutting down kernel %s of %s, whose page has sent no input for %d s", why,
+                         kernel_id, self._address_of.get(kernel_id) or "?", idle)
+        await self.shutdown_kernel(kernel_id)
+        return True
+
+    async def make_room_for_address(self, address: str) -> bool:
+        """True if ``address`` may have one more kernel (after freeing one of its kernels whose page left,
+        else its least active one)."""
+        limit = getattr(self, "max_kernels_per_address", 0)
+        if not limit or self.address_count(address) < limit:
+            return True
+        connected = getattr(self, "_connected", set())
+        for kernel_id, owner in list(self._address_of.items()):
+            if owner == address and kernel_id in connected and not self._kernel_connections.get(kernel_id, 0):
+                await self.shutdown_kernel(kernel_id)
+                return self.address_count(address) < limit
+        why = f"address {address} at its limit of {limit} kernels"
+        return await self.free_least_active(address, why) and self.address_count(address) < limit
 
     def visitor_kernels(self, visitor: str) -> list[str]:
         """The visitor's live kernels (oldest first)."""
@@ -175,16 +333,18 @@ class VisitorAccounting:
 TOO_MANY_TITLE = "Too many pages open"
 
 
-def too_many_page(limit: int) -> str:
+def too_many_page(limit: int, network: bool = False) -> str:
+    """The 429 page: ``limit`` pages of one visitor, or (``network``) of one network address."""
     again = ("<p>Close a tab of these apps that you no longer need, then reload this page. A tab you closed "
              "frees its place when you open the next page.</p>")
+    who = (f"Your network already has {limit} pages of these apps open at once, the most one network address "
+           "can have, so that other classes get places too." if network else
+           f"You already have {limit} pages of these apps open at once, the most one visitor can have, so "
+           "that every student in the class gets a place.")
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(TOO_MANY_TITLE)}</title></head>"
             "<body style=\"font:16px/1.5 sans-serif;max-width:40em;margin:3em auto;padding:0 1em\">"
-            f"<h1>{escape(TOO_MANY_TITLE)}</h1>"
-            f"<p>You already have {limit} pages of these apps open at once, the most one visitor can have, so "
-            "that every student in the class gets a place.</p>"
-            f"{again}</body></html>")
+            f"<h1>{escape(TOO_MANY_TITLE)}</h1><p>{who}</p>{again}</body></html>")
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -194,25 +354,40 @@ def _page_handler(base):
     class VisitorVoilaHandler(base):
         """Voila's page handler with the per-visitor limit (see the module docstring)."""
 
+        _new_visitor = ""
+
         def _visitor(self) -> tuple[str, bool]:
             """(visitor, has a valid cookie); sets the cookie when the request had none."""
-            value = None
-            try:
-                raw = self.get_signed_cookie(VISITOR_COOKIE, max_age_days=30)
-                value = raw.decode("ascii") if raw else None
-            except Exception:  # noqa: BLE001 - a bad cookie is no cookie
-                value = None
-            if value:
-                return "cookie " + value, True
-            self.set_signed_cookie(VISITOR_COOKIE, uuid.uuid4().hex, expires_days=None, httponly=True,
+            visitor = request_visitor(self)
+            if visitor.startswith("cookie "):
+                return visitor, True
+            value = uuid.uuid4().hex
+            self.set_signed_cookie(VISITOR_COOKIE, value, expires_days=None, httponly=True,
                                    samesite="Lax", path=self.base_url or "/")
+            self._new_visitor = "cookie " + value
             return "address " + (self.request.remote_ip or "?"), False
+
+        def _refuse(self, limit: int, network: bool = False) -> None:
+            self.set_status(429, TOO_MANY_TITLE)
+            self.set_header("Retry-After", "5")
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(too_many_page(limit, network))
 
         async def get(self, path=None):
             km = self.kernel_manager
-            limit = getattr(km, "max_kernels_per_visitor", 0)
-            if not limit or not hasattr(km, "make_room_for"):
+            if not hasattr(km, "make_room_for"):
                 return await super().get(path)
+            limit = getattr(km, "max_kernels_per_visitor", 0)
+            address = self.request.remote_ip or "?"
+            per_address = getattr(km, "max_kernels_per_address", 0)
+            if per_address and km.address_count(address) >= per_address and not await km.make_room_for_address(
+                    address):
+                self.log.warning("refusing a page to %s: %d pages open from that address (limit %d)", address,
+                                 km.address_count(address), per_address)
+                return self._refuse(per_address, network=True)
+            if not limit:
+                return await self._serve(km, path, "address " + address, address)
             visitor, has_cookie = self._visitor()
             if km.visitor_count(visitor) >= limit and not await km.make_room_for(visitor):
                 if not has_cookie:  # a new cookie was just set: a browser comes back at once as its own visitor
@@ -221,13 +396,11 @@ def _page_handler(base):
                     return None
                 self.log.warning("refusing a page to a visitor: %d pages open (limit %d)",
                                  km.visitor_count(visitor), limit)
-                self.set_status(429, TOO_MANY_TITLE)
-                self.set_header("Retry-After", "5")
-                self.set_header("Content-Type", "text/html; charset=utf-8")
-                self.set_header("Cache-Control", "no-store")
-                self.finish(too_many_page(limit))
-                return None
-            claim = Claim(visitor)
+                return self._refuse(limit)
+            return await self._serve(km, path, visitor, address)
+
+        async def _serve(self, km, path, visitor: str, address: str):
+            claim = Claim(visitor, address, new_visitor=self._new_visitor)
             km._claims.add(claim)
             token = current_claim.set(claim)
             try:
@@ -235,6 +408,8 @@ def _page_handler(base):
             finally:
                 current_claim.reset(token)
                 km._claims.discard(claim)
+                if claim.kernel_id is not None:
+                    km.page_sent(claim.kernel_id)
 
     return VisitorVoilaHandler
 
@@ -277,6 +452,35 @@ def _pool_handler():
     return PoolStatusHandler
 
 
+def request_visitor(handler) -> str:
+    """The visitor a finished request came from: its valid signed cookie, else its address."""
+    try:
+        raw = handler.get_signed_cookie(VISITOR_COOKIE, max_age_days=30)
+        if raw:
+            return "cookie " + raw.decode("ascii")
+    except Exception:  # noqa: BLE001 - a bad cookie is no cookie
+        pass
+    return "address " + (handler.request.remote_ip or "?")
+
+
+def _watch_requests(voila_app) -> list:
+    """Tell the kernel manager about every answered request (``note_request``); no handlers of its own."""
+    app, km = getattr(voila_app, "app", None), getattr(voila_app, "kernel_manager", None)
+    if app is None or not hasattr(km, "note_request") or getattr(app, "_pressbook_watched", False):
+        return []
+    log_request = app.log_request
+
+    def noted(handler):
+        try:
+            km.note_request(request_visitor(handler))
+        finally:
+            log_request(handler)
+
+    app.log_request = noted
+    app._pressbook_watched = True
+    return []
+
+
 def install_class_handlers() -> None:
     """Make Voila's app register the page handler with the visitor limit and the pool status handler."""
     import voila.app
@@ -289,6 +493,7 @@ def install_class_handlers() -> None:
     voila.app.TornadoVoilaHandler = _page_handler(voila.app.TornadoVoilaHandler)
     pool_handler = _pool_handler()
     voila_handlers_first(lambda app: [(url_path_join(app.server_url, POOL_STATUS_PATH), pool_handler)])
+    voila_handlers_first(_watch_requests)  # Voila's Tornado app exists when its handlers are made
     voila.app._pressbook_class_handlers = True
 
 

@@ -13,10 +13,13 @@ header, used up the server's file descriptors and every student's request timed 
 - ``max_per_address``: a new connection from an address that already holds this many open connections
   (websockets included) is closed at once, unread; size it for a class behind one school address (a
   browser page holds about 6 connections and a websocket); 0: no cap;
-- the process's open-file limit is raised to its hard limit (at most ``OPEN_FILES``).
+- the process's open-file limit is raised to its hard limit (at most ``OPEN_FILES``);
+- ``xheaders``: behind a reverse proxy (``etc/nginx``), a request's address is the one the proxy gives in
+  ``X-Real-IP`` (Tornado's ``xheaders``); only for a server that listens on 127.0.0.1 behind the proxy,
+  since a client that reaches it directly could claim any address.
 
 Called by ``serving.LimitedKernelManager`` (its ``header_timeout``, ``body_timeout`` and
-``max_connections_per_address`` options) before Voila starts listening.
+``max_connections_per_address`` and ``trust_xheaders`` options) before Voila starts listening.
 """
 from __future__ import annotations
 
@@ -88,21 +91,23 @@ def _listen(app, port, address="", *, limits: dict, **kwargs):
     return server
 
 
-def install_connection_guard(header_timeout: float = 0, body_timeout: float = 0, max_per_address: int = 0) -> None:
+def install_connection_guard(header_timeout: float = 0, body_timeout: float = 0, max_per_address: int = 0,
+                             xheaders: bool = False) -> None:
     """Make Voila's app serve through ``GuardedHTTPServer`` with these limits (s; 0: Tornado's default, an
-    hour for a header and none for a body; no cap). Call before Voila starts listening."""
+    hour for a header and none for a body; no cap) and, with ``xheaders``, the proxy's client addresses.
+    Call before Voila starts listening."""
     import voila.app
 
     limits = {"idle_connection_timeout": header_timeout or None, "body_timeout": body_timeout or None,
-              "max_per_address": max_per_address}
+              "max_per_address": max_per_address, "xheaders": bool(xheaders)}
     listen = getattr(voila.app.Voila.listen, "_pressbook_unguarded", voila.app.Voila.listen)
 
     def guarded_listen(voila_app):
         voila_app.app.listen = functools.partial(_listen, voila_app.app, limits=limits)
         opened = raise_open_files_limit()
         voila_app.log.info("pressbook: header timeout %s s, body timeout %s s, %s connections per address, "
-                           "%d open files", header_timeout or 3600, body_timeout or "no", max_per_address or "any",
-                           opened)
+                           "%d open files%s", header_timeout or 3600, body_timeout or "no", max_per_address or "any",
+                           opened, ", client addresses from the proxy's X-Real-IP" if xheaders else "")
         return listen(voila_app)
 
     guarded_listen._pressbook_unguarded = listen

@@ -80,10 +80,24 @@ def check_frame(frame: bytes, v1: bool) -> None:
 
 
 def _frame_guard_handler(base):
+    from tornado.concurrent import Future
+
+    from .class_handlers import widget_method
+    from .flood_guard import MAX_STATE_REQUESTS, MAX_UNREAD_BYTES, Budget
+
     class FrameGuardHandler(base):
-        """Voila's kernel websocket handler; a frame that fails ``check_frame`` closes the socket unread."""
+        """Voila's kernel websocket handler; a frame that fails ``check_frame`` closes the socket unread, and
+        the page's messages and unread answers are bounded (``flood_guard``)."""
 
         _pressbook_refused = False
+        _pressbook_budget = None
+        _pressbook_dropped = 0
+
+        def _refuse(self, code: int, reason: str, why: str) -> None:
+            self._pressbook_refused = True
+            log.warning("kernel %s: websocket closed: %s from %s: %s", getattr(self, "kernel_id", "?"), reason,
+                        self.request.remote_ip, why)
+            self.close(code, reason)
 
         def on_message(self, message):
             if self._pressbook_refused:
@@ -95,12 +109,34 @@ def _frame_guard_handler(base):
                 elif v1:
                     raise BadFrame("a text frame; allowed: binary frames on a v1 socket")
             except BadFrame as exc:
-                self._pressbook_refused = True
-                log.warning("kernel %s: websocket closed: bad %s frame from %s: %s", getattr(self, "kernel_id", "?"),
-                            "v1" if v1 else "legacy", self.request.remote_ip, exc)
-                self.close(1003, "bad frame")
+                self._refuse(1003, f"bad {'v1' if v1 else 'legacy'} frame", str(exc))
+                return None
+            if self._pressbook_budget is None:
+                self._pressbook_budget = Budget()
+            over = self._pressbook_budget.over(len(message))
+            if over:
+                self._refuse(1008, "message flood", over)
+                return None
+            method = widget_method(message, v1)
+            note = getattr(self.kernel_manager, "note_page_method", None)  # class_handlers: input, state requests
+            if note is not None and method and note(self.kernel_id, method) > MAX_STATE_REQUESTS:
+                self._pressbook_dropped += 1
+                if self._pressbook_dropped == 1:
+                    log.warning("kernel %s: request_states from %s dropped: its kernel was asked %d times already",
+                                self.kernel_id, self.request.remote_ip, MAX_STATE_REQUESTS)
                 return None
             return super().on_message(message)
+
+        def write_message(self, message, binary=False):
+            stream = getattr(self.ws_connection, "stream", None)
+            unread = getattr(stream, "_write_buffer_size", 0) if stream is not None else 0
+            if not self._pressbook_refused and unread > MAX_UNREAD_BYTES:
+                self._refuse(1008, "answers not read", f"{unread / 2**20:.0f} MB waiting to be sent")
+            if self._pressbook_refused:
+                done = Future()
+                done.set_result(None)
+                return done
+            return super().write_message(message, binary)
 
     return FrameGuardHandler
 

@@ -48,6 +48,7 @@ import contextlib
 import json
 import signal
 import threading
+import time
 
 from ..errors import PressbookError
 
@@ -391,7 +392,7 @@ def read_only_listing(contents_manager) -> None:
 def _limited_kernel_manager():
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
     from tornado.web import HTTPError
-    from traitlets import Float, Int
+    from traitlets import Bool, Float, Int
 
     from .class_handlers import VisitorAccounting, install_class_handlers
     from .connection_guard import install_connection_guard
@@ -412,7 +413,13 @@ def _limited_kernel_manager():
         )
         cull_unconnected_timeout = Int(
             0, config=True, help="Shut down an idle kernel no page has connected to after this many seconds "
-                                 "(a GET without a page behind it; pooled kernels excepted). 0: off."
+                                 "since its page last showed progress (class_handlers.page_progress; a GET "
+                                 "without a page behind it; pooled kernels excepted). 0: off."
+        )
+        page_load_max = Float(
+            600.0, config=True, help="The longest a page may take to load, s: its visitor's requests keep its "
+                                     "unconnected kernel from the cull for at most this long after the page was "
+                                     "sent (pressbook.apps.class_handlers)."
         )
         max_kernels_per_visitor = Int(
             0, config=True, help="Most kernels one visitor (cookie, else address) holds at once; a page beyond "
@@ -440,6 +447,19 @@ def _limited_kernel_manager():
             0, config=True, help="Most open connections (websockets included) of one client address; a class "
                                  "behind one school address needs about 8 per student. 0: no cap."
         )
+        max_kernels_per_address = Int(
+            0, config=True, help="Most kernels the pages of one client address hold at once, across cookies (a "
+                                 "class behind one school address: make serve-class STUDENTS=n sets 2 n + 4); "
+                                 "past it that address's least active kernel is freed, else 429. 0: no limit."
+        )
+        input_grace = Float(
+            120.0, config=True, help="A kernel whose page has sent user input (or was served) within this many "
+                                     "seconds is never shut down to free a place, s (pressbook.apps.class_handlers)."
+        )
+        trust_xheaders = Bool(
+            False, config=True, help="Behind the reverse proxy (etc/nginx, make proxy): take each request's client "
+                                     "address from X-Real-IP. Only for a server listening on 127.0.0.1."
+        )
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
@@ -447,7 +467,8 @@ def _limited_kernel_manager():
             self._connected: set[str] = set()  # kernels a page was seen connected to
             install_query_socket_fix()  # built by Voila before its handlers are registered
             install_frame_guard()  # binary websocket frames checked before jupyter_server reads them
-            install_connection_guard(self.header_timeout, self.body_timeout, self.max_connections_per_address)
+            install_connection_guard(self.header_timeout, self.body_timeout, self.max_connections_per_address,
+                                     self.trust_xheaders)
             read_only_listing(getattr(self.parent, "contents_manager", None))
             install_class_handlers()  # the per-visitor limit and the pool status (class_handlers.py)
             install_widget_state_wait()  # pages wait 60 s, not 4 s, for their widgets (widget_state_wait.py)
@@ -476,6 +497,13 @@ def _limited_kernel_manager():
                     return f"{available} MB of memory available"
             return ""
 
+        @staticmethod
+        def _for_a_page(env: dict | None) -> bool:
+            """The kernel being started is for the page request being served (not a pool kernel)."""
+            from .class_handlers import current_claim
+
+            return current_claim.get() is not None and (env or {}).get("VOILA_PREHEAT") != "True"
+
         async def cull_kernel_if_idle(self, kernel_id):
             """Also cull, after ``cull_unconnected_timeout`` idle seconds, a kernel no page ever connected to
             (Voila's own override, around this one, keeps preheated pool kernels out)."""
@@ -487,6 +515,9 @@ def _limited_kernel_manager():
 
                 last = getattr(kernel, "last_activity", None)
                 idle = (utcnow() - last).total_seconds() if last is not None else 0.0
+                progress = self.page_progress(kernel_id)  # the page still loading (class_handlers)
+                if progress is not None:
+                    idle = min(idle, time.monotonic() - progress)
                 if getattr(kernel, "execution_state", None) != "busy" and idle > self.cull_unconnected_timeout:
                     self.log.warning("culling kernel %s: no page connected to it in %d s", kernel_id, idle)
                     await self.shutdown_kernel(kernel_id)
@@ -501,6 +532,8 @@ def _limited_kernel_manager():
         async def start_kernel(self, *args, **kwargs):
             if kwargs.get("kernel_id") is None:  # a restart of a known kernel is never refused
                 why = self._full()
+                if why and self._for_a_page(kwargs.get("env")) and await self.free_least_active(None, why):
+                    why = self._full()
                 if why:
                     self.log.warning("refusing a new kernel: %s", why)
                     raise HTTPError(503, f"busy: {why}", reason=BUSY_REASON)
