@@ -4,7 +4,8 @@
     python tools/teacher_guide.py --check  # exit 1 when the guide is not current (the test suite runs this)
 
 Every passage between ``<!-- model:NAME -->`` and ``<!-- /model -->`` is generated: for a question of the lesson
-(``pressbook.teaching.lessons.q_*``), the answer the model gives today and its numbers (the same judge the app runs
+(``q_*`` of ``pressbook.teaching.lessons``, or of ``compaction``, ``spectra`` and ``goals`` for the other
+teaching apps' predictions), the answer the model gives today and its numbers (the same judge the app runs
 when a student answers); ``goals`` is the choose-goal recommendation of each goal. The rest of the guide is prose.
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ def _plain(text: str) -> str:
 
 def passage(name: str) -> str:
     """The generated text of one marked passage."""
-    from pressbook.teaching import goals, lessons
+    from pressbook.teaching import compaction, goals, lessons, spectra
     if name == "goals":
         scored = goals.score_all()
         parts = []
@@ -38,7 +39,8 @@ def passage(name: str) -> str:
             parts.append(f"for **{label}** {best.name} ({best.what}: {best.total_asr:.0f} Ω·cm², worst risk "
                          f"{best.worst_score:.2f})")
         return "Today the app recommends " + "; ".join(parts) + "."
-    q = getattr(lessons, name)()
+    module = next(m for m in (lessons, compaction, spectra, goals) if hasattr(m, name))
+    q = getattr(module, name)()
     key, why = q.answer()
     return f"**{q.label(key)}**. Today: {_plain(why)}"
 
