@@ -545,5 +545,29 @@ def test_teacher_guide_numbers_are_the_models_today():
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     text = tool.GUIDE.read_text(encoding="utf-8")
-    assert len(tool.MARK.findall(text)) == 14
+    assert len(tool.MARK.findall(text)) == 15
     assert tool.render(text) == text, "docs/teacher_guide.md is not current: run python tools/teacher_guide.py"
+    start = tool.START_PAGE.read_text(encoding="utf-8")
+    assert tool.render_notebook(start) == start, "notebooks/index.ipynb is not current: run python tools/teacher_guide.py"
+
+
+def test_guide_and_start_page_give_the_same_lesson_minutes():
+    """Issue 26 item 6: the guide's plan and the start page's timings (both written from pressbook.teaching.plan)
+    cover the same 50 minutes with the same borders, and the stages follow each other without a gap."""
+    import json
+    from pathlib import Path
+
+    from pressbook.teaching import plan
+
+    root = Path(__file__).resolve().parents[1]
+    guide = (root / "docs" / "teacher_guide.md").read_text(encoding="utf-8")
+    start = "".join(c for cell in json.loads((root / "notebooks" / "index.ipynb").read_text(encoding="utf-8"))["cells"]
+                    for c in cell["source"])
+    spans = lambda text, pat: [(int(a), int(b)) for a, b in re.findall(pat, text)]  # noqa: E731
+    in_guide = spans(guide, r"\| (\d+)-(\d+) min \|")
+    on_start = spans(start, r"\*\*(\d+)-(\d+) min\*\*")
+    assert in_guide == [(s.start, s.end) for s in plan.LESSON]
+    assert in_guide[0][0] == 0 and in_guide[-1][1] == 50
+    assert all(a[1] == b[0] for a, b in zip(in_guide, in_guide[1:]))
+    assert {a for a, _ in on_start} <= {a for a, _ in in_guide} and {b for _, b in on_start} <= {b for _, b in in_guide}
+    assert on_start[0][0] == 0 and on_start[-1][1] == 50
