@@ -103,11 +103,14 @@ def test_design_travels_from_choose_goal_to_designer_to_bench_card(server, page)
 
 
 def test_designer_preset_menu_follows_the_link(server, page):
+    from pressbook.apps.designer.panels import _doc
+
     open_app(page, server + "voila/render/designer.ipynb?preset=co-press")
     expect(page.locator(".pb-step")).to_have_count(1)
     menu = page.locator(".pb-preset select")
     selected = menu.evaluate("s => s.options[s.selectedIndex] ? s.options[s.selectedIndex].text : ''")
-    assert selected.startswith("co-press:")
+    assert selected == "co-press"
+    expect(page.locator(".pb-preset-about")).to_contain_text(_doc("co-press"))
 
 
 def test_no_developer_words_on_any_app_page(server, page):
