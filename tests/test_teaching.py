@@ -5,6 +5,7 @@ typed in, so the tests hold when parameters change and fail when a question's lo
 """
 from __future__ import annotations
 
+import html
 import math
 import re
 import warnings
@@ -477,6 +478,46 @@ def test_explorer_impedance_goal_apps_build_and_react():
         assert chooser.recommendation.value != first and "trades away" in chooser.recommendation.value
 
 
+@pytest.mark.parametrize("app, builder, key", [("explorer", "springback", "springback"),
+                                               ("impedance", "lab_section", "stackdrop"),
+                                               ("goal", "section", "tradeoff")])
+def test_other_teaching_apps_predict_before_they_reveal(app, builder, key):
+    """Issue 26 item 11: the compaction explorer, interfaces_impedance and choose_goal each hide their observation
+    until a prediction is locked, show the locked prediction as a line, and judge it from the model's numbers."""
+    import importlib
+
+    from pressbook.apps.teaching.poe import PredictObserveExplain
+
+    mod = importlib.import_module(f"pressbook.apps.teaching.{app}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        part = mod.Explorer().springback_section() if builder == "springback" else getattr(mod, builder)()
+    assert isinstance(part, PredictObserveExplain) and part.key == key
+    assert part.observe_box.layout.display == "none" and part.state.prediction is None
+    right, why = part.predict.question.answer()
+    wrong = next(k for k in part.predict.question.keys() if k != right)
+    part.predict.choices.value = wrong
+    part.predict.button.click()
+    assert part.state.prediction == wrong and part.observe_box.layout.display == ""
+    assert part.predict.choices.layout.display == "none"
+    assert html.escape(part.predict.question.label(wrong)) in part.locked_line.value
+    part.explain_button.click()
+    assert "Not quite" in part.explanation.value and html.escape(part.predict.question.label(right)) in part.explanation.value
+    assert any(ch.isdigit() for ch in part.explanation.value.split("Why:")[1])  # the model's numbers explain it
+
+
+def test_stack_drop_answer_follows_the_model(monkeypatch):
+    """The stack-drop question's answer is the element whose resistance grows most in the model's spectra."""
+    from pressbook.teaching import spectra as S
+
+    ch = S.stack_drop_changes()
+    growth = {k: b - a for k, (a, b) in ch.items()}
+    assert S.q_stack_drop_predict().answer()[0] == max(growth, key=growth.get)
+    monkeypatch.setattr(S, "stack_drop_changes", lambda *a: {"R0": (100.0, 100.5), "cathode": (50.0, 50.0),
+                                                               "anode": (10.0, 10.2)})
+    assert S.q_stack_drop_predict().answer()[0] == "none"  # under 5 % of the total: nothing moves
+
+
 def test_failing_builders_show_a_message_not_a_traceback(monkeypatch):
     from pressbook.apps.teaching import explorer as explorer_app
     from pressbook.apps.teaching import goal as goal_app
@@ -504,5 +545,29 @@ def test_teacher_guide_numbers_are_the_models_today():
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     text = tool.GUIDE.read_text(encoding="utf-8")
-    assert len(tool.MARK.findall(text)) == 11
+    assert len(tool.MARK.findall(text)) == 15
     assert tool.render(text) == text, "docs/teacher_guide.md is not current: run python tools/teacher_guide.py"
+    start = tool.START_PAGE.read_text(encoding="utf-8")
+    assert tool.render_notebook(start) == start, "notebooks/index.ipynb is not current: run python tools/teacher_guide.py"
+
+
+def test_guide_and_start_page_give_the_same_lesson_minutes():
+    """Issue 26 item 6: the guide's plan and the start page's timings (both written from pressbook.teaching.plan)
+    cover the same 50 minutes with the same borders, and the stages follow each other without a gap."""
+    import json
+    from pathlib import Path
+
+    from pressbook.teaching import plan
+
+    root = Path(__file__).resolve().parents[1]
+    guide = (root / "docs" / "teacher_guide.md").read_text(encoding="utf-8")
+    start = "".join(c for cell in json.loads((root / "notebooks" / "index.ipynb").read_text(encoding="utf-8"))["cells"]
+                    for c in cell["source"])
+    spans = lambda text, pat: [(int(a), int(b)) for a, b in re.findall(pat, text)]  # noqa: E731
+    in_guide = spans(guide, r"\| (\d+)-(\d+) min \|")
+    on_start = spans(start, r"\*\*(\d+)-(\d+) min\*\*")
+    assert in_guide == [(s.start, s.end) for s in plan.LESSON]
+    assert in_guide[0][0] == 0 and in_guide[-1][1] == 50
+    assert all(a[1] == b[0] for a, b in zip(in_guide, in_guide[1:]))
+    assert {a for a, _ in on_start} <= {a for a, _ in in_guide} and {b for _, b in on_start} <= {b for _, b in in_guide}
+    assert on_start[0][0] == 0 and on_start[-1][1] == 50

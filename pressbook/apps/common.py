@@ -95,6 +95,23 @@ body :focus-visible, .jp-OutputArea-output input:focus, .jp-OutputArea-output te
   .jp-OutputArea-output .widget-checkbox {height: auto;}
   .jp-OutputArea-output table {display: block; max-width: 100%; overflow-x: auto;}
 }
+/* a phone (issue 26): a wide table (4 columns or more, marked pb-stack by the page script) becomes stacked rows,
+   each cell "column: value" with its number and unit on one line; the designer shows its summary right under
+   the preset bar, before the editors (its boxes hand their children to the page's column: display contents) */
+@media (max-width: 600px) {
+  .jp-OutputArea-output table.pb-stack {display: block; overflow: visible;}
+  table.pb-stack thead, table.pb-stack tr.pb-stack-head {display: none;}
+  table.pb-stack tbody, table.pb-stack tr {display: block;}
+  table.pb-stack tr {border-bottom: 1px solid #ccc; padding: 4px 0;}
+  table.pb-stack td, table.pb-stack th {display: block; border: none !important; padding: 1px 4px !important;
+    text-align: left !important; width: auto !important;}
+  table.pb-stack td[data-label]::before {content: attr(data-label) ": "; font-weight: bold; white-space: normal;}
+  table.pb-stack td:first-child {font-weight: bold;}
+  .pb-designer .pb-main, .pb-designer .pb-views, .pb-designer .pb-history-row {display: contents !important;}
+  .pb-designer > .pb-designer-header, .pb-designer > .pb-preset-bar {order: -3;}
+  .pb-designer .pb-results-status {order: -2;}
+  .pb-designer .pb-summary-box {order: -1; width: 100% !important;}
+}
 /* print (issue 26): the lab shell is a fixed-height box that scrolls, so a printed page stopped at the first
    screenful; on paper every box grows to its content and the page flows over as many sheets as it needs */
 @media print {
@@ -120,6 +137,8 @@ body :focus-visible, .jp-OutputArea-output input:focus, .jp-OutputArea-output te
 #: (4) A box that scrolls (a wide table on a phone) joins the tab order, so a keyboard can scroll it.
 #: (5) Voila's cells are marked as the page's main landmark (screen readers jump to it; axe's "region").
 #: (6) A table cell that is a number with its unit gets ``pb-nowrap``: on a phone it never breaks inside.
+#: (7) A wide table (4 columns or more under a heading row, or rows of 3 cells that start with their own heading)
+#: gets ``pb-stack``, its cells their column's heading (``data-label``): below 600 px it shows as stacked rows.
 PAGE_JS = """
 (function () {
   if (window.pressbook_a11y) return;
@@ -178,6 +197,27 @@ PAGE_JS = """
     for (const c of document.querySelectorAll(".jp-OutputArea-output td:not(.pb-nowrap)"))
       if (NUMBER_UNIT.test(c.textContent.trim())) c.classList.add("pb-nowrap");
   }
+  // a wide table: each cell learns its column's heading (data-label), so that on a phone the table can show as
+  // stacked rows ("column: value"). Wide: 4 columns or more under a heading row, or rows that each start with
+  // their own heading (a card's "Target load | value | read:") and hold 3 cells or more
+  function stackable() {
+    for (const t of document.querySelectorAll(".jp-OutputArea-output table:not(.pb-stack)")) {
+      const rows = [...t.querySelectorAll("tr")];
+      const head = t.querySelector("thead tr") || rows[0];
+      const cells = head ? [...head.children] : [];
+      const names = cells.map((c) => (c.tagName === "TH" ? c.textContent.trim() : ""));
+      if (cells.length >= 4 && cells.every((c) => c.tagName === "TH")) {
+        if (!head.closest("thead")) head.classList.add("pb-stack-head");
+        for (const row of rows)
+          if (row !== head)
+            [...row.children].forEach((c, i) => { if (i > 0 && names[i]) c.setAttribute("data-label", names[i]); });
+        t.classList.add("pb-stack");
+      } else if (rows.length && rows.every((r) => r.firstElementChild && r.firstElementChild.tagName === "TH")
+                 && rows.some((r) => r.children.length >= 3)) {
+        t.classList.add("pb-stack");
+      }
+    }
+  }
   function landmark() {  // Voila's page has no landmark: its cells are the page's main content
     const cells = document.getElementById("rendered_cells");
     if (cells && !cells.closest("main, [role=main]")) cells.setAttribute("role", "main");
@@ -187,6 +227,7 @@ PAGE_JS = """
     pending = false;
     landmark();
     numbers();
+    stackable();
     names();
     scrollables();
     for (const view of document.querySelectorAll(".jupyter-widgets.bk-root, .jp-OutputArea-output")) toolbars(view);

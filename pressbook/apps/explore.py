@@ -96,9 +96,9 @@ def _preset_dropdown(value="three-step", choices=PRESET_CHOICES):
                       layout=w.Layout(width="420px"))
 
 
-def _slider(description, value, lo, hi, step, fmt=".2f", width="420px"):
+def _slider(description, value, lo, hi, step, fmt=".2f", width="440px"):
     return w.FloatSlider(value=value, min=lo, max=hi, step=step, description=description, readout_format=fmt,
-                         continuous_update=False, style={"description_width": "150px"}, layout=w.Layout(width=width))
+                         continuous_update=False, style={"description_width": "170px"}, layout=w.Layout(width=width))
 
 
 def _table(headers, rows) -> str:
@@ -261,8 +261,9 @@ class OptimiserApp(w.VBox):
                                         style={"description_width": "190px"}, layout=w.Layout(width="320px"))
         self.objective = w.ToggleButtons(options=[("lowest total ASR", "total_asr"),
                                                   ("highest separator conductivity", "conductivity")],
-                                         value="total_asr")
-        self.orders = w.Checkbox(value=False, description="also try single-step co-pressing")
+                                         value="total_asr", style={"button_width": "auto"})  # whole words
+        self.orders = w.Checkbox(value=False, description="also try single-step co-pressing", indent=False,
+                                 layout=w.Layout(width="max-content"))
         self.run = w.Button(description="optimise", button_style="primary", icon="play")
         self.text = w.HTML()
         self.text.add_class("pbx-text")

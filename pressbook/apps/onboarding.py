@@ -157,9 +157,9 @@ class ProtocolCardApp:
         self.capacity = w.BoundedFloatText(value=15.0, min=0.01, max=10000.0, step=1.0, description="Press capacity",
                                            style=style, layout=_lay())
         self.capacity_unit = common.named(w.Dropdown(options=_unit_options(CAPACITY_UNITS), value="tf",
-                                                     layout=w.Layout(width="260px")), "press capacity unit")
+                                                     layout=w.Layout(width="320px")), "press capacity unit")
         self.gauge_unit = w.Dropdown(options=_unit_options(GAUGE_CHOICES), value="tf", description="Gauge reads",
-                                     style=style, layout=_lay())
+                                     style=style, layout=_lay("480px"))  # the whole unit name, never "(9.80"
         self.ram_diameter = w.BoundedFloatText(value=50.0, min=1.0, max=1000.0, step=1.0, description="Ram diameter (mm)",
                                                style=style, layout=_lay())
         self.gauge_max = w.BoundedFloatText(value=0.0, min=0.0, max=1e6, description="Gauge full scale (0: capacity)",
@@ -414,7 +414,7 @@ class CalibrateApp:
         self.eis_design = w.Dropdown(options=list(PRESETS), value="three-step", description="Predicted circuit of",
                                      style=style, layout=w.Layout(width="420px"))
         self.eis_use_cal = w.Checkbox(value=False, description="with the calibrated material (separator layers)",
-                                      indent=False)
+                                      indent=False, layout=w.Layout(width="max-content"))  # never "(separator l..."
         self.eis_message = Message()
         self.eis_table = w.HTML()
         self.eis_table.add_class("pbo-eis-params")

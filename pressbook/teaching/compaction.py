@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import InvalidInputError
 from ..materials import Material, default_library
 from ..models import compaction as cp
+from .text import pct
 
 #: explorer key -> (label, library id or composition {id: mass fraction}, family)
 MATERIALS = {
@@ -191,3 +192,50 @@ def compact_height_mm(key: str, mass_mg: float, die_mm: float, pressure: float) 
     area = math.pi * (die_mm / 20.0) ** 2
     D = float(density(key, [pressure])[0])
     return float(cp.thickness_um(mass_mg, m["density"], area, D)) * 1e-3
+
+
+# ------------------------------------------------------------------ predict before reveal: springback
+SPRINGBACK_CASE = ("Li5.5PS4.5Cl1.5", 300.0)  # the question's material and pressure (MPa)
+
+
+def q_springback_predict():
+    """Does a pressed compact keep the density it reached under load? Judged from the model's springback."""
+    from .questions import Question
+
+    key, p = SPRINGBACK_CASE
+
+    def judge():
+        under = float(density(key, [p])[0])
+        released = float(density(key, [p], state="released_in_die")[0])
+        loose = fill_density(key)
+        drop = under - released
+        answer = ("kept" if drop < 0.003 else "loose" if released < loose + 0.05
+                  else "little" if drop < 0.05 else "much")
+        why = (f"{label(key)} pressed at {p:.0f} MPa: relative density {under:.3f} under load, {released:.3f} once the "
+               f"punch is lifted ({100 * drop:.1f} points less; the loose fill was {loose:.2f}). The compact springs back "
+               f"elastically by {pct(float(springback(key, [p])[0]), 1)} of its thickness: most of the densification is "
+               f"plastic and stays.")
+        return answer, why
+
+    return Question(
+        prompt=f"{label(key)} powder is pressed at {p:.0f} MPa. When the punch is lifted (the pellet still in the "
+               "die), its density …",
+        choices=[("kept", "stays exactly what it was under load: pressing is permanent"),
+                 ("little", "falls by a few percentage points at most: it springs back a little"),
+                 ("much", "falls by more than 5 percentage points"),
+                 ("loose", "falls back close to the loose powder's density")],
+        judge=judge)
+
+
+def explain_springback(key: str, pressure: float) -> str:
+    """Why the released density is lower, with the numbers of the material and pressure on the sliders (HTML)."""
+    under = float(density(key, [pressure])[0])
+    released = float(density(key, [pressure], state="released_in_die")[0])
+    M = material(key)["compact_modulus"]
+    return (f"<p>{label(key)} at {pressure:.0f} MPa: {under:.3f} under load, {released:.3f} released. Under load the "
+            f"particles flow plastically into the voids (Heckel); that part is permanent. On release only the elastic "
+            f"strain comes back, strain = P / M with the compact's modulus M = {M:g} GPa, so the pellet grows by "
+            f"{pct(float(springback(key, [pressure])[0]), 1)} of its thickness. A stiff material (high M) springs back "
+            f"less; two neighbouring layers with different M grow by different amounts, which loads the interface "
+            f"between them (delamination). Measure density after release, and compare it with the released "
+            f"curve, not the curve under load.</p>")

@@ -190,3 +190,44 @@ def recommend(goal: str, scored: list[Scored] | None = None) -> Recommendation:
     best = ranked[0]
     return Recommendation(goal=goal, best=best, reasons=reasons_for(goal, best, ranked),
                           tradeoffs=tradeoffs_for(goal, best, scored), table=ranked)
+
+
+# ------------------------------------------------------------------ predict before reveal: what a recommendation costs
+def q_tradeoff_predict():
+    """What does the lowest-resistance recommendation give up? Judged from the scored candidates."""
+    from .questions import Question
+
+    def judge():
+        scored = score_all()
+        best = recommend("transport", scored).best
+        safest = ranking("integrity", scored)[0]
+        steadiest = ranking("reproducibility", scored)[0]
+        risk_cost = best.worst_score - safest.worst_score
+        spread_cost = best.spread - steadiest.spread
+        key = ("risk" if risk_cost >= 0.05 and risk_cost >= spread_cost
+               else "spread" if spread_cost >= 0.005 else "nothing")
+        why = (f"The lowest total ASR without a high risk is {best.name} ({num(best.total_asr, '.0f', 'Ω·cm²')}). "
+               f"Its worst risk score is {best.worst_score:.2f} against {safest.worst_score:.2f} for the safest, "
+               f"{safest.name}; its ASR spread {pct(best.spread, 1)} against {pct(steadiest.spread, 1)} for "
+               f"{steadiest.name}.")
+        return key, why
+
+    return Question(prompt="The app will recommend the protocol with the lowest cell resistance (among those without "
+                           "a high risk). What does that recommendation mostly give up?",
+                    choices=[("nothing", "nothing: the lowest resistance is also the safest and steadiest cell"),
+                             ("risk", "mechanical safety: a higher risk of cracks or shorts than the safest protocol"),
+                             ("spread", "reproducibility: its resistance moves more when the press is off a little")],
+                    judge=judge)
+
+
+def explain_tradeoff(goal: str, scored: list[Scored] | None = None) -> str:
+    """The recommendation of ``goal`` and what it trades away, as the explanation after the prediction (HTML)."""
+    import html
+
+    rec = recommend(goal, scored)
+    items = "".join(f"<li>{html.escape(t)}</li>" for t in rec.tradeoffs)
+    return (f"<p>For “{html.escape(GOALS[goal])}” the model recommends {html.escape(rec.best.name)}. Against the "
+            f"best protocol of each other goal it gives up:</p><ul>{items}</ul><p>Pressing harder closes voids and "
+            f"contacts (lower resistance) but brings the cathode particles and the separator closer to cracking; a "
+            f"gentler protocol is safer and pays in resistance. No protocol is best at everything: choose the goal "
+            f"your experiment needs.</p>")

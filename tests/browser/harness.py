@@ -235,3 +235,17 @@ def accessible_controls(page) -> list[tuple[str, str]]:
         cdp.detach()
     return [(n["role"]["value"], n.get("name", {}).get("value", "")) for n in nodes
             if not n.get("ignored") and n.get("role", {}).get("value") in roles]
+
+
+def lock_prediction(page, key: str, choice: int = 0) -> None:
+    """Lock in a prediction of the part ``key`` (a page's predict-observe-explain step: pb-KEY-...) with the keyboard,
+    as a keyboard user would (a mouse click would also turn off Chromium's :focus-visible rings for the rest of
+    the page), and wait for its observation to show."""
+    page.locator(f".pb-{key}-predict-choices input[type=radio]").nth(choice).focus()
+    page.keyboard.press("Space")
+    button = page.locator(f".pb-{key}-predict-button")
+    expect_enabled = f"() => !document.querySelector('.pb-{key}-predict-button').disabled"
+    page.wait_for_function(expect_enabled)
+    button.focus()
+    page.keyboard.press("Enter")
+    page.locator(f".pb-{key}-observe").wait_for(state="visible")

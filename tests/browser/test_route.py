@@ -6,7 +6,7 @@ import re
 from urllib.parse import urljoin
 
 import pytest
-from harness import ROOT, error_outputs, open_app, snap
+from harness import ROOT, error_outputs, lock_prediction, open_app, snap
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -49,6 +49,7 @@ def test_start_page_at_the_root_and_its_links(server, page):
 
 def test_design_travels_from_choose_goal_to_designer_to_bench_card(server, page):
     open_app(page, server + "voila/render/choose_goal.ipynb")
+    lock_prediction(page, "tradeoff")  # the goal chooser shows once a prediction is locked in
     page.get_by_role("radio", name=re.compile("Structural integrity")).check()
     rec = page.locator(".pb-goal-recommendation")
     expect(rec).to_contain_text("Structural integrity")
@@ -102,11 +103,14 @@ def test_design_travels_from_choose_goal_to_designer_to_bench_card(server, page)
 
 
 def test_designer_preset_menu_follows_the_link(server, page):
+    from pressbook.apps.designer.panels import _doc
+
     open_app(page, server + "voila/render/designer.ipynb?preset=co-press")
     expect(page.locator(".pb-step")).to_have_count(1)
     menu = page.locator(".pb-preset select")
     selected = menu.evaluate("s => s.options[s.selectedIndex] ? s.options[s.selectedIndex].text : ''")
-    assert selected.startswith("co-press:")
+    assert selected == "co-press"
+    expect(page.locator(".pb-preset-about")).to_contain_text(_doc("co-press"))
 
 
 def test_no_developer_words_on_any_app_page(server, page):

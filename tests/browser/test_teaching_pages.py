@@ -4,7 +4,7 @@ interaction each. Fixtures and helpers: tests/conftest.py and harness.py."""
 from pathlib import Path
 
 import pytest
-from harness import artifacts_dir, canvas_drawn, error_outputs, open_app, snap
+from harness import artifacts_dir, canvas_drawn, error_outputs, lock_prediction, open_app, snap
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -78,9 +78,39 @@ def test_compaction_explorer(shared_voila, page):
     assert error_outputs(page) == []
 
 
+def predict_observe_explain(page, key: str, observed: str, because: str) -> None:
+    """Issue 26 item 11: a part ``key`` hides ``observed`` until a prediction is locked in, then shows the locked
+    prediction as a line, reveals it, and explains with the model's numbers (``because``: a unit in the text)."""
+    expect(page.locator(f".pb-{key}-predict")).to_be_visible()
+    expect(page.locator(observed).first).to_be_hidden()
+    label = page.locator(f".pb-{key}-predict-choices .widget-radio-box label").nth(0).inner_text()
+    lock_prediction(page, key, 0)
+    expect(page.locator(observed).first).to_be_visible()
+    expect(page.locator(f".pb-{key}-locked")).to_contain_text(f"Your prediction: {label}")
+    expect(page.locator(f".pb-{key}-predict-choices")).to_be_hidden()  # a plain line, not a faint disabled radio
+    page.locator(f".pb-{key}-explain-button").click()
+    explanation = page.locator(f".pb-{key}-explanation")
+    expect(explanation).to_contain_text("Why:")
+    expect(explanation).to_contain_text(because)
+    expect(explanation.locator(".pb-feedback-right, .pb-feedback-wrong")).to_have_count(1)  # judged by the model
+
+
+def test_compaction_explorer_springback_predict_first(shared_voila, page):
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/compaction_explorer.ipynb")
+    predict_observe_explain(page, "springback", ".pb-spring-readout", "GPa")
+    before = page.locator(".pb-spring-readout").inner_text()
+    handle = page.locator(".pb-spring-pressure .noUi-handle").first
+    handle.focus()
+    handle.press("ArrowRight")
+    expect(page.locator(".pb-spring-readout")).not_to_have_text(before)
+    page.locator(".pb-part-springback").screenshot(path=str(artifacts_dir() / "springback-part.png"))
+    assert error_outputs(page) == []
+
+
 def test_interfaces_impedance(shared_voila, page):
     open_app(page, shared_voila(NOTEBOOKS) + "voila/render/interfaces_impedance.ipynb")
     assert error_outputs(page) == []
+    predict_observe_explain(page, "stackdrop", ".pb-imp-readout", "mS/cm")
     canvas_drawn(page)
     table = page.locator(".pb-imp-elements")
     expect(table).to_contain_text("R0")
@@ -95,6 +125,7 @@ def test_interfaces_impedance(shared_voila, page):
 def test_choose_goal(shared_voila, page):
     open_app(page, shared_voila(NOTEBOOKS) + "voila/render/choose_goal.ipynb")
     assert error_outputs(page) == []
+    predict_observe_explain(page, "tradeoff", ".pb-goal-recommendation", "Structural integrity")
     canvas_drawn(page)
     rec = page.locator(".pb-goal-recommendation")
     expect(rec).to_contain_text("Recommended")

@@ -110,19 +110,26 @@ def build_designer(query: dict | str | None = None, library=None) -> Designer:
                      layout=w.Layout(width="490px", min_width="490px"))
     editors.add_class("pb-editors")
     summary_box = w.VBox([summary], layout=w.Layout(width="380px", overflow="auto"))
+    summary_box.add_class("pb-summary-box")
     t = figures.texts
+    history_row = w.HBox([w.VBox([models["history"], t["history"]]), summary_box])
+    history_row.add_class("pb-history-row")
     views = w.VBox([
         ResultsStatus(state),
         w.HBox([w.VBox([models["compaction"], t["compaction"]]), w.VBox([models["cross_section"], t["cross_section"]])]),
         models["impedance"], t["impedance"],
-        w.HBox([w.VBox([models["history"], t["history"]]), summary_box]),
+        history_row,
     ])
     views.add_class("pb-views")
     header = w.HTML(STYLE + "<h2 class='pb-h'>pressbook · sequence designer</h2>"
                     "<span class='pb-hint'>Change the layers and the pressing steps; every plot and table follows. "
                     "Numbers apply on Enter or when you leave the field.</span>")
+    header.add_class("pb-designer-header")
+    bar.add_class("pb-preset-bar")
+    main = w.HBox([editors, views])
+    main.add_class("pb-main")  # on a phone the summary moves up before the editors (PHONE_CSS in common.py)
     app = Designer(state, controller, figures, share, [
-        header, bar, w.HBox([editors, views]), w.HBox([risks, compare]), share, pellet])
+        header, bar, main, w.HBox([risks, compare]), share, pellet])
     risks.layout = w.Layout(width="640px")
     compare.layout = w.Layout(width="620px")
     app.add_class("pb-designer")

@@ -105,7 +105,7 @@ class LayerRow(w.VBox):
         named(self.material, f"layer {i} material or composition")
         kind = "mass" if layer["mass"] is not None else "thickness"
         self.kind = w.Dropdown(options=[("mass (mg)", "mass"), ("thickness (µm)", "thickness")], value=kind,
-                               description="given as", layout=w.Layout(width="200px"),
+                               description="given as", layout=w.Layout(width="230px"),
                                style={"description_width": "60px"})
         self.kind.add_class("pb-layer-kind")
         named(self.kind, f"layer {i} given as")

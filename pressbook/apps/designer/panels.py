@@ -33,7 +33,7 @@ class PresetBar(w.VBox):
 
     def __init__(self, state: DesignerState):
         self.state = state
-        options = [(f"{name}: {_doc(name)[:70]}", name) for name in PRESETS]
+        options = [(name, name) for name in PRESETS]  # a menu cannot wrap: what each preset is, under it, whole
         self.choice = w.Dropdown(options=options, value=state.preset if state.preset in PRESETS else None,
                                  description="preset", layout=w.Layout(width="560px"),
                                  style={"description_width": "50px"})
@@ -43,15 +43,18 @@ class PresetBar(w.VBox):
         g = guarded(state)
         self.choice.observe(g(lambda c: self.load(c["new"])), names="value")
         self.reload.on_click(g(lambda _b: self.load(self.choice.value)))
+        self.about = w.HTML()
+        self.about.add_class("pb-preset-about")
         self.status = w.HTML()
         self.status.add_class("pb-status")
         self.notice = w.HTML()
         self.notice.add_class("pb-notice")
-        super().__init__([w.HBox([self.choice, self.reload]), self.status, self.notice])
+        super().__init__([w.HBox([self.choice, self.reload]), self.about, self.status, self.notice])
         state.observe(self._status, names=["errors", "notice"])
         state.observe(self._show_preset, names="preset")
         self._quiet = False
         self._status()
+        self._about()
 
     def _show_preset(self, change) -> None:
         """Show which preset the design came from (none after an upload or a link with changes)."""
@@ -60,6 +63,12 @@ class PresetBar(w.VBox):
             self.choice.value = change["new"] if change["new"] in PRESETS else None
         finally:
             self._quiet = False
+        self._about()
+
+    def _about(self) -> None:
+        """What the chosen preset is: its first paragraph, whole (empty when the design is not a preset)."""
+        name = self.choice.value
+        self.about.value = f"<span class='pb-hint'>{escape(_doc(name))}</span>" if name in PRESETS else ""
 
     def load(self, name) -> None:
         if name in PRESETS and not self._quiet:

@@ -12,6 +12,7 @@ from ...teaching.text import num, pct
 from ...views.words import plain_units
 from .. import common
 from .plots import Chart
+from .poe import PredictObserveExplain
 from .ui import OKABE_ITO, PALETTE, Broken, Message, clamp, guarded, safe, slider, table
 
 P_GRID = np.linspace(5.0, 600.0, 120)
@@ -198,7 +199,13 @@ class Explorer:
         mat.observe(curves, names="value")
         P.observe(point, names="value")
         curves()
-        return w.VBox([mat, P, readout, chart.widget(), msg])
+        observe = w.VBox([mat, P, readout, chart.widget(), msg])
+
+        def explain() -> str:
+            k = mat.value if mat.value in C.MATERIALS else "Li5.5PS4.5Cl1.5"
+            return C.explain_springback(k, clamp(P.value, 10.0, 600.0, 300.0))
+        return PredictObserveExplain("springback", "", C.q_springback_predict(), observe, explain,
+                                     part="springback")
 
     # ------------------------------------------------------------ friction
     @guarded

@@ -12,6 +12,7 @@ from ...teaching.text import num, pct
 from ...units import format_duration
 from ..common import app_link, designer_link
 from .plots import Chart
+from .poe import PredictObserveExplain
 from .ui import OKABE_ITO, Message, guarded, level_html, safe, table
 
 
@@ -98,5 +99,8 @@ class GoalChooser:
 
 @guarded
 def section() -> w.Widget:
-    """The goal chooser (a friendly message instead, if it cannot be built)."""
-    return GoalChooser().section()
+    """The goal chooser, shown once the student has predicted what the lowest-resistance recommendation gives up
+    (a friendly message instead, if it cannot be built)."""
+    chooser = GoalChooser()
+    return PredictObserveExplain("tradeoff", "", G.q_tradeoff_predict(), chooser.section(),
+                                 lambda: G.explain_tradeoff("transport", chooser.scored), part="the goal")

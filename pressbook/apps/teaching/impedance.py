@@ -9,6 +9,7 @@ import numpy as np
 from ...teaching import spectra as S
 from ...teaching.text import freq, num
 from .plots import Chart
+from .poe import PredictObserveExplain
 from .ui import OKABE_ITO, Message, clamp, guarded, safe, slider, table
 
 ELEMENT_COLOURS = {"R0": OKABE_ITO["green"], "R1": OKABE_ITO["orange"], "R2": OKABE_ITO["purple"],
@@ -129,8 +130,10 @@ class ImpedanceLab:
 
 @guarded
 def lab_section() -> w.Widget:
-    """The impedance lab: fabrication and measurement sliders, element toggles, Nyquist and Bode plots."""
-    return ImpedanceLab().section()
+    """The impedance lab (fabrication and measurement sliders, element toggles, Nyquist and Bode plots), shown
+    once the student has predicted which element a loosening stack pressure moves."""
+    return PredictObserveExplain("stackdrop", "", S.q_stack_drop_predict(), ImpedanceLab().section(),
+                                 S.explain_stack_drop, part="the stack pressure")
 
 
 @guarded
