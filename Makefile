@@ -12,7 +12,7 @@
 # Variables: PORT (8866), IP (127.0.0.1; IP=0.0.0.0 lets other machines in), STUDENTS (serve-class:
 # preheated designer kernels, default 2; about 120 MB each; the start page says when they are ready; also
 # 10 x STUDENTS + 100 connections per client address, the default 400, for a class behind one school address),
-# PYTHON (python3), VOILA_ARGS (extra Voila options), PYTEST_ARGS,
+# PYTHON (python3), VOILA_ARGS (extra Voila options), PYTEST_ARGS, WORKERS (make test's pytest workers, 2),
 # PRESSBOOK_CHROMIUM (browser for the browser tests; default /usr/bin/chromium).
 
 PYTHON      ?= python3
@@ -22,6 +22,7 @@ IP          ?= 127.0.0.1
 VOILA_ARGS  ?=
 STUDENTS    ?=
 PYTEST_ARGS ?=
+WORKERS     ?= 2
 CHROMIUM    := $(or $(PRESSBOOK_CHROMIUM),/usr/bin/chromium)
 
 BIN   := $(VENV)/bin
@@ -32,7 +33,7 @@ VOILA := $(BIN)/voila --no-browser --port=$(PORT) --Voila.ip=$(IP)
 .PHONY: help venv app serve-class test chromium postgresql clean bench load-test hub
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -69,9 +70,17 @@ serve-class: venv
 	  $(if $(STUDENTS),--VoilaConfiguration.default_pool_size=$(STUDENTS) \
 	    --LimitedKernelManager.max_connections_per_address=$$((10 * $(STUDENTS) + 100))) $(VOILA_ARGS) notebooks
 
+# The suite on WORKERS workers (pytest-xdist; a test module stays on one worker, its shared servers start
+# once), then the timing-sensitive tests (marked serial: a class burst, a load test) alone on the machine.
+# Exit status 5 (no test selected, e.g. PYTEST_ARGS names a file without serial tests) is no failure.
 test: venv chromium postgresql
 	$(BIN)/lint-imports --config pyproject.toml
-	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest -q -rs -n $(WORKERS) --dist loadgroup --no-loadscope-reorder -m "not serial" $(PYTEST_ARGS); \
+	  parallel=$$?; \
+	  $(BIN)/python -m pytest -q -rs -p no:xdist -m serial $(PYTEST_ARGS); serial=$$?; \
+	  [ $$parallel -eq 5 ] && parallel=0; [ $$serial -eq 5 ] && serial=0; \
+	  echo "make test: parallel part exit $$parallel, serial part exit $$serial"; \
+	  [ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
 
 # The browser tests need Debian's Chromium (never `playwright install`: no
 # download of browser builds).  Installed with apt when possible; otherwise the
