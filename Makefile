@@ -15,7 +15,8 @@
 # 10 x STUDENTS + 100 connections and 2 x STUDENTS + 4 kernels per client address, the defaults 400 and 60,
 # for a class behind one school address),
 # PROXIED=1 (serve-class behind `make proxy`: Voila takes the visitor's address from the proxy),
-# PYTHON (python3), VOILA_ARGS (extra Voila options), PYTEST_ARGS,
+# PYTHON (python3), VOILA_ARGS (extra Voila options), PYTEST_ARGS, WORKERS (make test's pytest workers, 1;
+# WORKERS=2 runs two, not yet proven on a loaded 2-core machine),
 # PRESSBOOK_CHROMIUM (browser for the browser tests; default /usr/bin/chromium).
 
 PYTHON      ?= python3
@@ -28,6 +29,7 @@ PROXY_PORT  ?= 8080
 PROXY_IP    ?= 0.0.0.0
 PROXIED     ?=
 PYTEST_ARGS ?=
+WORKERS     ?= 1
 CHROMIUM    := $(or $(PRESSBOOK_CHROMIUM),/usr/bin/chromium)
 
 BIN   := $(VENV)/bin
@@ -38,7 +40,7 @@ VOILA := $(BIN)/voila --no-browser --port=$(PORT) --Voila.ip=$(IP)
 .PHONY: help venv app serve-class test chromium postgresql nginx clean bench load-test hub proxy
 
 help:
-	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -83,9 +85,17 @@ proxy: venv nginx
 	$(BIN)/python -m pressbook.apps.proxy --students $(or $(STUDENTS),40) --listen $(PROXY_IP):$(PROXY_PORT) \
 	  --upstream 127.0.0.1:$(PORT) --dir .proxy
 
+# The suite on WORKERS workers (pytest-xdist; a test module stays on one worker, its shared servers start
+# once), then the timing-sensitive tests (marked serial: a class burst, a load test) alone on the machine.
+# Exit status 5 (no test selected, e.g. PYTEST_ARGS names a file without serial tests) is no failure.
 test: venv chromium postgresql nginx
 	$(BIN)/lint-imports --config pyproject.toml
-	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest -q -rs -n $(WORKERS) --dist loadgroup --no-loadscope-reorder -m "not serial" $(PYTEST_ARGS); \
+	  parallel=$$?; \
+	  $(BIN)/python -m pytest -q -rs -p no:xdist -m serial $(PYTEST_ARGS); serial=$$?; \
+	  [ $$parallel -eq 5 ] && parallel=0; [ $$serial -eq 5 ] && serial=0; \
+	  echo "make test: parallel part exit $$parallel, serial part exit $$serial"; \
+	  [ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
 
 # The browser tests need Debian's Chromium (never `playwright install`: no
 # download of browser builds).  Installed with apt when possible; otherwise the

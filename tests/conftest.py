@@ -117,6 +117,18 @@ except ImportError:  # the browser fixture reports what is missing
     pass
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """With two workers (``make test``: ``-n 2 --dist loadgroup``) a test module runs on one worker, so its
+    module-scoped servers start once; a test that names its own ``xdist_group`` (a part of a long module) may go
+    to the other worker."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Remember each phase's report on the item, so fixtures can see a failure."""

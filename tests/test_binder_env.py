@@ -103,8 +103,8 @@ def binder_venv(tmp_path_factory):
     """A copy of the repository and a fresh venv with binder/requirements.txt installed from its root."""
     base = tmp_path_factory.mktemp("binder")
     repo = base / "repo"
-    shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "test-artifacts", "__pycache__", "*.egg-info", "build", ".pytest_cache",
+    shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(  # also what the other test worker is writing
+        ".venv", ".git", "test-artifacts", "__pycache__", "*.egg-info", "build", ".pytest_cache", ".hypothesis",
         ".ipynb_checkpoints", "node_modules"))
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

@@ -24,7 +24,7 @@ from harness import ROOT, error_outputs, record_of, snap
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from class_burst import count_state_requests, seen, watch  # noqa: E402  (one rule for "usable", one counter)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.serial]  # make test runs it alone (its 90 s target)
 
 NB = ROOT / "notebooks" / "designer.ipynb"
 PAGES = 12

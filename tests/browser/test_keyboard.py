@@ -40,8 +40,8 @@ def tab_to(page, name: str, limit: int = 250) -> int:
 
 
 @pytest.mark.browser
-def test_designer_keyboard_only(voila, page):
-    open_app(page, voila(NB / "designer.ipynb") + "?preset=three-step")
+def test_designer_keyboard_only(shared_voila, page):
+    open_app(page, shared_voila(NB) + "voila/render/designer.ipynb?preset=three-step")
     page.locator(".pb-fig-compaction canvas").first.wait_for()
     page.wait_for_timeout(500)  # the page script names the controls
 
@@ -70,8 +70,8 @@ def test_designer_keyboard_only(voila, page):
 
 
 @pytest.mark.browser
-def test_why_multistep_part1_keyboard_only(voila, page):
-    open_app(page, voila(NB / "why_multistep.ipynb"))
+def test_why_multistep_part1_keyboard_only(shared_voila, page):
+    open_app(page, shared_voila(NB) + "voila/render/why_multistep.ipynb")
     page.wait_for_timeout(500)
     choices = page.locator(".pb-voids-predict-choices input[type=radio]")
 

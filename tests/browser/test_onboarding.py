@@ -8,8 +8,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-CARD = ROOT / "notebooks" / "protocol_card.ipynb"
-CALIBRATE = ROOT / "notebooks" / "calibrate.ipynb"
+NOTEBOOKS = ROOT / "notebooks"  # one server of the folder for the module: each test opens its own page
 DATA = ROOT / "notebooks" / "data"
 
 
@@ -26,8 +25,8 @@ def _set_number(page, css, value):
     box.press("Enter")
 
 
-def test_protocol_card_in_voila(voila, page, tmp_path):
-    open_app(page, voila(CARD))
+def test_protocol_card_in_voila(shared_voila, page, tmp_path):
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/protocol_card.ipynb")
     assert error_outputs(page) == []
     card = page.locator(".pbc-card")
     expect(card).to_be_visible()
@@ -75,8 +74,8 @@ def test_protocol_card_in_voila(voila, page, tmp_path):
     assert error_outputs(page) == []
 
 
-def test_calibrate_in_voila(voila, page, tmp_path):
-    open_app(page, voila(CALIBRATE))
+def test_calibrate_in_voila(shared_voila, page, tmp_path):
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/calibrate.ipynb")
     assert error_outputs(page) == []
     expect(page.locator("body")).not_to_contain_text("apps.onboarding")
     alt = page.locator(".pbo-calibrate-app .pb-figure-text")  # the figures' text alternatives (screen readers)

@@ -18,13 +18,15 @@ DOCUMENTS = {"teacher_guide.ipynb"}
 IDENTIFIER = re.compile(r"\w+\.\d+\.\w+|_asr\b|\.ipynb|\bvoila\b", re.IGNORECASE)
 
 
-@pytest.fixture
-def server(voila, monkeypatch, tmp_path):
-    """The notebooks folder with the start page at the root (JUPYTER_PATH as `make serve-class` sets it); the
-    pellet log app opens an empty log of this test's own."""
-    monkeypatch.setenv("JUPYTER_PATH", str(ROOT / "etc" / "jupyter"))
-    monkeypatch.setenv("PRESSBOOK_DB", str(tmp_path / "pellets.sqlite"))
-    return voila(NOTEBOOKS)
+@pytest.fixture(scope="module")
+def server(shared_voila, tmp_path_factory):
+    """The notebooks folder with the start page at the root (JUPYTER_PATH as `make serve-class` sets it), one
+    server for the module (each test opens its own pages, a kernel each); the pellet log app opens an empty log
+    of this module's own, which no test writes to."""
+    with pytest.MonkeyPatch.context() as env:  # the server inherits these; the tests' environment stays
+        env.setenv("JUPYTER_PATH", str(ROOT / "etc" / "jupyter"))
+        env.setenv("PRESSBOOK_DB", str(tmp_path_factory.mktemp("route") / "pellets.sqlite"))
+        return shared_voila(NOTEBOOKS)
 
 
 def _hrefs(page, css: str) -> list[str]:

@@ -30,6 +30,7 @@ import load_test  # noqa: E402
 SMOKE = ROOT / "tests" / "browser" / "smoke.ipynb"
 
 
+@pytest.mark.serial  # its time limits (p95 of the updates, 170 s in all) hold with nothing else running
 def test_short_load_no_errors_and_kernels_freed(tmp_path):
     t0 = time.monotonic()
     # In a thread of its own: its asyncio loop must not meet the session's Playwright loop of this thread.
