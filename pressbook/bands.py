@@ -142,8 +142,11 @@ def _layer_draws(lib: Library, layer) -> dict:
     return cache[key]
 
 
-def variants(design: Design, library: Library | None = None, laboratory: Laboratory = Laboratory()) -> dict:
-    """The ``simulate_many`` variants of the band's draws: path -> array over draws."""
+def variants(design: Design, library: Library | None = None, laboratory: Laboratory = Laboratory(),
+             conditions: dict | None = None) -> dict:
+    """The ``simulate_many`` variants of the band's draws: path -> array over draws. ``conditions``: path -> (low,
+    high) of a condition that is not known (a source does not state it): drawn uniformly over its range, so its
+    uncertainty is part of the band (e.g. {"operation.stack_pressure": (1, 100)})."""
     lib = library or default_library()
     post = posterior()
     n = post["n_draws"]
@@ -166,6 +169,9 @@ def variants(design: Design, library: Library | None = None, laboratory: Laborat
             out[path] = level * np.exp(lab)
         if "interface_asr" in m.params:
             out[f"materials.{layer.name}.interface_asr"] = m["interface_asr"] * np.exp(INTERFACE_ASR_SD * asr[i])
+    cond_rng = np.random.default_rng([SEED, 1])
+    for path, (lo, hi) in (conditions or {}).items():
+        out[path] = cond_rng.uniform(float(lo), float(hi), n)
     mats = [lib.for_layer(layer) for layer in design.layers]
     for path, v in out.items():  # a draw beyond a parameter's allowed range is held at its edge
         t = resolve_path(design, mats, path)
@@ -244,10 +250,11 @@ def _spectra(r, frequencies=imp.FREQUENCIES_HZ) -> np.ndarray:
 
 
 def bands(design: Design, library: Library | None = None, laboratory: Laboratory = Laboratory(), *,
-          validate: bool = True) -> Bands:
-    """The bands of ``design`` (see the module docstring), one ``simulate_many`` call over the posterior draws."""
+          validate: bool = True, conditions: dict | None = None) -> Bands:
+    """The bands of ``design`` (see the module docstring), one ``simulate_many`` call over the posterior draws;
+    ``conditions`` as in ``variants``."""
     lib = library or default_library()
-    r = simulate_many(design, variants(design, lib, laboratory), library=lib, validate=validate)
+    r = simulate_many(design, variants(design, lib, laboratory, conditions), library=lib, validate=validate)
     out = Bands(laboratory=laboratory, n_draws=len(r), versions=versions())
     por, thick, sig = _pairs(r.porosity), _pairs(r.thickness), _pairs(r.conductivity)
     for i, name in enumerate(r.layers):

@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "tests" / "validation"))
 sys.path.insert(0, str(ROOT))
 
 import cases  # noqa: E402
+import band_coverage as coverage  # noqa: E402
 
 
 def figure_for(c):
@@ -164,6 +165,9 @@ def build(out: Path) -> str:
     note, f1, f2 = behaviour_figures()
     body = column(head, gridplot(cells, ncols=2, toolbar_location="right"), note, gridplot([[f1, f2]]),
                   Div(text="<h3>Error table</h3><pre>" + html.escape(table) + "</pre>", width=1060),
+                  Div(text="<h3>Honesty of the bands: coverage of the 90 % band on every validation dataset, and its "
+                      "median width relative to the prediction (issue 24; tests/validation/band_coverage.py)</h3><pre>"
+                      + html.escape(coverage.table()) + "</pre>", width=1060),
                   Div(text="<h3>Every constant's provenance and the joint calibration's residuals "
                       "(tools/calibrate_joint.py)</h3><pre>" + html.escape(provenance_table()) + "</pre>", width=1060),
                   Div(text="<h3>Sequential fits (tools/fit_library.py)</h3><pre>" + html.escape(fits)
