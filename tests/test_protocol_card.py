@@ -281,3 +281,21 @@ def test_over_rating_is_one_sentence():
     assert text.count(".") == 1 and text.endswith("use a die rated for it.")
     assert text.startswith("Step" + ("s " if len(above) > 1 else " ") + " and ".join(map(str, above)))
     assert f"rating of {lowest:g} MPa" in text
+
+
+def test_card_says_how_sure_the_prediction_is():
+    """The card carries the predicted cell with its 90 % bands and the model's versions (issue 24)."""
+    import re
+
+    from pressbook import presets
+    from pressbook.bands import versions
+    from pressbook.lab.protocol_card import protocol_card
+    from pressbook.simulate import simulate
+
+    card = protocol_card(presets.three_step())
+    o = simulate(presets.three_step(), bands=True)
+    lo, hi = o.band("total_asr")
+    assert f"most likely {lo:.3g}-{hi:.3g}" in card.prediction
+    assert versions()["posterior"] in card.prediction
+    html = card.to_html()
+    assert "How sure" in html and re.search(r"most likely [0-9.]+-[0-9.]+", html)

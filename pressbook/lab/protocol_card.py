@@ -219,6 +219,7 @@ class ProtocolCard:
     steps: list
     notes: list
     final_height_um: float
+    prediction: str = ""  # the predicted cell with its 90 % bands and the model's versions ("How sure")
 
     # ------------------------------------------------------------------ export
     def to_dict(self) -> dict:
@@ -274,6 +275,7 @@ class ProtocolCard:
                f"({die_area_mm2(self.die_diameter_mm) / 100:.4g} cm<sup>2</sup>); rated pressure {e(rating)}</td></tr>",
                f"<tr><th>Press</th><td>{e(p.describe())}</td></tr>",
                f"<tr><th>Expected pellet</th><td>{self.final_height_um:.0f} &micro;m high after the last step</td></tr>",
+               f"<tr><th>How sure</th><td class='pbc-sure'>{e(self.prediction)}</td></tr>" if self.prediction else "",
                "<tr><th>Operator / date / pellet ID</th><td>&nbsp;</td></tr>",
                "</table>"]
         if self.notes:
@@ -402,7 +404,7 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
     d.die.diameter = D
     d.die.rated_pressure = None  # checked above with the card's own rating
     d.validate(lib)
-    outcome = simulate(d, lib)
+    outcome = simulate(d, lib, bands=True)
     area_cm2 = d.die.area_cm2
     fs = press.full_scale
     cap = press.capacity_kN
@@ -523,7 +525,21 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
             instead=instead))
     notes += [f"Step {s.index} cannot be set on this gauge: {s.instead}" for s in steps if not s.settable]
     return ProtocolCard(title=d.title, die_diameter_mm=D, die_rating_MPa=rating, press=press, steps=steps,
-                        notes=notes, final_height_um=steps[-1].stack_height_um if steps else math.nan)
+                        notes=notes, final_height_um=steps[-1].stack_height_um if steps else math.nan,
+                        prediction=_how_sure(outcome))
+
+
+def _how_sure(outcome) -> str:
+    """The predicted cell with its 90 % bands, in words (the card's "How sure" line)."""
+    b, imp = outcome.bands, outcome.impedance
+    text = (f"total ASR {imp.total_asr:.3g} ohm cm2, most likely {b.total_asr[0]:.3g}-{b.total_asr[1]:.3g}")
+    for l in outcome.layers:
+        if l.ionic_conductivity is not None and l.role == "separator":
+            lo, hi = b.layers[l.name]["ionic_conductivity"]
+            text += f"; {l.name} conductivity {l.ionic_conductivity:.2g} mS/cm, most likely {lo:.2g}-{hi:.2g}"
+    v = outcome.versions
+    return (f"{text} (90 % bands of the model for {b.laboratory.name}; your own pellets narrow them). Model: materials "
+            f"{v['materials']}, calibration {v['calibration']}, posterior {v['posterior']}.")
 
 
 # ---------------------------------------------------------------------- helpers
