@@ -12,7 +12,7 @@ kernel (``batch.simulate_many``, one vectorised call):
    exp(delta + e), delta ~ N(0, lab_sd) (0.3 in ln, the posterior's estimate) and e ~ N(0, model_sd) (the model
    error, 0.1 in ln). A laboratory's own pellets measure its level (``Laboratory`` with ``shift`` and ``sd``, from
    the pellet log's Bayesian update, pressbook.lab.lablog.stats.laboratory_update): its conductivity level is then
-   the posterior median times exp(shift + sd z + e) and the draws' spread of the level (which mirrors the unknown
+   the library's (nominal) value times exp(shift + sd z + e) and the draws' spread of the level (which mirrors the unknown
    effect of the calibration laboratory) is replaced by that; the shape constants still vary.
 3. **Uncalibrated constants**: interfacial ASRs are single literature values or estimates (materials.toml), not
    in the joint calibration; each draw multiplies them by a log-normal factor of sd ``INTERFACE_ASR_SD``
@@ -61,6 +61,7 @@ class Laboratory:
     shift: float | None = None
     sd: float | None = None
     n_pellets: int = 0
+    scatter: float | None = None  # ln, a pellet's scatter about the model in this laboratory (None: the model error)
 
 
 @lru_cache(maxsize=1)
@@ -153,7 +154,8 @@ def variants(design: Design, library: Library | None = None, laboratory: Laborat
     rng = np.random.default_rng(SEED)
     shift = 0.0 if laboratory.shift is None else laboratory.shift
     lab_sd = post["lab_sd_ln"] if laboratory.sd is None else laboratory.sd
-    lab = shift + lab_sd * rng.standard_normal(n) + post["model_sd_ln"] * rng.standard_normal(n)
+    scatter = post["model_sd_ln"] if laboratory.scatter is None else laboratory.scatter
+    lab = shift + lab_sd * rng.standard_normal(n) + scatter * rng.standard_normal(n)
     asr = rng.standard_normal((len(design.layers), n))
     out = {}
     for i, layer in enumerate(design.layers):
@@ -164,8 +166,8 @@ def variants(design: Design, library: Library | None = None, laboratory: Laborat
         if "ionic_conductivity" in m.params:
             path = f"materials.{layer.name}.ionic_conductivity"
             level = drawn.get("ionic_conductivity", np.full(n, m["ionic_conductivity"]))
-            if laboratory.sd is not None:  # a laboratory that measured its own level: the constants' spread of the
-                level = np.full(n, float(np.median(level)))  # level (the calibration lab's unknown effect) is its own
+            if laboratory.sd is not None:  # a laboratory that measured its own level against the library's nominal
+                level = np.full(n, m["ionic_conductivity"])  # prediction: that level replaces the draws' spread
             out[path] = level * np.exp(lab)
         if "interface_asr" in m.params:
             out[f"materials.{layer.name}.interface_asr"] = m["interface_asr"] * np.exp(INTERFACE_ASR_SD * asr[i])
