@@ -127,8 +127,9 @@ def _layer_key(layer) -> tuple:
     return (layer.material, comp, layer.cam_d50, layer.se_d50)
 
 
-def _layer_draws(lib: Library, layer) -> dict:
-    """{parameter: array over draws} of the parameters of ``layer``'s (mixed) material that the draws change."""
+def _layer_draws(lib: Library, layer) -> tuple:
+    """(the layer's material, {parameter: array over draws} of its parameters that the draws change); cached per
+    library and layer definition."""
     cache = _LAYER_CACHE.setdefault(lib, {})
     key = _layer_key(layer)
     if key not in cache:
@@ -139,7 +140,7 @@ def _layer_draws(lib: Library, layer) -> dict:
             v = np.array([m.get(p, math.nan) for m in mats], dtype=float)
             if np.all(np.isfinite(v)) and np.ptp(v) > 0:
                 out[p] = v
-        cache[key] = out
+        cache[key] = (base, out)
     return cache[key]
 
 
@@ -158,9 +159,10 @@ def variants(design: Design, library: Library | None = None, laboratory: Laborat
     lab = shift + lab_sd * rng.standard_normal(n) + scatter * rng.standard_normal(n)
     asr = rng.standard_normal((len(design.layers), n))
     out = {}
+    mats = []
     for i, layer in enumerate(design.layers):
-        m = lib.for_layer(layer)
-        drawn = _layer_draws(lib, layer)
+        m, drawn = _layer_draws(lib, layer)
+        mats.append(m)
         for p, v in drawn.items():
             out[f"materials.{layer.name}.{p}"] = v
         if "ionic_conductivity" in m.params:
@@ -174,7 +176,6 @@ def variants(design: Design, library: Library | None = None, laboratory: Laborat
     cond_rng = np.random.default_rng([SEED, 1])
     for path, (lo, hi) in (conditions or {}).items():
         out[path] = cond_rng.uniform(float(lo), float(hi), n)
-    mats = [lib.for_layer(layer) for layer in design.layers]
     for path, v in out.items():  # a draw beyond a parameter's allowed range is held at its edge
         t = resolve_path(design, mats, path)
         out[path] = np.clip(v, t.low, t.high)
@@ -219,19 +220,18 @@ class Bands:
 
 
 def _quantiles(a: np.ndarray) -> np.ndarray:
-    """(2, ...) the LOW and HIGH percentiles over axis 0, ignoring non-finite draws."""
+    """(2, columns) the LOW and HIGH percentiles over the draws (axis 0) of a (draws, columns) array, ignoring
+    non-finite draws (a column with no finite draw gives nan: no band)."""
     a = np.asarray(a, dtype=float)
-    if np.isfinite(a).all():
-        return np.percentile(a, [LOW, HIGH], axis=0)
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a column with no finite draw: nan, shown as no band
-        return np.nanpercentile(np.where(np.isfinite(a), a, np.nan), [LOW, HIGH], axis=0)
-
-
-def _pairs(a: np.ndarray) -> list:
-    """[(low, high) per column] of a (draws, columns) array."""
-    lo, hi = _quantiles(a)
-    return [(float(x), float(y)) for x, y in zip(np.atleast_1d(lo), np.atleast_1d(hi))]
+    good = np.isfinite(a).all(axis=0)
+    out = np.full((2, a.shape[1]), np.nan)
+    out[:, good] = np.percentile(a[:, good], [LOW, HIGH], axis=0)
+    if not good.all():
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            bad = a[:, ~good]
+            out[:, ~good] = np.nanpercentile(np.where(np.isfinite(bad), bad, np.nan), [LOW, HIGH], axis=0)
+    return out
 
 
 def _spectra(r, frequencies=imp.FREQUENCIES_HZ) -> np.ndarray:
@@ -245,7 +245,10 @@ def _spectra(r, frequencies=imp.FREQUENCIES_HZ) -> np.ndarray:
         finite = np.isfinite(R) & (R > 0)
         Rf = np.where(finite, R, 1.0)
         Q = np.where(finite, C ** a * Rf ** (a - 1.0), C)[:, None]
-        Z += np.where(finite[:, None], Rf[:, None] / (1.0 + Rf[:, None] * Q * jw), 1.0 / (Q * jw))
+        if finite.all():  # the usual case: every draw's arc is an R||CPE
+            Z += Rf[:, None] / (1.0 + Rf[:, None] * Q * jw)
+        else:
+            Z += np.where(finite[:, None], Rf[:, None] / (1.0 + Rf[:, None] * Q * jw), 1.0 / (Q * jw))
     if r.blocking_ends:
         Z += 1.0 / (imp.BLOCKING_C_UF_CM2 * 1e-6 * float(np.mean(r.area)) / r.blocking_ends * jw)
     return Z
@@ -258,25 +261,35 @@ def bands(design: Design, library: Library | None = None, laboratory: Laboratory
     lib = library or default_library()
     r = simulate_many(design, variants(design, lib, laboratory, conditions), library=lib, validate=validate)
     out = Bands(laboratory=laboratory, n_draws=len(r), versions=versions())
-    por, thick, sig = _pairs(r.porosity), _pairs(r.thickness), _pairs(r.conductivity)
+    Z = _spectra(r)
+    # every quantity as columns of one (draws, columns) matrix: one percentile call for all of them
+    parts = {"porosity": r.porosity, "thickness": r.thickness, "conductivity": r.conductivity,
+             "asr": r.asr_interface, "contact": r.contact, "intermixing": r.intermixing,
+             "totals": np.column_stack([r.total_asr, r.total_resistance]),
+             "z_real": Z.real, "z_imag": Z.imag, "magnitude": np.abs(Z)}
+    lo, hi = _quantiles(np.concatenate([np.asarray(v, dtype=float).reshape(len(r), -1) for v in parts.values()],
+                                       axis=1))
+    q, k = {}, 0
+    for name, v in parts.items():
+        width = int(np.asarray(v).reshape(len(r), -1).shape[1])
+        q[name] = list(zip(lo[k:k + width].tolist(), hi[k:k + width].tolist()))
+        k += width
     for i, name in enumerate(r.layers):
-        out.layers[name] = {"porosity": por[i], "relative_density": (1.0 - por[i][1], 1.0 - por[i][0]),
-                            "thickness": thick[i]}
-        if math.isfinite(sig[i][0]):
-            out.layers[name]["ionic_conductivity"] = sig[i]
-    if r.interfaces:
-        asr, con, mix = _pairs(r.asr_interface), _pairs(r.contact), _pairs(r.intermixing)
-        for j, name in enumerate(r.interfaces):
-            out.interfaces[name] = {"asr": asr[j], "contact_fraction": con[j], "intermixing_depth": mix[j]}
-    out.total_asr, out.total_resistance = _pairs(np.column_stack([r.total_asr, r.total_resistance]))
+        por = q["porosity"][i]
+        out.layers[name] = {"porosity": por, "relative_density": (1.0 - por[1], 1.0 - por[0]),
+                            "thickness": q["thickness"][i]}
+        if math.isfinite(q["conductivity"][i][0]):
+            out.layers[name]["ionic_conductivity"] = q["conductivity"][i]
+    for j, name in enumerate(r.interfaces):
+        out.interfaces[name] = {"asr": q["asr"][j], "contact_fraction": q["contact"][j],
+                                "intermixing_depth": q["intermixing"][j]}
+    out.total_asr, out.total_resistance = q["totals"]
     out.draws = {"total_asr": r.total_asr, "total_resistance": r.total_resistance}
     p = np.mean(r.risk_scores >= RISK_LEVEL - 1e-12, axis=0)
     out.risks = {key: float(p[k]) for k, key in enumerate(r.risks)}
-    Z = _spectra(r)
-    (lo_re, lo_im, lo_mag), (hi_re, hi_im, hi_mag) = _quantiles(np.stack([Z.real, Z.imag, np.abs(Z)], axis=1))
-    out.spectrum = {"frequencies": imp.FREQUENCIES_HZ.tolist(), "z_real_low": lo_re.tolist(),
-                    "z_real_high": hi_re.tolist(), "z_imag_low": lo_im.tolist(), "z_imag_high": hi_im.tolist(),
-                    "magnitude_low": lo_mag.tolist(), "magnitude_high": hi_mag.tolist()}
+    out.spectrum = {"frequencies": imp.FREQUENCIES_HZ.tolist(),
+                    **{f"{name}_{side}": [pair[i] for pair in q[name]]
+                       for name in ("z_real", "z_imag", "magnitude") for i, side in enumerate(("low", "high"))}}
     return out
 
 
