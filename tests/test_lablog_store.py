@@ -197,3 +197,15 @@ def test_photos_are_png_or_jpeg_by_their_bytes_and_at_most_8_mb(db_url):
         log.attach(rec["uid"], "big.jpg", JPEG + bytes(9_000_000 - len(JPEG)), "photo")
     assert len(log.raw_files(rec["uid"])) == 2
     assert [h["action"] for h in log.history(rec["uid"])] == ["create", "attach", "attach"]
+
+
+def test_record_carries_the_models_versions_and_bands(tmp_path):
+    """Issue 24: every logged prediction says which model made it (materials, calibration, posterior) and its bands."""
+    from pressbook import presets
+    from pressbook.bands import versions
+    from pressbook.lab.lablog.records import predict
+
+    rec = predict(presets.three_step(), "Li6PS5Cl")
+    assert rec["predicted"]["versions"] == versions()
+    lo, hi = rec["predicted"]["bands"]["ionic_conductivity_mS_cm"]
+    assert lo < rec["pred_conductivity_mS_cm"] < hi

@@ -253,7 +253,7 @@ def predict(design: Design, material: str | None = None, library=None) -> dict:
     from ... import __version__
 
     lib = library or default_library()
-    outcome = simulate(design, lib)
+    outcome = simulate(design, lib, bands=True)
     name, mid = subject_layer(design, material, lib)
     added = next(i for i, s in enumerate(design.steps) if name in s.add)
     step = max(design.steps[added:], key=lambda s: s.pressure)
@@ -265,8 +265,15 @@ def predict(design: Design, material: str | None = None, library=None) -> dict:
                             "ionic_conductivity_mS_cm": _num(l.ionic_conductivity)} for l in outcome.layers},
         "impedance": {"circuit": imp.circuit, "parameters": [_num(p) for p in imp.parameters],
                       "total_asr_ohm_cm2": _num(imp.total_asr)},
-        "risks": [{"name": r.name, "subject": r.subject, "level": r.level, "score": _num(r.score)}
-                  for r in outcome.risks],
+        "risks": [{"name": r.name, "subject": r.subject, "level": r.level, "score": _num(r.score),
+                   "probability": _num(outcome.bands.risks.get((r.name, r.subject)))} for r in outcome.risks],
+        # the model that made this prediction (materials digest, joint calibration, posterior) and its 90 % bands
+        # for a new laboratory (pressbook.bands): the layer's conductivity and the cell's total ASR
+        "versions": dict(outcome.versions),
+        "bands": {"ionic_conductivity_mS_cm": [_num(v) for v in outcome.bands.layers[name].get(
+                      "ionic_conductivity", (None, None))],
+                  "total_asr_ohm_cm2": [_num(v) for v in outcome.bands.total_asr],
+                  "laboratory": outcome.bands.laboratory.name},
     }
     band = prediction_interval(design, name, lib)
     density = _num(layer.ejected_density)
