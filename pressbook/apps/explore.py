@@ -264,6 +264,12 @@ class OptimiserApp(w.VBox):
                                          value="total_asr", style={"button_width": "auto"})  # whole words
         self.orders = w.Checkbox(value=False, description="also try single-step co-pressing", indent=False,
                                  layout=w.Layout(width="max-content"))
+        self.ranking = w.ToggleButtons(options=[("rank by the predicted value", "nominal"),
+                                                ("rank pessimistically (95th percentile)", "pessimistic")],
+                                       value="nominal", style={"button_width": "auto"},
+                                       tooltips=["the model's nominal total ASR",
+                                                 "the total ASR that 95 % of the model's plausible versions stay "
+                                                 "below (total ASR only)"])
         self.run = w.Button(description="optimise", button_style="primary", icon="play")
         self.text = w.HTML()
         self.text.add_class("pbx-text")
@@ -283,15 +289,16 @@ class OptimiserApp(w.VBox):
         self.figure = fig
         self.result = None
         self.run.on_click(_safe(self.message)(lambda _=None: self.optimise()))
-        for constraint in (self.preset, self.level, self.press, self.objective, self.orders):  # re-run on any change
+        for constraint in (self.preset, self.level, self.press, self.objective, self.orders,
+                           self.ranking):  # re-run on any change
             constraint.observe(_safe(self.message)(lambda c: self.optimise()), "value")
         # first numbers, then the BokehModel: BokehJS sizes the ranges from the data it first receives
         _safe(self.message)(self.optimise)()
         super().__init__([w.HTML("<h2 class='pbx-h'>Optimiser: the best procedure whose every risk stays below a level</h2>"),
                           w.HBox([self.preset, self.level]), w.HBox([self.press, self.orders]), self.objective,
-                          self.run, self.message, self.text, self.table, _bokeh(fig), self.alt])
+                          self.ranking, self.run, self.message, self.text, self.table, _bokeh(fig), self.alt])
         _classes(self, "pbx-optimiser", run="pbx-run", level="pbx-level", text="pbx-text-out", table="pbx-table-out",
-                 message="pbx-message")
+                 message="pbx-message", ranking="pbx-ranking")
 
     def optimise(self):
         from ..explore.optimise import optimise
@@ -303,13 +310,20 @@ class OptimiserApp(w.VBox):
         kN = _number(self.press.value, 0.0, 2000.0, 0.0)
         objective = _choice(self.objective.value, ("total_asr", "conductivity"), "total_asr")
         orders = [self.preset.value, "co-press"] if self.orders.value else None
+        ranking = _choice(self.ranking.value, ("nominal", "pessimistic"), "nominal")
+        note = ""
+        if objective != "total_asr" and ranking == "pessimistic":
+            note = ("The pessimistic ranking ranks by the total ASR, so it applies to the lowest total ASR only: "
+                    "this optimum is ranked by the predicted conductivity. ")
+            ranking = "nominal"
         self.run.disabled = True
         try:
-            r = optimise(d, level=level, objective=objective, press_limit_kN=kN or None, orders=orders, n=self.n, rounds=5)
+            r = optimise(d, level=level, objective=objective, press_limit_kN=kN or None, orders=orders, n=self.n,
+                         rounds=5, ranking=ranking)
         finally:
             self.run.disabled = False
         self.result = r
-        self.text.value = (f"<b>Risk level {level:.2f}</b>: " + html.escape(plain_text(r.explanation)) + "<br>"
+        self.text.value = (f"<b>Risk level {level:.2f}</b>: " + html.escape(note + plain_text(r.explanation)) + "<br>"
                            + designer_link(r.design, "Open this procedure in the designer"))
         rows = []
         for k, step in enumerate(r.design.steps, start=1):
@@ -317,14 +331,30 @@ class OptimiserApp(w.VBox):
                          f"{pressure_to_load(step.pressure, r.design.die.diameter, 'kN'):.3g} kN",
                          format_duration(step.hold)])
         self.table.value = _table(["step", "adds", "pressure", "load on the die", "hold"], rows) + \
-            f"<small>total ASR {r.total_asr:.4g} Ω·cm²; worst risk score {r.worst_risk:.2f} (0-1, " \
-            f"{html.escape(r.worst_label)}); {r.evaluated} procedures evaluated</small>"
+            f"<small>total ASR {r.total_asr:.4g} Ω·cm² (90 % band {r.asr_band[0]:.4g}-{r.asr_band[1]:.4g}, 95th " \
+            f"percentile {r.asr_p95:.4g}); worst risk score {r.worst_risk:.2f} (0-1, " \
+            f"{html.escape(r.worst_label)}); {r.evaluated} procedures evaluated</small>" + _shortlist_table(r)
         f = r.pareto
         self.front.data = {"worst": list(f.worst_risk), "asr": list(f.total_asr)}
         self.best.data = {"worst": [r.worst_risk], "asr": [r.total_asr]}
         self.span.location = level
         self.alt.say(describe.pareto_alternative(self.front.data["worst"], self.front.data["asr"],
                                                  self.best.data["worst"], self.best.data["asr"], level))
+
+
+def _shortlist_table(r) -> str:
+    """The pessimistic ranking's shortlist as a table (empty for the nominal ranking)."""
+    if not r.shortlist:
+        return ""
+    paths = list(r.shortlist[0].values)
+    rows = [[k, *(f"{c.values[p]:.4g}" for p in paths), f"{c.nominal:.4g}", f"{c.band[0]:.4g}-{c.band[1]:.4g}",
+             f"{c.pessimistic:.4g}"] for k, c in enumerate(r.shortlist, start=1)]
+    from ..explore.optimise import path_unit
+
+    heads = ["rank", *(f"{p.split('.')[1]}: {p.split('.')[2]} ({path_unit(p)})" for p in paths),
+             "total ASR (Ω·cm²)", "90 % band", "95th percentile"]
+    return (f"<p>The {len(rows)} best procedures by the predicted total ASR, ranked by its 95th percentile over the "
+            f"model's plausible versions (unrounded values):</p>" + _table(heads, rows))
 
 
 @_guard
