@@ -354,3 +354,20 @@ def test_pessimistic_ranking_rejects_bad_input(three):
         optimise(three, objective="conductivity", ranking="pessimistic", n=100, rounds=1)
     with pytest.raises(PressbookError, match="shortlist"):
         optimise(three, ranking="pessimistic", shortlist=0, n=100, rounds=1)
+
+
+def test_pessimistic_process_map_is_the_bands_quantile_at_each_point(pmap):
+    from pressbook import bands
+    from pressbook.explore.process_map import pessimistic_total_asr
+
+    xs, ys, z = pessimistic_total_asr(pmap, 95, every=5)  # the 31-point map's every 5th point: 7 x 7
+    assert z.shape == (7, 7) and list(xs) == list(pmap.x[::5]) and list(ys) == list(pmap.y[::5])
+    for i, j in [(0, 0), (3, 2), (6, 6), (5, 1)]:
+        b = bands.bands(apply_variant(pmap.design, {pmap.x_path: xs[j], pmap.y_path: ys[i]}), validate=False)
+        assert z[i, j] == pytest.approx(b.quantile("total_asr", 95), rel=1e-12)
+    nominal = pmap.total_asr[::5, ::5]
+    assert np.all(z > nominal)
+    ratio = z / nominal  # not one factor: the pessimistic map is not the nominal map rescaled
+    assert ratio.max() > 1.02 * ratio.min()
+    with pytest.raises(PressbookError, match="quantile"):
+        pessimistic_total_asr(pmap, 5)

@@ -1,5 +1,7 @@
 """The optimiser app's pessimistic ranking control (issue 24, item 3), driven through its widgets (no browser)."""
 import re
+
+import numpy as np
 from html import unescape
 
 import pytest
@@ -45,3 +47,21 @@ def test_pessimistic_with_the_conductivity_objective_says_why_it_ranks_nominally
     assert "applies to the lowest total ASR only" in unescape(app.text.value)
     app.objective.value = "total_asr"
     assert app.result.ranking == "pessimistic"
+
+
+def test_the_process_map_colours_by_the_pessimistic_total_asr_on_a_coarse_grid():
+    from pressbook.apps.explore import ProcessMapApp
+    from pressbook.explore.process_map import pessimistic_total_asr
+
+    pm = ProcessMapApp(n=41)  # every 2nd point: 21 x 21
+    assert "total_asr_p95" in [v for _, v in pm.output.options]
+    pm.output.value = "total_asr_p95"
+    m = pm._map
+    z = pm.image.data["image"][0]
+    assert z.shape == (21, 21) and np.array_equal(z, pessimistic_total_asr(m, 95, 2)[2], equal_nan=True)
+    assert np.all(z[np.isfinite(z)] > m.total_asr[::2, ::2][np.isfinite(z)])
+    assert pm.image.data["dw"][0] == pytest.approx(m.x[-1] - m.x[0] + 2 * (m.x[1] - m.x[0]))
+    assert "pessimistic total ASR (95th percentile)" in pm.figure.title.text and pm.message.value == ""
+    assert "Process map of pessimistic total ASR (95th percentile) over" in unescape(pm.alt.value)
+    pm.output.value = "total_asr"
+    assert pm.image.data["image"][0].shape == (41, 41)

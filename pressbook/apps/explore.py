@@ -136,7 +136,9 @@ def feasible_outline(x, y, mask):
 class ProcessMapApp(w.VBox):
     """Map of one output over the SE and cathode step pressures, feasible window outlined, recommended box."""
 
-    OUTPUTS = ["total_asr", "worst_risk"]
+    OUTPUTS = ["total_asr", "worst_risk", "total_asr_p95"]
+    #: Points per axis of the coarse grid of the pessimistic total ASR (points x 400 posterior draws).
+    COARSE = 21
 
     def __init__(self, preset: str = "three-step", n: int = 61, level: float = 0.33):
         from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper
@@ -188,14 +190,28 @@ class ProcessMapApp(w.VBox):
 
         m = process_map(_design(self.preset.value), n=self.n, level=self.level.value)
         self._map = m
+        self._p95 = None
         opts = self.OUTPUTS + [f"porosity: {k}" for k in m.porosity] + [f"risk: {k}" for k in m.risks]
         keep = self.output.value if self.output.value in opts else self.OUTPUTS[0]
         self.output.options = _outputs(opts)
         self.output.value = keep
         self.redraw()
 
+    def coarse(self) -> tuple:
+        """(every, (ny, nx) 95th percentile of the total ASR over the posterior's draws) on every ``every``-th
+        point of the map's axes (at most COARSE per axis), computed once per map."""
+        from ..explore.process_map import pessimistic_total_asr
+
+        if self._p95 is None:
+            m = self._map
+            every = max(1, math.ceil((max(len(m.x), len(m.y)) - 1) / (self.COARSE - 1)))
+            self._p95 = (every, pessimistic_total_asr(m, 95.0, every)[2])
+        return self._p95
+
     def values(self, name: str) -> np.ndarray:
         m = self._map
+        if name == "total_asr_p95":
+            return self.coarse()[1]
         if name == "total_asr":
             return m.total_asr
         if name == "worst_risk":
@@ -211,10 +227,13 @@ class ProcessMapApp(w.VBox):
         m = self._map
         level = _number(self.level.value, 0.0, 1.0, 0.33)
         feasible = m.worst_risk <= level
-        z = np.where(np.isfinite(self.values(self.output.value)), self.values(self.output.value), np.nan)
-        dx, dy = m.x[1] - m.x[0], m.y[1] - m.y[0]
-        self.image.data = {"image": [z], "x": [m.x[0] - dx / 2], "y": [m.y[0] - dy / 2],
-                           "dw": [m.x[-1] - m.x[0] + dx], "dh": [m.y[-1] - m.y[0] + dy]}
+        values = self.values(self.output.value)
+        z = np.where(np.isfinite(values), values, np.nan)
+        every = self.coarse()[0] if self.output.value == "total_asr_p95" else 1  # drawn on its coarse grid
+        xs, ys = m.x[::every], m.y[::every]
+        dx, dy = xs[1] - xs[0], ys[1] - ys[0]
+        self.image.data = {"image": [z], "x": [xs[0] - dx / 2], "y": [ys[0] - dy / 2],
+                           "dw": [xs[-1] - xs[0] + dx], "dh": [ys[-1] - ys[0] + dy]}
         finite = z[np.isfinite(z)]
         if finite.size:
             lo, hi = float(finite.min()), float(np.percentile(finite, 98))
@@ -234,7 +253,8 @@ class ProcessMapApp(w.VBox):
             link = ""
         self.figure.title.text = f"{output_title(self.output.value)}: {m.design.title}"
         self.alt.say(describe.process_map_alternative(
-            m.x, m.y, z, feasible, m.total_asr, *output_label(self.output.value), "SE pre-compaction pressure",
+            xs, ys, z, feasible[::every, ::every], m.total_asr[::every, ::every], *output_label(self.output.value),
+            "SE pre-compaction pressure",
             "cathode bonding pressure", level,
             star=None if b is None else (b[m.x_path], b[m.y_path], b["total_asr"])))
         self.text.value = "<br>".join(html.escape(plain_text(s)) for s in m.summary().splitlines()) + link + \
