@@ -296,3 +296,78 @@ def test_uncertainty_errors(three):
         monte_carlo(three, groups=("weather",), n=100)
     with pytest.raises(PressbookError, match="output"):
         monte_carlo(three, n=100, attribute=False).values("speed")
+
+
+# ------------------------------------------------------------------ pessimistic ranking (issue 24, item 3)
+@pytest.fixture(scope="module")
+def pessimistic(three):
+    return optimise(three, level=0.33, n=2000, rounds=5, seed=0, ranking="pessimistic")
+
+
+def test_pessimistic_ranking_is_the_bands_quantile_of_each_candidate(three, pessimistic):
+    from pressbook import bands
+
+    short = pessimistic.shortlist
+    assert len(short) == 20 and pessimistic.ranking == "pessimistic"
+    for c in short:  # each candidate's rank key is its own band's 95th percentile of the total ASR
+        b = bands.bands(apply_variant(three, c.values), validate=False)
+        assert c.pessimistic == pytest.approx(b.quantile("total_asr", 95), rel=1e-12)
+        assert c.band == pytest.approx(b.total_asr, rel=1e-12)
+        assert c.band[0] < c.nominal < c.pessimistic and c.worst_risk <= 0.33
+    keys = [c.pessimistic for c in short]
+    assert keys == sorted(keys)
+    nominal = [c.nominal for c in short]
+    assert nominal != sorted(nominal)  # the pessimistic order is not the nominal one
+    # the optimum is the shortlist's first (as a person sets it: rounded to the gauge and timer)
+    for p, v in short[0].values.items():
+        assert pessimistic.values[p] == pytest.approx(v, rel=0.05, abs=5.0)
+    assert pessimistic.asr_p95 == pytest.approx(
+        bands.bands(pessimistic.design, validate=False).quantile("total_asr", 95), rel=1e-12)
+    assert "Ranked pessimistically" in pessimistic.explanation
+
+
+def test_rank_pessimistic_can_reverse_the_nominal_order(three):
+    """Two procedures found in a sample of the default box: the first has the lower nominal total ASR, the second
+    the lower 95th percentile (its band is narrower relative to its value); the ranking follows the percentile."""
+    from pressbook import bands
+    from pressbook.explore.optimise import rank_pessimistic
+
+    low_nominal = {"steps.1.pressure": 248.0, "steps.1.hold": 470.0, "steps.2.pressure": 997.0,
+                   "steps.2.hold": 44.0, "steps.3.pressure": 51.5, "steps.3.hold": 600.0}
+    low_p95 = {"steps.1.pressure": 928.0, "steps.1.hold": 783.0, "steps.2.pressure": 751.0,
+               "steps.2.hold": 735.0, "steps.3.pressure": 9.0, "steps.3.hold": 190.0}
+    cands = [low_nominal, low_p95]
+    nominal = [simulate(apply_variant(three, c)).impedance.total_asr for c in cands]
+    assert nominal[0] < 0.99 * nominal[1]
+    ranked = rank_pessimistic(three, cands)
+    assert [j for j, _, _ in ranked] == [1, 0]
+    for j, q, b in ranked:
+        assert q == pytest.approx(bands.bands(apply_variant(three, cands[j])).quantile("total_asr", 95), rel=1e-12)
+        assert q == pytest.approx(b.quantile("total_asr", 95), rel=1e-12) and b.total_asr[0] < nominal[j] < q
+    assert ranked[0][1] < 0.99 * ranked[1][1]
+
+
+def test_pessimistic_ranking_rejects_bad_input(three):
+    with pytest.raises(PressbookError, match="ranking"):
+        optimise(three, ranking="optimistic", n=100, rounds=1)
+    with pytest.raises(PressbookError, match="ranking"):
+        optimise(three, objective="conductivity", ranking="pessimistic", n=100, rounds=1)
+    with pytest.raises(PressbookError, match="shortlist"):
+        optimise(three, ranking="pessimistic", shortlist=0, n=100, rounds=1)
+
+
+def test_pessimistic_process_map_is_the_bands_quantile_at_each_point(pmap):
+    from pressbook import bands
+    from pressbook.explore.process_map import pessimistic_total_asr
+
+    xs, ys, z = pessimistic_total_asr(pmap, 95, every=5)  # the 31-point map's every 5th point: 7 x 7
+    assert z.shape == (7, 7) and list(xs) == list(pmap.x[::5]) and list(ys) == list(pmap.y[::5])
+    for i, j in [(0, 0), (3, 2), (6, 6), (5, 1)]:
+        b = bands.bands(apply_variant(pmap.design, {pmap.x_path: xs[j], pmap.y_path: ys[i]}), validate=False)
+        assert z[i, j] == pytest.approx(b.quantile("total_asr", 95), rel=1e-12)
+    nominal = pmap.total_asr[::5, ::5]
+    assert np.all(z > nominal)
+    ratio = z / nominal  # not one factor: the pessimistic map is not the nominal map rescaled
+    assert ratio.max() > 1.02 * ratio.min()
+    with pytest.raises(PressbookError, match="quantile"):
+        pessimistic_total_asr(pmap, 5)

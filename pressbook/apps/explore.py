@@ -136,7 +136,9 @@ def feasible_outline(x, y, mask):
 class ProcessMapApp(w.VBox):
     """Map of one output over the SE and cathode step pressures, feasible window outlined, recommended box."""
 
-    OUTPUTS = ["total_asr", "worst_risk"]
+    OUTPUTS = ["total_asr", "worst_risk", "total_asr_p95"]
+    #: Points per axis of the coarse grid of the pessimistic total ASR (points x 400 posterior draws).
+    COARSE = 21
 
     def __init__(self, preset: str = "three-step", n: int = 61, level: float = 0.33):
         from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper
@@ -188,14 +190,28 @@ class ProcessMapApp(w.VBox):
 
         m = process_map(_design(self.preset.value), n=self.n, level=self.level.value)
         self._map = m
+        self._p95 = None
         opts = self.OUTPUTS + [f"porosity: {k}" for k in m.porosity] + [f"risk: {k}" for k in m.risks]
         keep = self.output.value if self.output.value in opts else self.OUTPUTS[0]
         self.output.options = _outputs(opts)
         self.output.value = keep
         self.redraw()
 
+    def coarse(self) -> tuple:
+        """(every, (ny, nx) 95th percentile of the total ASR over the posterior's draws) on every ``every``-th
+        point of the map's axes (at most COARSE per axis), computed once per map."""
+        from ..explore.process_map import pessimistic_total_asr
+
+        if self._p95 is None:
+            m = self._map
+            every = max(1, math.ceil((max(len(m.x), len(m.y)) - 1) / (self.COARSE - 1)))
+            self._p95 = (every, pessimistic_total_asr(m, 95.0, every)[2])
+        return self._p95
+
     def values(self, name: str) -> np.ndarray:
         m = self._map
+        if name == "total_asr_p95":
+            return self.coarse()[1]
         if name == "total_asr":
             return m.total_asr
         if name == "worst_risk":
@@ -211,10 +227,13 @@ class ProcessMapApp(w.VBox):
         m = self._map
         level = _number(self.level.value, 0.0, 1.0, 0.33)
         feasible = m.worst_risk <= level
-        z = np.where(np.isfinite(self.values(self.output.value)), self.values(self.output.value), np.nan)
-        dx, dy = m.x[1] - m.x[0], m.y[1] - m.y[0]
-        self.image.data = {"image": [z], "x": [m.x[0] - dx / 2], "y": [m.y[0] - dy / 2],
-                           "dw": [m.x[-1] - m.x[0] + dx], "dh": [m.y[-1] - m.y[0] + dy]}
+        values = self.values(self.output.value)
+        z = np.where(np.isfinite(values), values, np.nan)
+        every = self.coarse()[0] if self.output.value == "total_asr_p95" else 1  # drawn on its coarse grid
+        xs, ys = m.x[::every], m.y[::every]
+        dx, dy = xs[1] - xs[0], ys[1] - ys[0]
+        self.image.data = {"image": [z], "x": [xs[0] - dx / 2], "y": [ys[0] - dy / 2],
+                           "dw": [xs[-1] - xs[0] + dx], "dh": [ys[-1] - ys[0] + dy]}
         finite = z[np.isfinite(z)]
         if finite.size:
             lo, hi = float(finite.min()), float(np.percentile(finite, 98))
@@ -234,7 +253,8 @@ class ProcessMapApp(w.VBox):
             link = ""
         self.figure.title.text = f"{output_title(self.output.value)}: {m.design.title}"
         self.alt.say(describe.process_map_alternative(
-            m.x, m.y, z, feasible, m.total_asr, *output_label(self.output.value), "SE pre-compaction pressure",
+            xs, ys, z, feasible[::every, ::every], m.total_asr[::every, ::every], *output_label(self.output.value),
+            "SE pre-compaction pressure",
             "cathode bonding pressure", level,
             star=None if b is None else (b[m.x_path], b[m.y_path], b["total_asr"])))
         self.text.value = "<br>".join(html.escape(plain_text(s)) for s in m.summary().splitlines()) + link + \
@@ -264,6 +284,12 @@ class OptimiserApp(w.VBox):
                                          value="total_asr", style={"button_width": "auto"})  # whole words
         self.orders = w.Checkbox(value=False, description="also try single-step co-pressing", indent=False,
                                  layout=w.Layout(width="max-content"))
+        self.ranking = w.ToggleButtons(options=[("rank by the predicted value", "nominal"),
+                                                ("rank pessimistically (95th percentile)", "pessimistic")],
+                                       value="nominal", style={"button_width": "auto"},
+                                       tooltips=["the model's nominal total ASR",
+                                                 "the total ASR that 95 % of the model's plausible versions stay "
+                                                 "below (total ASR only)"])
         self.run = w.Button(description="optimise", button_style="primary", icon="play")
         self.text = w.HTML()
         self.text.add_class("pbx-text")
@@ -283,15 +309,16 @@ class OptimiserApp(w.VBox):
         self.figure = fig
         self.result = None
         self.run.on_click(_safe(self.message)(lambda _=None: self.optimise()))
-        for constraint in (self.preset, self.level, self.press, self.objective, self.orders):  # re-run on any change
+        for constraint in (self.preset, self.level, self.press, self.objective, self.orders,
+                           self.ranking):  # re-run on any change
             constraint.observe(_safe(self.message)(lambda c: self.optimise()), "value")
         # first numbers, then the BokehModel: BokehJS sizes the ranges from the data it first receives
         _safe(self.message)(self.optimise)()
         super().__init__([w.HTML("<h2 class='pbx-h'>Optimiser: the best procedure whose every risk stays below a level</h2>"),
                           w.HBox([self.preset, self.level]), w.HBox([self.press, self.orders]), self.objective,
-                          self.run, self.message, self.text, self.table, _bokeh(fig), self.alt])
+                          self.ranking, self.run, self.message, self.text, self.table, _bokeh(fig), self.alt])
         _classes(self, "pbx-optimiser", run="pbx-run", level="pbx-level", text="pbx-text-out", table="pbx-table-out",
-                 message="pbx-message")
+                 message="pbx-message", ranking="pbx-ranking")
 
     def optimise(self):
         from ..explore.optimise import optimise
@@ -303,13 +330,20 @@ class OptimiserApp(w.VBox):
         kN = _number(self.press.value, 0.0, 2000.0, 0.0)
         objective = _choice(self.objective.value, ("total_asr", "conductivity"), "total_asr")
         orders = [self.preset.value, "co-press"] if self.orders.value else None
+        ranking = _choice(self.ranking.value, ("nominal", "pessimistic"), "nominal")
+        note = ""
+        if objective != "total_asr" and ranking == "pessimistic":
+            note = ("The pessimistic ranking ranks by the total ASR, so it applies to the lowest total ASR only: "
+                    "this optimum is ranked by the predicted conductivity. ")
+            ranking = "nominal"
         self.run.disabled = True
         try:
-            r = optimise(d, level=level, objective=objective, press_limit_kN=kN or None, orders=orders, n=self.n, rounds=5)
+            r = optimise(d, level=level, objective=objective, press_limit_kN=kN or None, orders=orders, n=self.n,
+                         rounds=5, ranking=ranking)
         finally:
             self.run.disabled = False
         self.result = r
-        self.text.value = (f"<b>Risk level {level:.2f}</b>: " + html.escape(plain_text(r.explanation)) + "<br>"
+        self.text.value = (f"<b>Risk level {level:.2f}</b>: " + html.escape(note + plain_text(r.explanation)) + "<br>"
                            + designer_link(r.design, "Open this procedure in the designer"))
         rows = []
         for k, step in enumerate(r.design.steps, start=1):
@@ -317,14 +351,30 @@ class OptimiserApp(w.VBox):
                          f"{pressure_to_load(step.pressure, r.design.die.diameter, 'kN'):.3g} kN",
                          format_duration(step.hold)])
         self.table.value = _table(["step", "adds", "pressure", "load on the die", "hold"], rows) + \
-            f"<small>total ASR {r.total_asr:.4g} Ω·cm²; worst risk score {r.worst_risk:.2f} (0-1, " \
-            f"{html.escape(r.worst_label)}); {r.evaluated} procedures evaluated</small>"
+            f"<small>total ASR {r.total_asr:.4g} Ω·cm² (90 % band {r.asr_band[0]:.4g}-{r.asr_band[1]:.4g}, 95th " \
+            f"percentile {r.asr_p95:.4g}); worst risk score {r.worst_risk:.2f} (0-1, " \
+            f"{html.escape(r.worst_label)}); {r.evaluated} procedures evaluated</small>" + _shortlist_table(r)
         f = r.pareto
         self.front.data = {"worst": list(f.worst_risk), "asr": list(f.total_asr)}
         self.best.data = {"worst": [r.worst_risk], "asr": [r.total_asr]}
         self.span.location = level
         self.alt.say(describe.pareto_alternative(self.front.data["worst"], self.front.data["asr"],
                                                  self.best.data["worst"], self.best.data["asr"], level))
+
+
+def _shortlist_table(r) -> str:
+    """The pessimistic ranking's shortlist as a table (empty for the nominal ranking)."""
+    if not r.shortlist:
+        return ""
+    paths = list(r.shortlist[0].values)
+    rows = [[k, *(f"{c.values[p]:.4g}" for p in paths), f"{c.nominal:.4g}", f"{c.band[0]:.4g}-{c.band[1]:.4g}",
+             f"{c.pessimistic:.4g}"] for k, c in enumerate(r.shortlist, start=1)]
+    from ..explore.optimise import path_unit
+
+    heads = ["rank", *(f"{p.split('.')[1]}: {p.split('.')[2]} ({path_unit(p)})" for p in paths),
+             "total ASR (Ω·cm²)", "90 % band", "95th percentile"]
+    return (f"<p>The {len(rows)} best procedures by the predicted total ASR, ranked by its 95th percentile over the "
+            f"model's plausible versions (unrounded values):</p>" + _table(heads, rows))
 
 
 @_guard

@@ -36,6 +36,13 @@ FOIL_STEP_PRESSURE = (1.0, 60.0)
 POWDER_STEP_PRESSURE = (50.0, 1000.0)
 HOLD = (10.0, 900.0)
 OBJECTIVES = ("total_asr", "conductivity")
+#: How candidates are ranked: by the nominal total ASR, or by its pessimistic quantile over the posterior draws.
+RANKINGS = ("nominal", "pessimistic")
+#: The pessimistic quantile of the total ASR (percent) and how many nominal best candidates are re-ranked by it.
+PESSIMISTIC_Q = 95.0
+SHORTLIST = 20
+#: Shortlisted procedures differ by at least this share of a searched range in one value (one per grid cell).
+SHORTLIST_CELL = 0.05
 
 
 @dataclass
@@ -66,6 +73,54 @@ class Optimum:
     evaluated: int
     base_total_asr: float
     by_order: list = field(default_factory=list)  # [(order name, objective value or None)]
+    ranking: str = "nominal"
+    shortlist: list = field(default_factory=list)  # [Candidate], ranked ("pessimistic" ranking only)
+    asr_band: tuple = (math.nan, math.nan)        # 5-95 % band of the optimum's total ASR, ohm cm2
+    asr_p95: float = math.nan                      # its PESSIMISTIC_Q percentile, ohm cm2
+
+
+@dataclass
+class Candidate:
+    """One procedure of the shortlist: its values, nominal total ASR, band and pessimistic quantile (ohm cm2)."""
+
+    values: dict                  # path -> value
+    nominal: float
+    band: tuple                   # (5 %, 95 %)
+    pessimistic: float            # PESSIMISTIC_Q percentile over the posterior draws
+    worst_risk: float
+
+
+def rank_pessimistic(design: Design, candidates: list, *, q: float = PESSIMISTIC_Q, library=None,
+                     laboratory=None) -> list:
+    """``candidates`` (each path -> value) ranked by the q-th percentile of the total ASR over the posterior's draws
+    (``bands.bands(candidate).quantile("total_asr", q)``, ohm cm2): [(index in candidates, quantile, Bands)], the
+    lowest quantile first (ties keep the given order)."""
+    from .. import bands as bands_mod
+
+    if not 50.0 <= q <= 100.0:
+        raise InvalidInputError("quantile", q, "a percentile between 50 and 100")
+    lab = laboratory or bands_mod.Laboratory()
+    out = []
+    for i, values in enumerate(candidates):
+        b = bands_mod.bands(apply_variant(design, values), library, lab, validate=False)
+        out.append((i, b.quantile("total_asr", q), b))
+    return sorted(out, key=lambda t: (not math.isfinite(t[1]), t[1], t[0]))
+
+
+def _shortlist(vals, obj, worst, level, bounds, m) -> list:
+    """Indices of the m best feasible evaluated points by the nominal objective, one per cell of a grid of
+    SHORTLIST_CELL of each searched range (so the shortlist holds alternatives, not the optimum's neighbours)."""
+    feas = np.flatnonzero((worst <= level) & np.isfinite(obj))
+    seen, out = set(), []
+    for i in feas[np.argsort(obj[feas], kind="stable")]:
+        key = tuple(int((v[i] - bounds[p][0]) / (SHORTLIST_CELL * (bounds[p][1] - bounds[p][0])))
+                    for p, v in vals.items())
+        if key not in seen:
+            seen.add(key)
+            out.append(int(i))
+        if len(out) == m:
+            break
+    return out
 
 
 def default_bounds(design: Design, press_limit_kN: float | None = None, paths=None) -> dict:
@@ -323,7 +378,8 @@ def _with_order(design: Design, template: Design) -> Design:
 
 def optimise(design: Design, *, level: float = 0.33, objective: str = "total_asr", layer: str | None = None,
              paths=None, bounds: dict | None = None, press_limit_kN: float | None = None, orders=None,
-             n: int = 4000, rounds: int = 6, seed: int = 0, library=None) -> Optimum:
+             n: int = 4000, rounds: int = 6, seed: int = 0, library=None, ranking: str = "nominal",
+             shortlist: int = SHORTLIST) -> Optimum:
     """Find the step pressures and holds (and, with ``orders``, the step structure) that minimise the total
     ASR (objective="total_asr") or maximise a layer's ionic conductivity (objective="conductivity",
     layer = its name, default the separator) subject to every risk <= ``level``.
@@ -331,9 +387,20 @@ def optimise(design: Design, *, level: float = 0.33, objective: str = "total_asr
     bounds: path -> (low, high) (default: each step's pressure and hold, see ``default_bounds``);
     press_limit_kN: the press's largest force; the die's rated pressure also caps pressures.
     orders: preset names or Designs whose step structure is tried with this design's layers.
+    ranking="pessimistic" (total ASR only): the ``shortlist`` best feasible procedures by the nominal total ASR (one
+    per cell of SHORTLIST_CELL of the searched ranges) are
+    re-ranked by the PESSIMISTIC_Q (95th) percentile of their total ASR over the posterior's draws (``bands``); the
+    optimum is the one with the lowest, and ``Optimum.shortlist`` holds them all with their bands.
     """
     if objective not in OBJECTIVES:
         raise InvalidInputError("objective", objective, " or ".join(OBJECTIVES))
+    if ranking not in RANKINGS:
+        raise InvalidInputError("ranking", ranking, " or ".join(RANKINGS))
+    if ranking == "pessimistic" and objective != "total_asr":
+        raise InvalidInputError("ranking", ranking, "nominal for the conductivity objective (the pessimistic "
+                                "ranking ranks by the total ASR)")
+    if not 1 <= int(shortlist) <= 200:
+        raise InvalidInputError("shortlist", shortlist, "1 to 200 procedures")
     if not 0.0 <= level <= 1.0:
         raise InvalidInputError("level", level, "a risk score between 0 and 1")
     if orders:
@@ -342,9 +409,11 @@ def optimise(design: Design, *, level: float = 0.33, objective: str = "total_asr
         candidates = [_with_order(design, presets.preset(o) if isinstance(o, str) else o) for o in orders]
         names = [o if isinstance(o, str) else (o.title or f"order {i + 1}") for i, o in enumerate(orders)]
         results = [optimise(c, level=level, objective=objective, layer=layer, paths=paths, bounds=None,
-                            press_limit_kN=press_limit_kN, n=n, rounds=rounds, seed=seed, library=library)
+                            press_limit_kN=press_limit_kN, n=n, rounds=rounds, seed=seed, library=library,
+                            ranking=ranking, shortlist=shortlist)
                    for c in candidates]
-        key = [(0 if r.feasible else 1, r.objective_value if r.feasible else r.worst_risk) for r in results]
+        score = (lambda r: r.asr_p95) if ranking == "pessimistic" else (lambda r: r.objective_value)
+        key = [(0 if r.feasible else 1, score(r) if r.feasible else r.worst_risk) for r in results]
         best = results[int(min(range(len(results)), key=lambda i: key[i]))]
         best.by_order = [(nm, r.objective_value if r.feasible else None) for nm, r in zip(names, results)]
         ranked = ", ".join(f"{nm}: {'%.4g' % v if v is not None else 'no feasible procedure'}" for nm, v in best.by_order)
@@ -365,6 +434,14 @@ def optimise(design: Design, *, level: float = 0.33, objective: str = "total_asr
             raise InvalidInputError("layer", target, ", ".join(names))
         li = names.index(target)
     vals, obj, worst, asr, scores, risks, k = _search(design, bnds, level, objective, li, int(n), int(rounds), seed, library)
+    ranked = []
+    if ranking == "pessimistic" and worst[k] <= level:
+        idx = _shortlist(vals, obj, worst, level, bnds, int(shortlist))
+        cands = [{p: float(v[i]) for p, v in vals.items()} for i in idx]
+        order = rank_pessimistic(design, cands, library=library)
+        ranked = [Candidate(values=cands[j], nominal=float(obj[idx[j]]), band=tuple(b.total_asr), pessimistic=qv,
+                            worst_risk=float(worst[idx[j]])) for j, qv, b in order]
+        k = idx[order[0][0]]
     best_vals = _as_set(design, {p: float(v[k]) for p, v in vals.items()}, bnds, level, objective, li,
                              k, obj, worst, asr, scores, library)
     best_design = apply_variant(design, best_vals)
@@ -378,9 +455,18 @@ def optimise(design: Design, *, level: float = 0.33, objective: str = "total_asr
     flat = _flat_inputs(design, best_vals, bnds, objective, li, library)
     binding, text = _explain(design, best_vals, bnds, level, objective, obj_name, k, vals, obj, worst, scores, risks,
                              base_obj, fmt, flat)
+    from .. import bands as bands_mod
+
+    final = bands_mod.bands(best_design, library, validate=False)
+    p95 = final.quantile("total_asr", PESSIMISTIC_Q)
+    if ranking == "pessimistic" and ranked:
+        text += (f" Ranked pessimistically: of the {len(ranked)} best procedures by the nominal total ASR, this one "
+                 f"has the lowest {PESSIMISTIC_Q:.0f}th percentile over the model's plausible versions "
+                 f"({p95:.4g} ohm cm2 as set; 90 % band {final.total_asr[0]:.4g}-{final.total_asr[1]:.4g}).")
     return Optimum(design=best_design, outcome=outcome, objective=objective, level=float(level), values=best_vals,
                    bounds=bnds, feasible=bool(worst[k] <= level), total_asr=float(asr[k]),
                    objective_value=float(obj[k] if objective == "total_asr" else -obj[k]),
                    worst_risk=float(worst[k]), worst_label=risks[int(np.argmax(scores[k]))] if risks else "none",
                    binding=binding, explanation=text, pareto=_pareto(worst, asr, vals), evaluated=int(obj.size),
-                   base_total_asr=float(base.total_asr[0]))
+                   base_total_asr=float(base.total_asr[0]), ranking=ranking, shortlist=ranked,
+                   asr_band=tuple(final.total_asr), asr_p95=float(p95))

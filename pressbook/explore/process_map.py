@@ -198,3 +198,27 @@ def process_map(design: Design, x: str | None = None, y: str | None = None, *, x
                       risks=risks, worst_risk=worst, worst_label=r.reshape(r.worst_risk_label),
                       feasible=worst <= level, recommended=recommended_ranges(design), batch=r,
                       fixed={p: float(v) for p, v in (fixed or {}).items()}, library=library)
+
+
+def pessimistic_total_asr(m: ProcessMap, q: float = 95.0, every: int = 1) -> tuple:
+    """The q-th percentile of the total ASR (ohm cm2) over the posterior's draws (``bands.variants``) at the map's
+    points, every ``every``-th point of each axis (a coarse grid): (x, y, (len(y), len(x)) array). One
+    ``simulate_many`` call over points x draws; at each point it equals ``bands.bands(point).quantile("total_asr",
+    q)``."""
+    from .. import bands  # noqa: PLC0415 - the posterior is loaded only when asked
+
+    if not 50.0 <= q <= 100.0:
+        raise InvalidInputError("quantile", q, "a percentile between 50 and 100")
+    if not 1 <= int(every) <= max(len(m.x), len(m.y)):
+        raise InvalidInputError("every", every, f"1 to {max(len(m.x), len(m.y))} map points")
+    xs, ys = m.x[::int(every)], m.y[::int(every)]
+    draws = bands.variants(m.design, m.library)
+    n = len(next(iter(draws.values())))
+    X, Y = np.meshgrid(xs, ys)
+    points = X.size
+    variants = {p: np.tile(v, points) for p, v in draws.items()}
+    variants[m.x_path], variants[m.y_path] = np.repeat(X.ravel(), n), np.repeat(Y.ravel(), n)
+    for p, v in m.fixed.items():
+        variants[p] = np.full(points * n, v)
+    r = simulate_many(m.design, variants, library=m.library, validate=False)
+    return xs, ys, np.percentile(r.total_asr.reshape(points, n), q, axis=1).reshape(X.shape)

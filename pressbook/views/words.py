@@ -87,7 +87,8 @@ def output_label(name: str) -> tuple[str, str]:
         return f"{what} risk score", "0-1"
     if kind == "porosity" and what:
         return f"porosity of {what}", "fraction 0-1"
-    return {"total_asr": ("total ASR", "Ω·cm²"), "worst_risk": ("worst risk score", "0-1")}.get(name, (_word(name), ""))
+    return {"total_asr": ("total ASR", "Ω·cm²"), "worst_risk": ("worst risk score", "0-1"),
+            "total_asr_p95": ("pessimistic total ASR (95th percentile)", "Ω·cm²")}.get(name, (_word(name), ""))
 
 
 def output_title(name: str) -> str:
