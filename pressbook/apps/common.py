@@ -183,7 +183,7 @@ PAGE_JS = """
     }
   }
   function scrollables() {  // a box that scrolls must be reachable by keyboard to scroll it
-    for (const e of document.querySelectorAll("#rendered_cells, .jp-RenderedMarkdown, .jp-OutputArea-output table, .widget-box")) {
+    for (const e of document.querySelectorAll("#rendered_cells, .jp-RenderedMarkdown, .jp-OutputArea-output table, .widget-box, .pb-table-scroll")) {
       if (e.closest(".pb-sr-only")) continue;  // a figure's text alternative: read, not scrolled
       const o = getComputedStyle(e);
       const scrolls = (/(auto|scroll)/.test(o.overflowX) && e.scrollWidth > e.clientWidth + 1)
