@@ -546,7 +546,8 @@ def test_teacher_guide_numbers_are_the_models_today():
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     text = tool.GUIDE.read_text(encoding="utf-8")
-    assert len(tool.MARK.findall(text)) == 15
+    assert len(tool.MARK.findall(text)) == 16
+    assert "q_band_predict" in [name for name, _ in tool.MARK.findall(text)]  # issue 24 item 6
     assert tool.render(text) == text, "docs/teacher_guide.md is not current: run python tools/teacher_guide.py"
     start = tool.START_PAGE.read_text(encoding="utf-8")
     assert tool.render_notebook(start) == start, "notebooks/index.ipynb is not current: run python tools/teacher_guide.py"

@@ -297,8 +297,7 @@ class Explorer:
         band and how a laboratory's own pellets narrow it (pressbook.teaching.certainty)."""
         msg = Message()
         m = U.MINNMANN_2021
-        n = slider("pellets your laboratory has measured like it", 0.0, 0.0, float(U.MAX_OWN_PELLETS), 1.0, "–",
-                   css="pb-band-pellets")
+        n = slider("own pellets measured", 0.0, 0.0, float(U.MAX_OWN_PELLETS), 1.0, "count", css="pb-band-pellets")
         readout = _readout("pb-band-readout")
         chart = Chart(f"{m.material} pellet under {m.stack:g} MPa stack: the model's 90 % bands",
                       "ionic conductivity (mS/cm)", "", width=620, height=260, y_range=(0.4, 2.6), legend="below")
@@ -311,6 +310,7 @@ class Explorer:
         @safe(msg)
         def update(_=None):
             k = int(round(clamp(n.value, 0.0, float(U.MAX_OWN_PELLETS), 0.0)))
+            pellets = f"{k} pellet{'s' if k != 1 else ''}"
             lo, hi = U.band(m)
             pred = U.predicted(m)
             chart.set("new", [lo, hi], [2.0, 2.0])
@@ -319,22 +319,29 @@ class Explorer:
             if k > 0:
                 lo2, hi2 = U.band(m, U.own_laboratory(k, m))
                 chart.set("own", [lo2, hi2], [1.0, 1.0])
-                own = (f"After <b>{k}</b> pellet{'s' if k != 1 else ''} of your own measured like it: "
+                own = (f"After <b>{pellets}</b> of your own measured like it: "
                        f"<b>{lo2:.2f}-{hi2:.2f} mS/cm</b> for your next pellet.")
             else:
                 chart.set("own", [], [])
                 own = "Your laboratory has measured no pellets yet: move the slider."
+            # the figure in words: its rows are bands, not y values (Chart.describe would read out 1 and 2)
+            chart.text.say(f"{chart.fig.title.text}: a new laboratory {lo:.2f} to {hi:.2f} mS/cm, the model's nominal "
+                           f"value {pred:.2f} mS/cm; measured by {m.who} {m.conductivity:.2f} mS/cm"
+                           + (f"; after {pellets} of your own {lo2:.2f} to {hi2:.2f} mS/cm." if k > 0 else "."))
             readout.value = (f"The model expects {num(pred, '.2f', 'mS/cm')}, most likely between "
                              f"<b>{lo:.2f} and {hi:.2f} mS/cm</b> (90 % band, a new laboratory); "
                              f"{html.escape(m.who)} measured <b>{num(m.conductivity, '.2f', 'mS/cm')}</b>. {own}")
 
+        observe = w.VBox([n, readout, chart.widget(), msg])  # the widget first: building it describes the chart
         n.observe(update, names="value")
         update()
-        observe = w.VBox([n, readout, chart.widget(), msg])
 
         def explain() -> str:
             return U.explain_band(int(round(clamp(n.value, 0.0, float(U.MAX_OWN_PELLETS), 0.0))), m)
-        return PredictObserveExplain("band", "", U.q_band_predict(m), observe, explain, part="how sure")
+        part = PredictObserveExplain("band", "", U.q_band_predict(m), observe, explain, part="how sure")
+        part.observe_intro.value = ("<b>Observe:</b> the model's band, the value the other laboratory measured, and "
+                                    "what pellets measured in your own laboratory change.")
+        return part
 
 
 def _provenance(m, key) -> str:
