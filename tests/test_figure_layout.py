@@ -42,7 +42,7 @@ def _teaching():
         getattr(why, part)()
     ex = explorer.Explorer()
     for section in (ex.density_section, ex.transforms_section, ex.springback_section, ex.friction_section,
-                    ex.hot_section):
+                    ex.hot_section, ex.certainty_section):
         section()
     impedance.lab_section()
     impedance.stack_section()

@@ -462,7 +462,7 @@ def test_explorer_impedance_goal_apps_build_and_react():
         warnings.simplefilter("error")
         ex = explorer_app.Explorer()
         for sec in (ex.density_section, ex.transforms_section, ex.springback_section, ex.friction_section,
-                    ex.hot_section):
+                    ex.hot_section, ex.certainty_section):
             sec()
         ex.boxes["LLZO"].value = True
         assert "LLZO" in ex.params.value
@@ -478,7 +478,8 @@ def test_explorer_impedance_goal_apps_build_and_react():
         assert chooser.recommendation.value != first and "trades away" in chooser.recommendation.value
 
 
-@pytest.mark.parametrize("app, builder, key", [("explorer", "springback", "springback"),
+@pytest.mark.parametrize("app, builder, key", [("explorer", "springback_section", "springback"),
+                                               ("explorer", "certainty_section", "band"),
                                                ("impedance", "lab_section", "stackdrop"),
                                                ("goal", "section", "tradeoff")])
 def test_other_teaching_apps_predict_before_they_reveal(app, builder, key):
@@ -491,7 +492,7 @@ def test_other_teaching_apps_predict_before_they_reveal(app, builder, key):
     mod = importlib.import_module(f"pressbook.apps.teaching.{app}")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        part = mod.Explorer().springback_section() if builder == "springback" else getattr(mod, builder)()
+        part = getattr(mod.Explorer() if app == "explorer" else mod, builder)()
     assert isinstance(part, PredictObserveExplain) and part.key == key
     assert part.observe_box.layout.display == "none" and part.state.prediction is None
     right, why = part.predict.question.answer()
@@ -545,7 +546,8 @@ def test_teacher_guide_numbers_are_the_models_today():
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     text = tool.GUIDE.read_text(encoding="utf-8")
-    assert len(tool.MARK.findall(text)) == 15
+    assert len(tool.MARK.findall(text)) == 16
+    assert "q_band_predict" in [name for name, _ in tool.MARK.findall(text)]  # issue 24 item 6
     assert tool.render(text) == text, "docs/teacher_guide.md is not current: run python tools/teacher_guide.py"
     start = tool.START_PAGE.read_text(encoding="utf-8")
     assert tool.render_notebook(start) == start, "notebooks/index.ipynb is not current: run python tools/teacher_guide.py"
@@ -571,3 +573,46 @@ def test_guide_and_start_page_give_the_same_lesson_minutes():
     assert all(a[1] == b[0] for a, b in zip(in_guide, in_guide[1:]))
     assert {a for a, _ in on_start} <= {a for a, _ in in_guide} and {b for _, b in on_start} <= {b for _, b in in_guide}
     assert on_start[0][0] == 0 and on_start[-1][1] == 50
+
+
+# ------------------------------------------------------------------ how sure is the model? (issue 24, item 6)
+def test_band_question_follows_the_models_band():
+    """The answer is where the measured value lies in the band recomputed here from pressbook.bands (the unstated
+    forming pressure over its range); a value moved beyond either end changes the answer."""
+    import dataclasses
+    import sys
+    from pathlib import Path
+
+    from pressbook import bands as B
+    from pressbook.teaching import certainty as U
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "validation"))
+    import literature  # noqa: PLC0415
+
+    m = U.MINNMANN_2021
+    row = next(r for r in literature.rows("conductivity_vs_pressure") if r["material"] == "Li6PS5Cl (NEI) pellet")
+    assert m.conductivity == literature.number(row["conductivity_mS_cm"])  # the paper's value, not a made-up one
+    assert f"~{m.stack:g} MPa stack" in row["note"]
+    b = B.bands(U.design(m), conditions={"steps.1.pressure": m.forming_range}).get("ionic_conductivity", "pellet")
+    expected = "below" if m.conductivity < b[0] else "above" if m.conductivity > b[1] else "inside"
+    key, why = U.q_band_predict(m).answer()
+    assert key == expected
+    assert f"{b[0]:.2f}-{b[1]:.2f} mS/cm" in why
+    assert U.q_band_predict(dataclasses.replace(m, conductivity=2.0 * b[1])).answer()[0] == "above"
+    assert U.q_band_predict(dataclasses.replace(m, conductivity=0.5 * b[0])).answer()[0] == "below"
+
+
+def test_own_pellets_narrow_the_band_and_keep_the_measured_level():
+    from pressbook.teaching import certainty as U
+
+    m = U.MINNMANN_2021
+    lo, hi = U.band(m)
+    lo5, hi5 = U.band(m, U.own_laboratory(5, m))
+    assert hi5 / lo5 < hi / lo and lo5 <= m.conductivity <= hi5
+    lo20, hi20 = U.band(m, U.own_laboratory(20, m))
+    assert hi20 / lo20 <= hi5 / lo5 + 1e-9 and hi20 > lo20  # narrower with more pellets, never a point
+    text = U.explain_band(5, m)
+    assert "Ohno" in text and f"{lo5:.2f}-{hi5:.2f} mS/cm" in text
+    for bad in (-1, 21, 2.5, "3", True):
+        with pytest.raises(InvalidInputError, match="pellets measured"):
+            U.own_laboratory(bad, m)

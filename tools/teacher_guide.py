@@ -4,8 +4,8 @@
     python tools/teacher_guide.py --check  # exit 1 when either is not current (the test suite runs this)
 
 Every passage between ``<!-- model:NAME -->`` and ``<!-- /model -->`` is generated: for a question of the lesson
-(``q_*`` of ``pressbook.teaching.lessons``, or of ``compaction``, ``spectra`` and ``goals`` for the other
-teaching apps' predictions), the answer the model gives today and its numbers (the same judge the app runs
+(``q_*`` of ``pressbook.teaching.lessons``, or of ``compaction``, ``spectra``, ``goals`` and ``certainty`` for
+the other teaching apps' predictions), the answer the model gives today and its numbers (the same judge the app runs
 when a student answers); ``goals`` is the choose-goal recommendation of each goal; ``lesson_plan`` (the guide's
 table) and ``lesson_timings`` (the start page, notebooks/index.ipynb) come from ``pressbook.teaching.plan``, so
 the two give the same minutes. The rest is prose.
@@ -33,7 +33,7 @@ def _plain(text: str) -> str:
 
 def passage(name: str) -> str:
     """The generated text of one marked passage."""
-    from pressbook.teaching import compaction, goals, lessons, plan, spectra
+    from pressbook.teaching import certainty, compaction, goals, lessons, plan, spectra
     if name == "lesson_plan":
         return "\n\n" + plan.guide_table() + "\n\n"
     if name == "lesson_timings":
@@ -47,7 +47,7 @@ def passage(name: str) -> str:
             parts.append(f"for **{label}** {best.name} ({best.what}: {best.total_asr:.0f} Ω·cm², worst risk "
                          f"{best.worst_score:.2f})")
         return "Today the app recommends " + "; ".join(parts) + "."
-    module = next(m for m in (lessons, compaction, spectra, goals) if hasattr(m, name))
+    module = next(m for m in (lessons, compaction, spectra, goals, certainty) if hasattr(m, name))
     q = getattr(module, name)()
     key, why = q.answer()
     return f"**{q.label(key)}**. Today: {_plain(why)}"

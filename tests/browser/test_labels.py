@@ -17,7 +17,7 @@ APPS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
 SIZES = {"1366": (1366, 768), "360": (360, 740)}
 #: the predict-observe-explain parts whose observation a prediction reveals
 GATES = {"why_multistep": ["voids", "substrate", "bonding", "anode", "failures"], "choose_goal": ["tradeoff"],
-         "compaction_explorer": ["springback"], "interfaces_impedance": ["stackdrop"]}
+         "compaction_explorer": ["springback", "band"], "interfaces_impedance": ["stackdrop"]}
 ARROW_PX = 20  # a menu's drop-down arrow
 
 CUT_JS = r"""(arrow) => {

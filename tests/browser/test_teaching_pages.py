@@ -107,6 +107,29 @@ def test_compaction_explorer_springback_predict_first(shared_voila, page):
     assert error_outputs(page) == []
 
 
+def test_compaction_explorer_how_sure_predict_first(shared_voila, page):
+    """Issue 24 item 6: the student predicts whether another laboratory's value is inside the model's 90 % band,
+    then sees the band and the value; more pellets of one's own narrow the band, and the explanation follows."""
+    open_app(page, shared_voila(NOTEBOOKS) + "voila/render/compaction_explorer.ipynb")
+    predict_observe_explain(page, "band", ".pb-band-readout", "Ohno")
+    readout = page.locator(".pb-band-readout")
+    expect(readout).to_contain_text("90 % band")
+    expect(readout).to_contain_text("Minnmann")
+    expect(page.locator(".pb-part-band .pb-figure-text")).to_contain_text("a new laboratory")  # the figure in words
+    expect(page.locator(".pb-part-band canvas").first).to_be_visible()
+    # the laboratory's own pellets: one step of the slider shows the narrowed band for its next pellet
+    before = readout.inner_text()
+    handle = page.locator(".pb-band-pellets .noUi-handle").first
+    handle.focus()
+    handle.press("ArrowRight")
+    expect(readout).not_to_have_text(before)
+    expect(readout).to_contain_text("After 1 pellet")
+    page.locator(".pb-band-explain-button").click()  # asked again: the explanation follows the slider
+    expect(page.locator(".pb-band-explanation")).to_contain_text("after 1 pellet")
+    page.locator(".pb-part-band").screenshot(path=str(artifacts_dir() / "how-sure-part.png"))
+    assert error_outputs(page) == []
+
+
 def test_interfaces_impedance(shared_voila, page):
     open_app(page, shared_voila(NOTEBOOKS) + "voila/render/interfaces_impedance.ipynb")
     assert error_outputs(page) == []

@@ -7,6 +7,7 @@ import ipywidgets as w
 import numpy as np
 
 from ...models import compaction as cp
+from ...teaching import certainty as U
 from ...teaching import compaction as C
 from ...teaching.text import num, pct
 from ...views.words import plain_units
@@ -288,6 +289,59 @@ class Explorer:
         T.observe(update, names="value")
         update()
         return w.VBox([mat, T, readout, chart.widget(), msg])
+
+    # ------------------------------------------------------------ how sure is the model?
+    @guarded
+    def certainty_section(self) -> w.Widget:
+        """Predict whether another laboratory's measured conductivity is inside the model's 90 % band; observe the
+        band and how a laboratory's own pellets narrow it (pressbook.teaching.certainty)."""
+        msg = Message()
+        m = U.MINNMANN_2021
+        n = slider("own pellets measured", 0.0, 0.0, float(U.MAX_OWN_PELLETS), 1.0, "count", css="pb-band-pellets")
+        readout = _readout("pb-band-readout")
+        chart = Chart(f"{m.material} pellet under {m.stack:g} MPa stack: the model's 90 % bands",
+                      "ionic conductivity (mS/cm)", "", width=620, height=260, y_range=(0.4, 2.6), legend="below")
+        chart.fig.yaxis.visible = False
+        chart.line("new", "90 % band, a new laboratory", OKABE_ITO["blue"], width=10)
+        chart.line("own", "90 % band, after your own pellets", OKABE_ITO["orange"], width=10)
+        chart.scatter("measured", f"measured by {m.who}", OKABE_ITO["vermillion"], marker="diamond", size=14)
+        chart.scatter("predicted", "model, nominal", OKABE_ITO["black"], size=8, fill=False)
+
+        @safe(msg)
+        def update(_=None):
+            k = int(round(clamp(n.value, 0.0, float(U.MAX_OWN_PELLETS), 0.0)))
+            pellets = f"{k} pellet{'s' if k != 1 else ''}"
+            lo, hi = U.band(m)
+            pred = U.predicted(m)
+            chart.set("new", [lo, hi], [2.0, 2.0])
+            chart.set("measured", [m.conductivity, m.conductivity], [2.0, 1.0])
+            chart.set("predicted", [pred], [2.0])
+            if k > 0:
+                lo2, hi2 = U.band(m, U.own_laboratory(k, m))
+                chart.set("own", [lo2, hi2], [1.0, 1.0])
+                own = (f"After <b>{pellets}</b> of your own measured like it: "
+                       f"<b>{lo2:.2f}-{hi2:.2f} mS/cm</b> for your next pellet.")
+            else:
+                chart.set("own", [], [])
+                own = "Your laboratory has measured no pellets yet: move the slider."
+            # the figure in words: its rows are bands, not y values (Chart.describe would read out 1 and 2)
+            chart.text.say(f"{chart.fig.title.text}: a new laboratory {lo:.2f} to {hi:.2f} mS/cm, the model's nominal "
+                           f"value {pred:.2f} mS/cm; measured by {m.who} {m.conductivity:.2f} mS/cm"
+                           + (f"; after {pellets} of your own {lo2:.2f} to {hi2:.2f} mS/cm." if k > 0 else "."))
+            readout.value = (f"The model expects {num(pred, '.2f', 'mS/cm')}, most likely between "
+                             f"<b>{lo:.2f} and {hi:.2f} mS/cm</b> (90 % band, a new laboratory); "
+                             f"{html.escape(m.who)} measured <b>{num(m.conductivity, '.2f', 'mS/cm')}</b>. {own}")
+
+        observe = w.VBox([n, readout, chart.widget(), msg])  # the widget first: building it describes the chart
+        n.observe(update, names="value")
+        update()
+
+        def explain() -> str:
+            return U.explain_band(int(round(clamp(n.value, 0.0, float(U.MAX_OWN_PELLETS), 0.0))), m)
+        part = PredictObserveExplain("band", "", U.q_band_predict(m), observe, explain, part="how sure")
+        part.observe_intro.value = ("<b>Observe:</b> the model's band, the value the other laboratory measured, and "
+                                    "what pellets measured in your own laboratory change.")
+        return part
 
 
 def _provenance(m, key) -> str:
