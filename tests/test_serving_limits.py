@@ -189,3 +189,25 @@ def test_pool_kernels_wait_while_pages_just_given_a_kernel_are_loading(monkeypat
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, scenario()).result()
+
+
+def test_time_limit_holds_when_its_first_timeout_is_swallowed():
+    """A timeout raised where Python swallows exceptions (a gc callback of another library, a __del__) must not end
+    the limit: the alarm repeats until the block stops (a 10,000-row spectrum fit ran to its end under pytest)."""
+    import time
+
+    from pressbook.apps.serving import SimulationTimeout, time_limit
+
+    swallowed = 0
+    t0 = time.perf_counter()
+    with pytest.raises(SimulationTimeout):
+        with time_limit(0.2, "The test loop"):
+            try:
+                while time.perf_counter() - t0 < 5.0:
+                    pass
+            except SimulationTimeout:
+                swallowed += 1  # as a gc callback would: the exception goes nowhere
+            while time.perf_counter() - t0 < 5.0:
+                pass
+            pytest.fail("the limit ended with its first, swallowed timeout")
+    assert swallowed == 1 and time.perf_counter() - t0 < 2.0

@@ -287,8 +287,10 @@ def time_limit(seconds: float, what: str = "The simulation", hint: str = SIMPLER
 
     Works in the main thread on Unix (where ipykernel runs widget callbacks): a
     ``SIGALRM`` timer interrupts Python code between bytecodes (a single long C
-    call finishes first).  Elsewhere the block runs without a limit.  Nested
-    limits are not supported (the inner one replaces the outer).
+    call finishes first); if the timeout is raised where Python swallows exceptions
+    (a gc callback), the alarm repeats every 0.1 s until it stops the block.
+    Elsewhere the block runs without a limit.  Nested limits are not supported
+    (the inner one replaces the outer).
     """
     usable = (
         seconds and seconds > 0
@@ -300,6 +302,9 @@ def time_limit(seconds: float, what: str = "The simulation", hint: str = SIMPLER
         return
 
     def on_alarm(_signum, _frame):
+        # armed again: an exception raised where Python swallows it (a gc callback, a __del__) must not end the
+        # limit; the next alarm interrupts the block again until the timeout reaches it
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
         raise SimulationTimeout(seconds, what, hint)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
