@@ -293,12 +293,4 @@ def bands(design: Design, library: Library | None = None, laboratory: Laboratory
     return out
 
 
-def risk_words(probability: float) -> str:
-    """A probability in words for a student ("likely", ...), with the number."""
-    p = 100 * probability
-    word = ("very unlikely" if p < 10 else "unlikely" if p < 33 else "about as likely as not" if p < 67
-            else "likely" if p < 90 else "very likely")
-    return f"{word} ({p:.0f} % of the model's plausible versions)"
-
-
-__all__ = ["Bands", "Laboratory", "bands", "posterior", "variants", "versions", "risk_words"]
+__all__ = ["Bands", "Laboratory", "bands", "posterior", "variants", "versions"]
