@@ -18,7 +18,11 @@ kernel (``batch.simulate_many``, one vectorised call):
    in the joint calibration; each draw multiplies them by a log-normal factor of sd ``INTERFACE_ASR_SD``
    (estimate: the 0.3 in ln of the press-tolerance Monte Carlo, explore.uncertainty.INTERFACES).
 
-Press tolerances (the press, the balance) are not in a band: they are the Monte Carlo of explore.uncertainty.
+4. **The press, when asked** (``tolerances="manual"`` or ``"automatic"``): each draw also presses with the scatter
+   of that press and balance (``pressbook.tolerances``, the draws of the press-tolerance Monte Carlo of
+   explore.uncertainty): step pressures, holds and layer masses. A risk's probability then counts the pellets a
+   real press makes, not only the model's doubt.
+
 The draws are fixed (seeded): the same design gives the same band.
 """
 from __future__ import annotations
@@ -41,6 +45,7 @@ from .errors import InvalidInputError
 from .materials import Library, default_library
 from .models import impedance as imp
 from .models import mechanics as mech
+from .tolerances import press_draws
 
 #: Quantiles of a band, percent.
 LOW, HIGH = 5.0, 95.0
@@ -145,10 +150,11 @@ def _layer_draws(lib: Library, layer) -> tuple:
 
 
 def variants(design: Design, library: Library | None = None, laboratory: Laboratory = Laboratory(),
-             conditions: dict | None = None) -> dict:
+             conditions: dict | None = None, tolerances: str | None = None) -> dict:
     """The ``simulate_many`` variants of the band's draws: path -> array over draws. ``conditions``: path -> (low,
     high) of a condition that is not known (a source does not state it): drawn uniformly over its range, so its
-    uncertainty is part of the band (e.g. {"operation.stack_pressure": (1, 100)})."""
+    uncertainty is part of the band (e.g. {"operation.stack_pressure": (1, 100)}). ``tolerances``: a press of
+    pressbook.tolerances.PRESSES whose pressure, hold and mass scatter each draw also gets (None: exact presses)."""
     lib = library or default_library()
     post = posterior()
     n = post["n_draws"]
@@ -173,6 +179,8 @@ def variants(design: Design, library: Library | None = None, laboratory: Laborat
             out[path] = level * np.exp(lab)
         if "interface_asr" in m.params:
             out[f"materials.{layer.name}.interface_asr"] = m["interface_asr"] * np.exp(INTERFACE_ASR_SD * asr[i])
+    if tolerances is not None:
+        out.update(press_draws(design, mats, tolerances, n, [SEED, 2]))
     cond_rng = np.random.default_rng([SEED, 1])
     for path, (lo, hi) in (conditions or {}).items():
         out[path] = cond_rng.uniform(float(lo), float(hi), n)
@@ -190,6 +198,7 @@ class Bands:
 
     laboratory: Laboratory
     n_draws: int
+    tolerances: str | None = None                     # the press whose tolerances the draws include (None: none)
     layers: dict = field(default_factory=dict)        # name -> {quantity: (low, high)}
     interfaces: dict = field(default_factory=dict)    # "lower|upper" -> {quantity: (low, high)}
     total_asr: tuple = (math.nan, math.nan)
@@ -220,12 +229,19 @@ class Bands:
 
 
 def _quantiles(a: np.ndarray) -> np.ndarray:
-    """(2, columns) the LOW and HIGH percentiles over the draws (axis 0) of a (draws, columns) array, ignoring
-    non-finite draws (a column with no finite draw gives nan: no band)."""
+    """(2, columns) the LOW and HIGH percentiles over the draws (axis 0) of a (draws, columns) array (numpy's
+    linear interpolation, from one partition of the transposed array), ignoring non-finite draws (a column with
+    no finite draw gives nan: no band)."""
     a = np.asarray(a, dtype=float)
     good = np.isfinite(a).all(axis=0)
     out = np.full((2, a.shape[1]), np.nan)
-    out[:, good] = np.percentile(a[:, good], [LOW, HIGH], axis=0)
+    n = a.shape[0]
+    pos = np.array([LOW, HIGH]) / 100.0 * (n - 1)
+    k = np.floor(pos).astype(int)
+    k1 = np.minimum(k + 1, n - 1)
+    b = np.ascontiguousarray(a[:, good].T)  # (columns, draws): partition along contiguous rows
+    b.partition(sorted({*k.tolist(), *k1.tolist()}), axis=1)
+    out[:, good] = (b[:, k] + (b[:, k1] - b[:, k]) * (pos - k)).T
     if not good.all():
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -255,12 +271,13 @@ def _spectra(r, frequencies=imp.FREQUENCIES_HZ) -> np.ndarray:
 
 
 def bands(design: Design, library: Library | None = None, laboratory: Laboratory = Laboratory(), *,
-          validate: bool = True, conditions: dict | None = None) -> Bands:
+          validate: bool = True, conditions: dict | None = None, tolerances: str | None = None) -> Bands:
     """The bands of ``design`` (see the module docstring), one ``simulate_many`` call over the posterior draws;
-    ``conditions`` as in ``variants``."""
+    ``conditions`` and ``tolerances`` as in ``variants``."""
     lib = library or default_library()
-    r = simulate_many(design, variants(design, lib, laboratory, conditions), library=lib, validate=validate)
-    out = Bands(laboratory=laboratory, n_draws=len(r), versions=versions())
+    r = simulate_many(design, variants(design, lib, laboratory, conditions, tolerances), library=lib,
+                      validate=validate)
+    out = Bands(laboratory=laboratory, n_draws=len(r), tolerances=tolerances, versions=versions())
     Z = _spectra(r)
     # every quantity as columns of one (draws, columns) matrix: one percentile call for all of them
     parts = {"porosity": r.porosity, "thickness": r.thickness, "conductivity": r.conductivity,

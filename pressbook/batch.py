@@ -204,6 +204,24 @@ def resolve_path(design: Design, mats, path: str) -> _Target:
                             "friction.mu|K")
 
 
+def base_value(design: Design, mats, path: str) -> float:
+    """The design's own value of a variant path (in the path's units)."""
+    x = make_inputs(design, mats)
+    t = resolve_path(design, mats, path)
+    if t.kind == "step":
+        return float(x[t.key][t.index])
+    if t.kind == "material":
+        return float(x["layers"][t.index][t.key])
+    if t.kind == "layer":
+        layer = design.layers[t.index]
+        return float(layer.mass if t.key == "mass" else layer.thickness)
+    if t.kind == "operation":
+        return float(design.operation.stack_pressure if t.key == "stack_pressure" else design.operation.temperature)
+    if t.kind == "die":
+        return float(design.die.diameter)
+    return float(x[t.key])
+
+
 def _check_values(t: _Target, values: np.ndarray) -> None:
     bad = ~np.isfinite(values) | (values < t.low) | (values > t.high)
     if bad.any():

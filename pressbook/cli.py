@@ -15,7 +15,7 @@ def _simulate(args) -> int:
     from .simulate import simulate
 
     design = preset(args.design[len("preset:"):]) if args.design.startswith("preset:") else Design.load(args.design)
-    outcome = simulate(design, bands=args.bands)
+    outcome = simulate(design, bands=args.bands or args.tolerances is not None, tolerances=args.tolerances)
     print(outcome.to_json() if args.json else outcome.summary())
     return 0
 
@@ -81,6 +81,8 @@ def main(argv=None) -> int:
     p.add_argument("--json", action="store_true", help="print the outcome as JSON")
     p.add_argument("--bands", action="store_true", help="add the 5-95 %% bands (the model's uncertainty for a new "
                    "laboratory) to every number and each risk's probability")
+    p.add_argument("--tolerances", choices=["manual", "automatic"], help="add a press's tolerances (step pressure, "
+                   "hold and mass scatter) to the bands; implies --bands")
     p.set_defaults(func=_simulate)
     p = sub.add_parser("presets", help="list the preset designs")
     p.add_argument("--toml", action="store_true", help="print each preset as TOML")

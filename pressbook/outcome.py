@@ -212,7 +212,8 @@ class Outcome:
         imp = self.impedance
         total = f"total ASR {imp.total_asr:.4g} ohm cm2"
         if b is not None:
-            total += f" (90 % band {b.total_asr[0]:.4g}-{b.total_asr[1]:.4g}, for {b.laboratory.name})"
+            press = f", with a {b.tolerances} press's tolerances" if getattr(b, "tolerances", None) else ""
+            total += f" (90 % band {b.total_asr[0]:.4g}-{b.total_asr[1]:.4g}, for {b.laboratory.name}{press})"
         lines += ["", f"impedance: {total}, total R {imp.total_resistance:.4g} ohm "
                       f"(die area {imp.area:.3f} cm2); circuit {imp.circuit}"]
         if imp.blocking:
@@ -247,10 +248,14 @@ def _add_bands(d: dict, b) -> None:
     d["impedance"]["total_resistance"]["band"] = list(b.total_resistance)
     d["impedance"]["envelope"] = {k: {"magnitude": list(v), "units": "Hz" if k == "frequencies" else "ohm"}
                                   for k, v in b.spectrum.items()}
+    press = getattr(b, "tolerances", None)
     d["bands"] = {"low_percent": 5, "high_percent": 95, "draws": b.n_draws, "laboratory": b.laboratory.name,
+                  "tolerances": press,
                   "covers": "the joint calibration's posterior, the between-laboratory scatter and the model error of "
-                            "conductivities, and the spread of the uncalibrated interfacial ASRs; not the press "
-                            "tolerances (see the uncertainty app)"}
+                            "conductivities, and the spread of the uncalibrated interfacial ASRs; "
+                            + (f"and the {press} press's tolerances (step pressures, holds, layer masses)" if press
+                               else "not the press tolerances (add them with tolerances='manual' or 'automatic', or "
+                                    "see the uncertainty app)")}
 
 
 def _finite_or_none(o):

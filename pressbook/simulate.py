@@ -581,12 +581,21 @@ def _reason(name, subject, score, d) -> tuple[str, str]:
     return (name, "")
 
 
-def simulate(design: Design, library: Library | None = None, *, validate: bool = True, bands=False) -> Outcome:
+def simulate(design: Design, library: Library | None = None, *, validate: bool = True, bands=False,
+             tolerances: str | None = None) -> Outcome:
     """Predict porosity, conductivity, contact, intermixing, risks and impedance of a design. ``bands``: True (a new
-    laboratory) or a ``pressbook.bands.Laboratory`` adds the 5-95 % bands (``Outcome.band``)."""
+    laboratory) or a ``pressbook.bands.Laboratory`` adds the 5-95 % bands (``Outcome.band``); ``tolerances``
+    ("manual", "automatic": pressbook.tolerances.PRESSES) adds that press's scatter to the bands' draws."""
     from . import bands as _bands  # noqa: PLC0415 - bands runs simulate_many, which imports this module
+    from .errors import InvalidInputError  # noqa: PLC0415
+    from .tolerances import check_press  # noqa: PLC0415 - tolerances imports batch, which imports this module
 
     lib = library or default_library()
+    if tolerances is not None:
+        check_press(tolerances)
+        if not bands:
+            raise InvalidInputError("tolerances", tolerances, "press tolerances with bands: simulate(design, "
+                                    "bands=True, tolerances=...)")
     if validate:
         design.validate(lib)
     mats = [lib.for_layer(l) for l in design.layers]
@@ -597,7 +606,7 @@ def simulate(design: Design, library: Library | None = None, *, validate: bool =
     out.versions = _bands.versions()
     if bands:
         lab = bands if isinstance(bands, _bands.Laboratory) else _bands.Laboratory()
-        out.bands = _bands.bands(design, lib, lab, validate=False)
+        out.bands = _bands.bands(design, lib, lab, validate=False, tolerances=tolerances)
     return out
 
 

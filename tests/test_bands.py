@@ -155,3 +155,46 @@ def test_cli_bands(tmp_path):
     text = subprocess.run([sys.executable, "-m", "pressbook.cli", "simulate", "preset:three-step", "--bands"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path).stdout
     assert "90 % band" in text and "probability" in text
+
+
+def test_press_tolerances_widen_the_bands_and_turn_a_near_threshold_step_into_a_chance():
+    """With a manual press (5 % pressure, 25 % hold scatter) the porosity bands are wider than with an automatic one,
+    which are wider than with exact presses; the cathode, pressed at 450 MPa where particle cracking starts at
+    about 510 MPa, then cracks in some pellets: a probability above 0 that exact presses do not give."""
+    d = presets.three_step()
+    runs = {t: simulate(d, bands=True, tolerances=t) for t in (None, "automatic", "manual")}
+    width = {t: o.band("porosity", "cathode")[1] - o.band("porosity", "cathode")[0] for t, o in runs.items()}
+    assert width[None] < width["automatic"] < width["manual"]
+    crack = ("cathode particle cracking", "cathode")
+    assert runs[None].bands.risks[crack] == 0.0 < runs["manual"].bands.risks[crack] < 0.5
+    assert runs["manual"].to_dict()["bands"]["tolerances"] == "manual"
+    plain = json.loads(simulate(d).to_json())  # the nominal numbers do not change
+    assert _strip_bands(json.loads(runs["manual"].to_json())) == plain
+
+
+def test_bands_and_the_monte_carlo_draw_the_same_press():
+    """One piece of code draws a press's scatter: the uncertainty app's Monte Carlo and the bands' tolerances."""
+    from pressbook.explore import uncertainty
+    from pressbook.tolerances import press_draws
+
+    d = presets.three_step()
+    mats = [default_library().for_layer(l) for l in d.layers]
+    mc = uncertainty._draws(d, mats, "manual", ("pressure", "hold", "mass"), 50, 7)
+    own = press_draws(d, mats, "manual", 50, 7)
+    assert mc.keys() == own.keys() and all(np.array_equal(mc[k], own[k]) for k in own)
+    assert np.std(own["steps.1.pressure"]) / d.steps[0].pressure == pytest.approx(0.05, rel=0.3)
+
+
+def test_unknown_press_or_tolerances_without_bands_are_refused_by_name():
+    with pytest.raises(InvalidInputError, match="press.*hydraulic.*manual, automatic"):
+        simulate(presets.three_step(), bands=True, tolerances="hydraulic")
+    with pytest.raises(InvalidInputError, match="tolerances.*bands=True"):
+        simulate(presets.three_step(), tolerances="manual")
+
+
+def test_cli_tolerances(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "pressbook.cli", "simulate", "preset:three-step", "--json",
+                          "--tolerances", "manual"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["bands"]["tolerances"] == "manual" and "band" in d["impedance"]["total_asr"]

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..batch import resolve_path, simulate_many
+from ..batch import base_value, resolve_path, simulate_many
 from ..design import Design
 from ..errors import InvalidInputError
-from ..simulate import make_inputs
 
 #: Material parameters varied by default, where a layer has them.
 MATERIAL_KEYS = ("yield_pressure", "heckel_intercept", "compact_modulus", "ionic_conductivity", "particle_size",
@@ -66,23 +65,6 @@ def label(design: Design, path: str) -> str:
     if parts[0] == "friction":
         return f"die-wall friction {parts[1]}"
     return path
-
-
-def base_value(design: Design, mats, path: str) -> float:
-    x = make_inputs(design, mats)
-    t = resolve_path(design, mats, path)
-    if t.kind == "step":
-        return float(x[t.key][t.index])
-    if t.kind == "material":
-        return float(x["layers"][t.index][t.key])
-    if t.kind == "layer":
-        layer = design.layers[t.index]
-        return float(layer.mass if t.key == "mass" else layer.thickness)
-    if t.kind == "operation":
-        return float(design.operation.stack_pressure if t.key == "stack_pressure" else design.operation.temperature)
-    if t.kind == "die":
-        return float(design.die.diameter)
-    return float(x[t.key])
 
 
 @dataclass

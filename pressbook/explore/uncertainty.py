@@ -31,19 +31,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..batch import BatchResult, resolve_path, simulate_many
+from ..batch import BatchResult, base_value, resolve_path, simulate_many
 from ..design import Design
 from ..errors import InvalidInputError
-from .sensitivity import base_value
+from ..tolerances import GROUPS as TOLERANCE_GROUPS
+from ..tolerances import PRESSES, press_draws
 
-PRESSES = {
-    "manual": {"pressure_rel_sd": 0.05, "hold_rel_sd": 0.25,
-               "note": "manual hydraulic press read on a gauge: several % pressure error, holds timed by hand"},
-    "automatic": {"pressure_rel_sd": 0.01, "hold_rel_sd": 0.02,
-                  "note": "automatic press: about 1 % pressure error, programmed holds"},
-    "none": {"pressure_rel_sd": 0.0, "hold_rel_sd": 0.0, "note": "exact pressures and holds"},
-}
-MASS_REL_SD = 0.01
 SE_CONDUCTIVITY_FACTOR = (0.5, 1.5)
 COMPACTION = {"yield_pressure": ("lognormal", 0.10), "heckel_intercept": ("normal", 0.05),
               "compact_modulus": ("lognormal", 0.15)}
@@ -56,13 +49,11 @@ QUANTILES = (5, 25, 50, 75, 95)
 
 
 def _draws(design: Design, mats, press: str, groups, n: int, seed: int, nominal: dict | None = None) -> dict:
-    """path -> array of n values: the design's values (or ``nominal`` arrays) with the groups' scatter."""
-    if press not in PRESSES:
-        raise InvalidInputError("press", press, ", ".join(PRESSES))
-    tol = PRESSES[press]
-    rng = np.random.default_rng(seed)
+    """path -> array of n values: the design's values (or ``nominal`` arrays) with the groups' scatter (the press
+    groups from pressbook.tolerances, the same draws as the bands' press tolerances)."""
     nominal = nominal or {}
-    out = {}
+    out = press_draws(design, mats, press, n, seed, groups=[g for g in groups if g in TOLERANCE_GROUPS],
+                      nominal=nominal)
 
     def nom(path):
         return np.asarray(nominal[path], dtype=float) if path in nominal else np.full(n, base_value(design, mats, path))
@@ -73,19 +64,6 @@ def _draws(design: Design, mats, press: str, groups, n: int, seed: int, nominal:
 
     # one generator per group, so switching a group on or off does not change the others' draws
     streams = {g: np.random.default_rng([seed, i]) for i, g in enumerate(GROUPS)}
-    del rng
-    for k, step in enumerate(design.steps, start=1):
-        if "pressure" in groups and tol["pressure_rel_sd"] > 0:
-            e = np.clip(streams["pressure"].standard_normal(n), -3, 3)
-            put(f"steps.{k}.pressure", nom(f"steps.{k}.pressure") * (1 + tol["pressure_rel_sd"] * e))
-        if "hold" in groups and tol["hold_rel_sd"] > 0:
-            e = np.clip(streams["hold"].standard_normal(n), -3, 3)
-            put(f"steps.{k}.hold", nom(f"steps.{k}.hold") * np.exp(tol["hold_rel_sd"] * e))
-    for layer in design.layers:
-        if "mass" in groups:
-            path = f"layers.{layer.name}.{'mass' if layer.mass is not None else 'thickness'}"
-            e = np.clip(streams["mass"].standard_normal(n), -3, 3)
-            put(path, nom(path) * (1 + MASS_REL_SD * e))
     if "conductivity" in groups:
         factor = streams["conductivity"].uniform(*SE_CONDUCTIVITY_FACTOR, n)  # shared: one SE powder
         for layer, m in zip(design.layers, mats):
