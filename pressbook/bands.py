@@ -10,15 +10,23 @@ kernel (``batch.simulate_many``, one vectorised call):
 2. **The laboratory**: the same powder measured in another laboratory conducts differently (Ohno 2020: tens of
    percent to several-fold). For "a new laboratory" every SE conductivity of a draw is multiplied by
    exp(delta + e), delta ~ N(0, lab_sd) (0.3 in ln, the posterior's estimate) and e ~ N(0, model_sd) (the model
-   error, 0.1 in ln). A laboratory's own pellets measure its level (``Laboratory`` with ``shift`` and ``sd``, from
+   error: the pooled residual rms of the joint fit's conductivity points, 0.21 in ln; ``model_sd_ln`` of the
+   posterior file). A laboratory's own pellets measure its level (``Laboratory`` with ``shift`` and ``sd``, from
    the pellet log's Bayesian update, pressbook.lab.lablog.stats.laboratory_update): its conductivity level is then
    the library's (nominal) value times exp(shift + sd z + e) and the draws' spread of the level (which mirrors the unknown
    effect of the calibration laboratory) is replaced by that; the shape constants still vary.
 3. **Uncalibrated constants**: interfacial ASRs are single literature values or estimates (materials.toml), not
    in the joint calibration; each draw multiplies them by a log-normal factor of sd ``INTERFACE_ASR_SD``
-   (estimate: the 0.3 in ln of the press-tolerance Monte Carlo, explore.uncertainty.INTERFACES).
+   (estimate: the 0.3 in ln of the press-tolerance Monte Carlo, explore.uncertainty.INTERFACES). The compaction
+   constants of a material the posterior does not hold (a cathode, an oxide, a user's own) are drawn with the
+   powder-to-powder spreads of ``UNCALIBRATED`` (estimates, the same as the uncertainty Monte Carlo's
+   "materials, compaction" group), so an uncalibrated material never gets a band of zero width.
+4. **The density model error**: each draw's relative density of a porous layer is multiplied by exp(e),
+   e ~ N(0, ``density_model_sd_ln``) (0.012: the pooled residual rms of the joint fit's density points) and held
+   at most 1; its thickness follows (mass conserved). Conductivities and ASRs are not recomputed from it: their
+   own model error covers them.
 
-4. **The press, when asked** (``tolerances="manual"`` or ``"automatic"``): each draw also presses with the scatter
+5. **The press, when asked** (``tolerances="manual"`` or ``"automatic"``): each draw also presses with the scatter
    of that press and balance (``pressbook.tolerances``, the draws of the press-tolerance Monte Carlo of
    explore.uncertainty): step pressures, holds and layer masses. A risk's probability then counts the pellets a
    real press makes, not only the model's doubt.
@@ -53,6 +61,11 @@ LOW, HIGH = 5.0, 95.0
 INTERFACE_ASR_SD = 0.30
 #: Risk level whose probability a band reports: the share of draws at least "medium" (models.mechanics.LEVELS).
 RISK_LEVEL = next(bound for bound, name in mech.LEVELS if name == "low")
+#: Spread of the compaction constants of a material the posterior does not hold: key -> (kind, sd); log-normal sd
+#: in ln, normal sd in the value's units. Estimates (batch-to-batch spread of a powder: yield pressure 10 %, Heckel
+#: intercept 0.05, compact modulus 15 %); explore.uncertainty draws the same.
+UNCALIBRATED = {"yield_pressure": ("lognormal", 0.10), "heckel_intercept": ("normal", 0.05),
+                "compact_modulus": ("lognormal", 0.15)}
 SEED = 24
 
 
@@ -79,7 +92,7 @@ def posterior() -> dict:
 #: Versions of the joint calibration (pressbook.lab.joint_calibration.VERSION) and of the shipped posterior
 #: (tools/posterior.py); tests check them against pressbook/data/posterior.json.
 CALIBRATION_VERSION = "2026.12-v3"
-POSTERIOR_VERSION = "2026.12-p1"
+POSTERIOR_VERSION = "2026.12-p2"
 
 
 def versions() -> dict:
@@ -145,6 +158,11 @@ def _layer_draws(lib: Library, layer) -> tuple:
             v = np.array([m.get(p, math.nan) for m in mats], dtype=float)
             if np.all(np.isfinite(v)) and np.ptp(v) > 0:
                 out[p] = v
+        rng = np.random.default_rng([SEED, 3])
+        for p, (kind, sd) in UNCALIBRATED.items():  # a constant no draw changes: its estimated spread
+            if p in base.params and p not in out:
+                e = np.clip(rng.standard_normal(len(mats)), -3, 3)
+                out[p] = base[p] * np.exp(sd * e) if kind == "lognormal" else base[p] + sd * e
         cache[key] = (base, out)
     return cache[key]
 
@@ -270,6 +288,19 @@ def _spectra(r, frequencies=imp.FREQUENCIES_HZ) -> np.ndarray:
     return Z
 
 
+def _density_error(porosity: np.ndarray, thickness: np.ndarray) -> tuple:
+    """(porosity, thickness) of every draw with the density model error (module docstring, item 4): the relative
+    density D of a porous layer times exp(e), at most 1; thickness times D_old / D_new (mass conserved)."""
+    sd = float(posterior().get("density_model_sd_ln", 0.0))
+    D = 1.0 - np.asarray(porosity, dtype=float)
+    e = np.random.default_rng([SEED, 4]).standard_normal(D.shape)
+    porous = D < 1.0
+    Dn = np.where(porous, np.minimum(D * np.exp(sd * e), 1.0), D)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(porous & (Dn > 0), np.asarray(thickness, dtype=float) * D / Dn, thickness)
+    return 1.0 - Dn, t
+
+
 def bands(design: Design, library: Library | None = None, laboratory: Laboratory = Laboratory(), *,
           validate: bool = True, conditions: dict | None = None, tolerances: str | None = None) -> Bands:
     """The bands of ``design`` (see the module docstring), one ``simulate_many`` call over the posterior draws;
@@ -279,8 +310,9 @@ def bands(design: Design, library: Library | None = None, laboratory: Laboratory
                       validate=validate)
     out = Bands(laboratory=laboratory, n_draws=len(r), tolerances=tolerances, versions=versions())
     Z = _spectra(r)
+    porosity, thickness = _density_error(r.porosity, r.thickness)
     # every quantity as columns of one (draws, columns) matrix: one percentile call for all of them
-    parts = {"porosity": r.porosity, "thickness": r.thickness, "conductivity": r.conductivity,
+    parts = {"porosity": porosity, "thickness": thickness, "conductivity": r.conductivity,
              "asr": r.asr_interface, "contact": r.contact, "intermixing": r.intermixing,
              "totals": np.column_stack([r.total_asr, r.total_resistance]),
              "z_real": Z.real, "z_imag": Z.imag, "magnitude": np.abs(Z)}

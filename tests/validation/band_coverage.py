@@ -6,8 +6,9 @@ reported.
 The band is that of "a new laboratory" (pressbook.bands: the posterior of the joint calibration, the
 between-laboratory scatter and the model error of conductivities, the uncalibrated interface ASRs). A condition a
 source does not state is drawn over the range a laboratory would use (the same ranges as cases.py), never set to one
-convenient value. Materials outside the joint calibration (NCM622) have no posterior: their band is as narrow as
-the model's ignorance of them is unmeasured, and the table says so.
+convenient value. Densities carry the density model error (the joint fit's pooled density residual). Materials
+outside the joint calibration (NCM622) have no posterior: their compaction constants get the estimated
+powder-to-powder spread (pressbook.bands.UNCALIBRATED), and the table says so.
 """
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def rows() -> list[Coverage]:
         por = b.get("porosity", "pellet")
         band = (1.0 - por[1], 1.0 - por[0])
         pts.append((float(y), band, float(np.mean(band))))
-    out.append(_row(dd.name, "relative density released in the die", pts, "posterior (Heckel, ejection constants)"))
+    out.append(_row(dd.name, "relative density released in the die", pts, "posterior (Heckel, ejection constants), density model error"))
     # Miss 2026: NCM622 released (not in the joint calibration: no posterior)
     dd = L.miss_nmc622_density("AFTER RELEASE")
     pts = []
@@ -93,7 +94,7 @@ def rows() -> list[Coverage]:
         por = B.bands(_pellet("NCM622", mass=80.0, die=10, pressure=float(P))).get("porosity", "pellet")
         pts.append((float(y), (1.0 - por[1], 1.0 - por[0]), 1.0 - float(np.mean(por))))
     out.append(_row(dd.name, "relative density released in the die", pts,
-                    "nothing: NCM622 is not in the joint calibration (no posterior, a zero-width band)"))
+                    "NCM622 not in the joint calibration: estimated compaction spread, density model error"))
     # Minnmann 2021 composites (NCM622 + Li6PS5Cl, 380 MPa, 3 min)
     dm = L.minnmann_composite_porosity()
     lib = default_library()
@@ -106,7 +107,7 @@ def rows() -> list[Coverage]:
                          pressure=dm.extra["pressure"], hold=dm.extra["hold"])
         por = B.bands(design).get("porosity", "pellet")
         pts.append((float(y), por, float(np.mean(por))))
-    out.append(_row(dm.name, "composite porosity", pts, "posterior of the SE's compaction only (NCM622 not calibrated)"))
+    out.append(_row(dm.name, "composite porosity", pts, "SE posterior, NCM622's estimated spread, density model error"))
     return out
 
 
