@@ -141,7 +141,8 @@ def test_recalibration_refuses_too_few_pellets(lab):
 
 
 def test_the_prediction_keeps_the_models_range_and_the_parity_plot_draws_it(tmp_path):
-    """At log time the model's 5-95 % range of the ejected density (Monte Carlo of a manual press) is kept;
+    """At log time the model's 5-95 % range of the ejected density (the bands with a manual press's tolerances, the
+    same computation as the record's conductivity and ASR bands) is kept;
     parity() returns it and counts the measurements inside it; the app's parity source carries it."""
     from pressbook.apps.lablog import LabLogApp
     from pressbook.lab.lablog.stats import COLUMNS
@@ -153,6 +154,8 @@ def test_the_prediction_keeps_the_models_range_and_the_parity_plot_draws_it(tmp_
     band = rec["predicted"]["uncertainty"]
     assert band["press"] == "manual" and band["ionic_conductivity_mS_cm"][0] < rec["pred_conductivity_mS_cm"] \
         < band["ionic_conductivity_mS_cm"][1]
+    assert band["ionic_conductivity_mS_cm"] == rec["predicted"]["bands"]["ionic_conductivity_mS_cm"]  # one computation
+    assert rec["predicted"]["bands"]["tolerances"] == "manual"
     log.update(rec["uid"], 1, ejected_density=mid)                    # inside
     other = log.add(presets.three_step(), lot="L1")
     log.update(other["uid"], 1, ejected_density=min(1.0, hi + 0.05))  # outside

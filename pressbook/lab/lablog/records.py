@@ -14,8 +14,6 @@ import math
 from dataclasses import dataclass
 from importlib import resources
 
-import numpy as np
-
 from ...design import Design
 from ...errors import InvalidInputError
 from ...materials import default_library
@@ -61,7 +59,7 @@ FIELDS = (
     _F("temperature_C", "prediction", "temperature of that pressing step", "degC"),
     _F("predicted", "prediction", "the model's prediction: per layer relative_density, ejected_density, "
                                   "thickness_um, ionic_conductivity_mS_cm; impedance circuit, parameters, total_asr; risks; "
-                                  "uncertainty (5-95 % ranges on a manual press)"),
+                                  "uncertainty (5-95 % ranges with a manual press's tolerances)"),
     _F("pred_density", "prediction", "predicted relative density of the layer after ejection"),
     _F("pred_density_lo", "prediction", "the model's 5th percentile of that density (empty: not computed)"),
     _F("pred_density_hi", "prediction", "the model's 95th percentile of that density (empty: not computed)"),
@@ -219,33 +217,26 @@ def subject_layer(design: Design, material: str | None, library=None) -> tuple[s
                             + ", ".join(names))
 
 
-#: Monte Carlo draws of the prediction's range at log time (about 0.05 s, pressbook.explore.uncertainty)
-INTERVAL_SAMPLES = 1000
+#: The press whose tolerances a logged pellet's bands include (pressbook.tolerances: a pellet is pressed by hand
+#: unless the lab says otherwise).
+LOG_PRESS = "manual"
 
 
-def prediction_interval(design: Design, layer: str, library, n: int = INTERVAL_SAMPLES) -> dict:
-    """The model's 5-95 % range of the layer's ejected relative density and ionic conductivity when the
-    pellet is pressed on a manual press (``pressbook.explore.uncertainty.monte_carlo``, press "manual": the
-    pressure, hold, mass and material-parameter scatter stated there, seed 0). The Monte Carlo gives the
-    density in the cell; the ejected density's range is that relative range carried to the predicted
-    ejected density (springback held at its nominal fraction: an estimate, the springback's own scatter
-    is left out). Returns {} when the simulation of the draws fails (the record is logged without it)."""
-    from ...explore.uncertainty import monte_carlo
-
-    try:
-        mc = monte_carlo(design, press="manual", n=n, seed=0, attribute=False, library=library)
-    except Exception:  # noqa: BLE001 - the range is optional: the prediction itself is kept
+def prediction_interval(outcome, layer: str) -> dict:
+    """The model's 5-95 % range of the layer's ejected relative density and ionic conductivity, from the outcome's
+    bands (pressbook.bands with the manual press's tolerances: the posterior, a new laboratory, the model errors,
+    the pressure, hold and mass scatter). The bands give the density in the cell; the ejected density's range is
+    that relative range carried to the predicted ejected density (springback held at its nominal fraction: an
+    estimate). Returns {} when the outcome has no bands (the record is logged without them)."""
+    b = outcome.bands
+    if b is None or layer not in b.layers:
         return {}
-    r, i = mc.batch, mc.batch.layers.index(layer)
-    dense, nominal = 1.0 - r.porosity[:, i], 1.0 - float(mc.nominal.porosity[0, i])
-    ratio = dense[np.isfinite(dense)] / nominal
-    sigma = r.conductivity[:, i]
-    sigma = sigma[np.isfinite(sigma)]
-    out = {"press": "manual", "samples": int(n), "quantiles": [5, 95],
-           "density_ratio": [_num(np.percentile(ratio, 5)), _num(np.percentile(ratio, 95))] if ratio.size else None,
-           "ionic_conductivity_mS_cm": ([_num(np.percentile(sigma, 5)), _num(np.percentile(sigma, 95))]
-                                        if sigma.size else None)}
-    return out
+    nominal = outcome.layer(layer).relative_density
+    dense = b.layers[layer]["relative_density"]
+    sigma = b.layers[layer].get("ionic_conductivity")
+    return {"press": b.tolerances, "samples": int(b.n_draws), "quantiles": [5, 95], "source": "bands",
+            "density_ratio": [_num(v / nominal) for v in dense] if nominal else None,
+            "ionic_conductivity_mS_cm": [_num(v) for v in sigma] if sigma else None}
 
 
 def predict(design: Design, material: str | None = None, library=None) -> dict:
@@ -253,7 +244,10 @@ def predict(design: Design, material: str | None = None, library=None) -> dict:
     from ... import __version__
 
     lib = library or default_library()
-    outcome = simulate(design, lib, bands=True)
+    try:
+        outcome = simulate(design, lib, bands=True, tolerances=LOG_PRESS)
+    except Exception:  # noqa: BLE001 - the bands are optional: the prediction itself is kept
+        outcome = simulate(design, lib)
     name, mid = subject_layer(design, material, lib)
     added = next(i for i, s in enumerate(design.steps) if name in s.add)
     step = max(design.steps[added:], key=lambda s: s.pressure)
@@ -266,16 +260,18 @@ def predict(design: Design, material: str | None = None, library=None) -> dict:
         "impedance": {"circuit": imp.circuit, "parameters": [_num(p) for p in imp.parameters],
                       "total_asr_ohm_cm2": _num(imp.total_asr)},
         "risks": [{"name": r.name, "subject": r.subject, "level": r.level, "score": _num(r.score),
-                   "probability": _num(outcome.bands.risks.get((r.name, r.subject)))} for r in outcome.risks],
-        # the model that made this prediction (materials digest, joint calibration, posterior) and its 90 % bands
-        # for a new laboratory (pressbook.bands): the layer's conductivity and the cell's total ASR
+                   "probability": _num(b.risks.get((r.name, r.subject))) if (b := outcome.bands) else None}
+                  for r in outcome.risks],
+        # the model that made this prediction (materials digest, joint calibration, posterior)
         "versions": dict(outcome.versions),
-        "bands": {"ionic_conductivity_mS_cm": [_num(v) for v in outcome.bands.layers[name].get(
-                      "ionic_conductivity", (None, None))],
-                  "total_asr_ohm_cm2": [_num(v) for v in outcome.bands.total_asr],
-                  "laboratory": outcome.bands.laboratory.name},
     }
-    band = prediction_interval(design, name, lib)
+    if outcome.bands is not None:  # its 90 % bands for a new laboratory pressing by hand: the layer's conductivity
+        b = outcome.bands          # and the cell's total ASR
+        predicted["bands"] = {"ionic_conductivity_mS_cm": [_num(v) for v in b.layers[name].get(
+                                  "ionic_conductivity", (None, None))],
+                              "total_asr_ohm_cm2": [_num(v) for v in b.total_asr],
+                              "laboratory": b.laboratory.name, "tolerances": b.tolerances}
+    band = prediction_interval(outcome, name)
     density = _num(layer.ejected_density)
     lo = hi = None
     if band.get("density_ratio") and density is not None and None not in band["density_ratio"]:
