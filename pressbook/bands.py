@@ -288,12 +288,20 @@ def _spectra(r, frequencies=imp.FREQUENCIES_HZ) -> np.ndarray:
     return Z
 
 
+@lru_cache(maxsize=8)
+def _normals(shape: tuple) -> np.ndarray:
+    """Standard normal draws of the density model error (fixed, seeded: the same design gives the same band)."""
+    e = np.random.default_rng([SEED, 4]).standard_normal(shape)
+    e.flags.writeable = False
+    return e
+
+
 def _density_error(porosity: np.ndarray, thickness: np.ndarray) -> tuple:
     """(porosity, thickness) of every draw with the density model error (module docstring, item 4): the relative
     density D of a porous layer times exp(e), at most 1; thickness times D_old / D_new (mass conserved)."""
     sd = float(posterior().get("density_model_sd_ln", 0.0))
     D = 1.0 - np.asarray(porosity, dtype=float)
-    e = np.random.default_rng([SEED, 4]).standard_normal(D.shape)
+    e = _normals(D.shape)
     porous = D < 1.0
     Dn = np.where(porous, np.minimum(D * np.exp(sd * e), 1.0), D)
     with np.errstate(divide="ignore", invalid="ignore"):
