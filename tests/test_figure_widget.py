@@ -86,7 +86,7 @@ def test_designer_update_is_one_patch_per_figure(monkeypatch):
     sent = {k: _capture(m, monkeypatch) for k, m in app.models.items()}
     app.state.set_field("steps.2.pressure", 420.0)
     counts = {k: len(_patches(s)) for k, s in sent.items()}
-    assert counts == {"compaction": 1, "cross_section": 1, "history": 1, "impedance": 1}
+    assert counts == {"compaction": 1, "cross_section": 1, "history": 1, "impedance": 1, "layers": 1}
     # the cross-section patch carries both sources of that figure (layers and interfaces)
     (patch,) = _patches(sent["cross_section"])
     ids = {e["model"]["id"] for e in patch["events"]}

@@ -298,6 +298,28 @@ def band_columns(outcome) -> dict:
             "magnitude_low": list(sp["magnitude_low"]), "magnitude_high": list(sp["magnitude_high"])}
 
 
+def layer_band_columns(outcome) -> tuple[dict, dict]:
+    """Per layer, a bar and its 90 % whisker (5-95 % of the band's draws): (porosity of every layer in %,
+    ionic conductivity of every ion-conducting layer in mS/cm), each with columns name, value, low, high, colour.
+    Without bands the whisker collapses onto the value (low = high = value)."""
+    b = outcome.bands
+    por = {k: [] for k in ("name", "value", "low", "high", "colour")}
+    sig = {k: [] for k in por}
+    for i, l in enumerate(outcome.layers):
+        row = b.layers.get(l.name, {}) if b is not None else {}
+        for cols, value, key, scale in ((por, l.porosity, "porosity", 100.0),
+                                        (sig, l.ionic_conductivity, "ionic_conductivity", 1.0)):
+            if value is None:
+                continue
+            lo, hi = row.get(key, (value, value))
+            cols["name"].append(l.name)
+            cols["value"].append(scale * value)
+            cols["low"].append(scale * lo)
+            cols["high"].append(scale * hi)
+            cols["colour"].append(layer_colour(i))
+    return por, sig
+
+
 def diff_rows(a, b) -> list[tuple[str, float | None, float | None, float | None, str, int]]:
     """(quantity, A, B, B - A, unit, decimals) over the union of both outcomes' summary rows."""
     ra = {r[0]: r for r in summary_rows(a)}

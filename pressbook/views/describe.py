@@ -67,6 +67,24 @@ def impedance_text(spectrum: dict, band: dict | None = None) -> str:
     return text
 
 
+def layer_bands_alternative(porosity: dict, conductivity: dict, who: str = "") -> Alternative:
+    """Per-layer bars with whiskers (columns.layer_band_columns): each layer's porosity (%) and ionic conductivity
+    (mS/cm) with its 90 % band; ``who``: whose band it is (e.g. "a new laboratory")."""
+    def items(cols, unit, fmt):
+        return [(n, f"{_num(v, fmt)} {unit}", f"{_num(lo, fmt)} to {_num(hi, fmt)} {unit}")
+                for n, v, lo, hi in zip(cols.get("name", []), cols.get("value", []), cols.get("low", []),
+                                        cols.get("high", []))]
+    por, sig = items(porosity, "%", ".1f"), items(conductivity, "mS/cm", ".3g")
+    if not por and not sig:
+        return Alternative("Layers: no layers to show.")
+    parts = ["Porosity per layer: " + "; ".join(f"{n} {v} (90 % band {b})" for n, v, b in por)] if por else []
+    if sig:
+        parts.append("Ionic conductivity per layer: " + "; ".join(f"{n} {v} (90 % band {b})" for n, v, b in sig))
+    text = ". ".join(parts) + (f". Bands for {who}." if who else ".")
+    rows = [(n, "porosity", v, b) for n, v, b in por] + [(n, "ionic conductivity", v, b) for n, v, b in sig]
+    return Alternative(text, ("layer", "quantity", "value", "90 % band"), rows)
+
+
 def series_text(title: str, x_label: str, y_label: str, series: dict) -> str:
     """A line or scatter figure: for each series (label -> (x, y)) its number of points and its two ends."""
     parts = []

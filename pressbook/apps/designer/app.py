@@ -118,6 +118,7 @@ def build_designer(query: dict | str | None = None, library=None) -> Designer:
         ResultsStatus(state),
         w.HBox([w.VBox([models["compaction"], t["compaction"]]), w.VBox([models["cross_section"], t["cross_section"]])]),
         models["impedance"], t["impedance"],
+        models["layers"], t["layers"],
         history_row,
     ])
     views.add_class("pb-views")

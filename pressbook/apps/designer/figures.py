@@ -6,7 +6,7 @@ or None) into every source. Figures never compute physics: columns come from ``v
 from __future__ import annotations
 
 from bokeh.layouts import row
-from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d, SingleIntervalTicker
+from bokeh.models import ColumnDataSource, FactorRange, HoverTool, LinearAxis, Range1d, SingleIntervalTicker, Whisker
 from bokeh.plotting import figure
 
 from ...views import columns as col
@@ -45,6 +45,7 @@ class DesignerFigures:
         points = ("pressure", "density", "step", "layer", "colour")
         lines = ("xs", "ys", "name", "label", "colour", "dash")
         spectrum = ("freq", "z_real", "minus_z_imag", "magnitude", "minus_phase")
+        bars = ("name", "value", "low", "high", "colour")
         for name, keys in {
             "curves": ("xs", "ys", "name", "colour"), "points": points, "points_a": points,
             "xs_layers": ("left", "right", "bottom", "top", "colour", "alpha", "name", "porosity", "thickness",
@@ -55,6 +56,7 @@ class DesignerFigures:
             "imp": spectrum, "imp_a": spectrum,
             "imp_band": ("freq", "z_real_low", "z_real_high", "minus_z_imag_low", "minus_z_imag_high",
                          "magnitude_low", "magnitude_high"),
+            "porosity_bars": bars, "sigma_bars": bars,
         }.items():
             s[name] = _src(f"pb-{name}", {k: [] for k in keys})
         self.figures = {
@@ -62,6 +64,11 @@ class DesignerFigures:
             # one document for both: they share the spectrum source (a source lives in one document); side by
             # side where there is room for both, one under the other on a phone (the row wraps)
             "impedance": row(self._nyquist(), self._bode(), name="pb-fig-impedance", stylesheets=[WRAP_ROW]),
+            # porosity and conductivity per layer with their 90 % whiskers: one document, they change together
+            "layers": row(self._bars("porosity_bars", "Porosity per layer (whiskers: 90 % band)", "porosity (%)",
+                                     "{0.0}"),
+                          self._bars("sigma_bars", "Ionic conductivity (whiskers: 90 % band)", "mS/cm", "{0.000}"),
+                          name="pb-fig-layers", stylesheets=[WRAP_ROW]),
         }
         self.titled = {"cross_section": self.figures["cross_section"], "nyquist": self.figures["impedance"].children[0]}
         self.widgets: dict[str, FigureWidget] = {}  # filled by wrap()
@@ -157,6 +164,19 @@ class DesignerFigures:
                                                        ("-Z''", "@minus_z_imag{0.0} Ω")]))
         return f
 
+    def _bars(self, name, title, y_label, number):
+        """Bars of one per-layer quantity (``name``: its source) with a whisker from its 5 % to its 95 % value."""
+        source = self.sources[name]
+        f = self._fig(name.replace("_", "-"), title, "layer", y_label, x_range=FactorRange(), min_width=MIN_W)
+        f.y_range.start = 0.0
+        r = f.vbar(x="name", top="value", width=0.6, source=source, fill_color="colour", fill_alpha=0.6,
+                   line_color="#000000")
+        f.add_layout(Whisker(base="name", lower="low", upper="high", source=source, line_width=1.5))
+        f.add_tools(HoverTool(renderers=[r], tooltips=[("", "@name"), (y_label, f"@value{number}"),
+                                                       ("90 % band", f"@low{number} – @high{number}")]))
+        f.xgrid.visible = False
+        return f
+
     def _bode(self):
         s = self.sources
         f = self._fig("bode", "Bode: |Z| (solid, shaded: 90 % band) and -phase (dotted, right axis)", "frequency (Hz)", "|Z| (Ω)",
@@ -189,6 +209,7 @@ class DesignerFigures:
         new = {"curves": curves, "points": points, "xs_layers": xs["layers"], "xs_faces": xs["interfaces"],
                "hist_lines": lines, "hist_marks": marks, "imp": col.impedance_columns(outcome),
                "imp_band": col.band_columns(outcome)}
+        new["porosity_bars"], new["sigma_bars"] = col.layer_band_columns(outcome)
         if pinned is not None:
             new.update(points_a=col.compaction_columns(pinned, self.library)[1],
                        hist_lines_a=col.history_columns(pinned, "A: ")[0], imp_a=col.impedance_columns(pinned))
@@ -197,6 +218,9 @@ class DesignerFigures:
         with hold(self.widgets.values()):
             for name, data in new.items():
                 _assign(s[name], data)
+            for fig, name in zip(self.figures["layers"].children, ("porosity_bars", "sigma_bars")):
+                if list(fig.x_range.factors) != new[name]["name"]:  # the layers' names are the categories
+                    fig.x_range.factors = list(new[name]["name"])
             x_range = self.figures["cross_section"].x_range
             x_end = XS_BLOCK * (1 if pinned is None else 2)
             if x_range.end != x_end:
@@ -209,5 +233,8 @@ class DesignerFigures:
         for key, text in (("compaction", describe.compaction_text(points)),
                           ("cross_section", describe.stack_text(xs["layers"], xs["interfaces"])),
                           ("history", describe.history_text(marks)),
-                          ("impedance", describe.impedance_text(new["imp"], new["imp_band"]))):
+                          ("impedance", describe.impedance_text(new["imp"], new["imp_band"])),
+                          ("layers", describe.layer_bands_alternative(
+                              new["porosity_bars"], new["sigma_bars"],
+                              outcome.bands.laboratory.name if outcome.bands is not None else ""))):
             self.texts[key].say(text)
