@@ -80,6 +80,22 @@ class Laboratory:
     sd: float | None = None
     n_pellets: int = 0
     scatter: float | None = None  # ln, a pellet's scatter about the model in this laboratory (None: the model error)
+    lot: str | None = None  # the powder lot the level was measured on (None: any lot of the laboratory)
+    #: materials whose conductivity was fitted to this laboratory's own pellets (a lot recalibration): their value
+    #: already holds the shift, so their band is centred on it (the sd and scatter stay)
+    calibrated: tuple = ()
+
+    @property
+    def label(self) -> str:
+        """Whose band it is, in words: 'a new laboratory', 'this laboratory, lot T (60 pellets)'."""
+        return self.name + (f" ({self.n_pellets} pellet{'s' if self.n_pellets != 1 else ''})" if self.n_pellets
+                            else "")
+
+    def toml_table(self) -> dict:
+        """The [laboratory] table of a materials file (pressbook.materials.parse_laboratory reads it back)."""
+        out = {"name": self.name, "lot": self.lot, "shift": self.shift, "sd": self.sd, "n_pellets": self.n_pellets,
+               "scatter": self.scatter, "calibrated": list(self.calibrated)}
+        return {k: v for k, v in out.items() if v is not None}
 
 
 @lru_cache(maxsize=1)
@@ -167,20 +183,38 @@ def _layer_draws(lib: Library, layer) -> tuple:
     return cache[key]
 
 
-def variants(design: Design, library: Library | None = None, laboratory: Laboratory = Laboratory(),
+def laboratory_of(library: Library | None, laboratory: Laboratory | None = None) -> Laboratory:
+    """The laboratory a band is for: ``laboratory`` when given, else the library's (a materials file's [laboratory]
+    table), else a new laboratory."""
+    return laboratory or getattr(library, "laboratory", None) or Laboratory()
+
+
+def _calibrated(lib: Library, material, laboratory: Laboratory) -> bool:
+    """Whether a layer's ion conductor (``material``: the layer's material or composite) was fitted to the
+    laboratory's own pellets: the material, or every ion-conducting component of a composite."""
+    if not laboratory.calibrated:
+        return False
+    ids = ({c for c in material.components if lib.materials[c].is_ionic} if material.components
+           else {material.id})
+    return bool(ids) and ids <= set(laboratory.calibrated)
+
+
+def variants(design: Design, library: Library | None = None, laboratory: Laboratory | None = None,
              conditions: dict | None = None, tolerances: str | None = None) -> dict:
-    """The ``simulate_many`` variants of the band's draws: path -> array over draws. ``conditions``: path -> (low,
-    high) of a condition that is not known (a source does not state it): drawn uniformly over its range, so its
-    uncertainty is part of the band (e.g. {"operation.stack_pressure": (1, 100)}). ``tolerances``: a press of
-    pressbook.tolerances.PRESSES whose pressure, hold and mass scatter each draw also gets (None: exact presses)."""
+    """The ``simulate_many`` variants of the band's draws: path -> array over draws. ``laboratory``: default the
+    library's (``laboratory_of``). ``conditions``: path -> (low, high) of a condition that is not known (a source
+    does not state it): drawn uniformly over its range, so its uncertainty is part of the band (e.g.
+    {"operation.stack_pressure": (1, 100)}). ``tolerances``: a press of pressbook.tolerances.PRESSES whose
+    pressure, hold and mass scatter each draw also gets (None: exact presses)."""
     lib = library or default_library()
+    laboratory = laboratory_of(lib, laboratory)
     post = posterior()
     n = post["n_draws"]
     rng = np.random.default_rng(SEED)
     shift = 0.0 if laboratory.shift is None else laboratory.shift
     lab_sd = post["lab_sd_ln"] if laboratory.sd is None else laboratory.sd
     scatter = post["model_sd_ln"] if laboratory.scatter is None else laboratory.scatter
-    lab = shift + lab_sd * rng.standard_normal(n) + scatter * rng.standard_normal(n)
+    spread = lab_sd * rng.standard_normal(n) + scatter * rng.standard_normal(n)
     asr = rng.standard_normal((len(design.layers), n))
     out = {}
     mats = []
@@ -194,7 +228,7 @@ def variants(design: Design, library: Library | None = None, laboratory: Laborat
             level = drawn.get("ionic_conductivity", np.full(n, m["ionic_conductivity"]))
             if laboratory.sd is not None:  # a laboratory that measured its own level against the library's nominal
                 level = np.full(n, m["ionic_conductivity"])  # prediction: that level replaces the draws' spread
-            out[path] = level * np.exp(lab)
+            out[path] = level * np.exp(spread + (0.0 if _calibrated(lib, m, laboratory) else shift))
         if "interface_asr" in m.params:
             out[f"materials.{layer.name}.interface_asr"] = m["interface_asr"] * np.exp(INTERFACE_ASR_SD * asr[i])
     if tolerances is not None:
@@ -309,11 +343,12 @@ def _density_error(porosity: np.ndarray, thickness: np.ndarray) -> tuple:
     return 1.0 - Dn, t
 
 
-def bands(design: Design, library: Library | None = None, laboratory: Laboratory = Laboratory(), *,
+def bands(design: Design, library: Library | None = None, laboratory: Laboratory | None = None, *,
           validate: bool = True, conditions: dict | None = None, tolerances: str | None = None) -> Bands:
     """The bands of ``design`` (see the module docstring), one ``simulate_many`` call over the posterior draws;
-    ``conditions`` and ``tolerances`` as in ``variants``."""
+    ``laboratory``, ``conditions`` and ``tolerances`` as in ``variants``."""
     lib = library or default_library()
+    laboratory = laboratory_of(lib, laboratory)
     r = simulate_many(design, variants(design, lib, laboratory, conditions, tolerances), library=lib,
                       validate=validate)
     out = Bands(laboratory=laboratory, n_draws=len(r), tolerances=tolerances, versions=versions())
@@ -350,4 +385,4 @@ def bands(design: Design, library: Library | None = None, laboratory: Laboratory
     return out
 
 
-__all__ = ["Bands", "Laboratory", "bands", "posterior", "variants", "versions"]
+__all__ = ["Bands", "Laboratory", "bands", "laboratory_of", "posterior", "variants", "versions"]

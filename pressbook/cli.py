@@ -14,8 +14,13 @@ def _simulate(args) -> int:
     from .presets import preset
     from .simulate import simulate
 
+    library = None
+    if args.materials:  # a user's materials file; its [laboratory] table makes the bands that laboratory's
+        from .materials import load_user_materials
+
+        library = load_user_materials(args.materials)
     design = preset(args.design[len("preset:"):]) if args.design.startswith("preset:") else Design.load(args.design)
-    outcome = simulate(design, bands=args.bands or args.tolerances is not None, tolerances=args.tolerances)
+    outcome = simulate(design, library, bands=args.bands or args.tolerances is not None, tolerances=args.tolerances)
     print(outcome.to_json() if args.json else outcome.summary())
     return 0
 
@@ -83,6 +88,8 @@ def main(argv=None) -> int:
                    "laboratory) to every number and each risk's probability")
     p.add_argument("--tolerances", choices=["manual", "automatic"], help="add a press's tolerances (step pressure, "
                    "hold and mass scatter) to the bands; implies --bands")
+    p.add_argument("--materials", metavar="FILE.toml", help="add the materials of a materials TOML file (e.g. a lot "
+                   "recalibrated in the pellet log); with its [laboratory] table the bands are that laboratory's")
     p.set_defaults(func=_simulate)
     p = sub.add_parser("presets", help="list the preset designs")
     p.add_argument("--toml", action="store_true", help="print each preset as TOML")

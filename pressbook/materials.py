@@ -134,6 +134,9 @@ class Library:
         self.sources = dict(sources)
         self.materials: dict[str, Material] = {}
         self._index: dict[str, str] = {}
+        #: whose pellets the bands are for (pressbook.bands.Laboratory, from a materials file's [laboratory]
+        #: table); None: a new laboratory
+        self.laboratory = None
 
     # ------------------------------------------------------------- lookup
     def get(self, name: str, field: str = "material") -> Material:
@@ -167,13 +170,19 @@ class Library:
         another origin is added as "<id> (yours)" without the clashing aliases, never replacing it."""
         if not isinstance(data, dict):
             raise MaterialDataError(f"{origin}: expected a table of materials")
-        added = [self._parse(mid, entry, origin) for mid, entry in data.items()]
-        if yours:
-            added = [self._as_yours(m) for m in added]
+        data = dict(data)
+        lab = data.pop(LABORATORY) if _is_laboratory(data.get(LABORATORY)) else None
+        parsed = [self._parse(mid, entry, origin) for mid, entry in data.items()]
+        added = [self._as_yours(m) for m in parsed] if yours else parsed
+        laboratory = None if lab is None else parse_laboratory(lab, f"{origin} [{LABORATORY}]", list(data))
         for m in added:
             self.materials[m.id] = m
             for name in (m.id, *m.aliases):
                 self._index[_norm(name)] = m.id
+        if laboratory is not None:  # its calibrated materials by the ids they were added under ("(yours)")
+            renamed = {p.id: m.id for p, m in zip(parsed, added)}
+            self.laboratory = dataclasses.replace(
+                laboratory, calibrated=tuple(renamed.get(c, c) for c in laboratory.calibrated))
         return [m.id for m in added]
 
     def _as_yours(self, m: Material) -> Material:
@@ -353,6 +362,63 @@ class Library:
         if layer.composition is not None:
             return self.composite(layer.composition, name=layer.name, cam_d50=layer.cam_d50, se_d50=layer.se_d50)
         return self.get(layer.material)
+
+
+#: The table of a materials file that says whose pellets its bands are for (not a material: it has no ``kind``).
+LABORATORY = "laboratory"
+#: [laboratory] fields: name -> (allowed range or kind, meaning). Logs in ln of the conductivity.
+LABORATORY_FIELDS = {
+    "name": ("1 to 120 characters", "who pressed the pellets, e.g. 'this laboratory, lot T'"),
+    "lot": ("1 to 80 characters", "the powder lot"),
+    "shift": ((-3, 3), "ln of the laboratory's conductivity level over the library's nominal prediction"),
+    "sd": ((0, 3), "uncertainty of that level, ln (above 0)"),
+    "n_pellets": ((0, 1_000_000), "pellets the level was measured on"),
+    "scatter": ((0, 3), "a pellet's scatter about the model in this laboratory, ln"),
+    "calibrated": ("material names of this file", "materials whose conductivity was fitted to these pellets (their "
+                                                   "value already holds the shift)"),
+}
+
+
+def _is_laboratory(entry) -> bool:
+    return isinstance(entry, dict) and "kind" not in entry
+
+
+def parse_laboratory(table, where: str = LABORATORY, materials=()):
+    """A materials file's [laboratory] table (LABORATORY_FIELDS; name, shift and sd required) as a
+    ``pressbook.bands.Laboratory``; ``materials``: the file's material names (``calibrated`` must be among them).
+    Raises MaterialDataError naming the field, the value and what is allowed."""
+    from .bands import Laboratory  # noqa: PLC0415 - bands imports this module
+
+    if not isinstance(table, dict):
+        raise MaterialDataError(f"{where}: expected a table")
+    unknown = [k for k in table if k not in LABORATORY_FIELDS]
+    if unknown:
+        raise MaterialDataError(f"{where}.{unknown[0]}: unknown field; allowed: {', '.join(LABORATORY_FIELDS)}")
+    missing = [k for k in ("name", "shift", "sd") if k not in table]
+    if missing:
+        raise MaterialDataError(f"{where}: missing field(s) {', '.join(missing)}; allowed: "
+                                + "; ".join(f"{k} ({LABORATORY_FIELDS[k][1]})" for k in missing))
+    out = {}
+    for key in ("name", "lot"):
+        if key in table:
+            out[key] = clean_text(table[key], f"{where}.{key}", 120 if key == "name" else 80, allow_empty=False)
+    for key in ("shift", "sd", "scatter", "n_pellets"):
+        if key not in table:
+            continue
+        v, (lo, hi) = table[key], LABORATORY_FIELDS[key][0]
+        whole = key == "n_pellets"
+        ok = not isinstance(v, bool) and isinstance(v, int if whole else (int, float)) and math.isfinite(v)
+        if not ok or not lo <= v <= hi or (key in ("sd", "scatter") and v <= 0):
+            kind = "a whole number" if whole else "a number"
+            above = " above 0" if key in ("sd", "scatter") else ""
+            raise MaterialDataError(f"{where}.{key}: got {v!r}; allowed: {kind} from {lo} to {hi}{above} "
+                                    f"({LABORATORY_FIELDS[key][1]})")
+        out[key] = int(v) if whole else float(v)
+    calibrated = table.get("calibrated", [])
+    if not isinstance(calibrated, list) or any(c not in materials for c in calibrated):
+        raise MaterialDataError(f"{where}.calibrated: got {calibrated!r}; allowed: a list of this file's materials ("
+                                + (", ".join(materials) or "none") + ")")
+    return Laboratory(**out, calibrated=tuple(calibrated))
 
 
 def _norm(name: str) -> str:

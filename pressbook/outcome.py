@@ -213,7 +213,7 @@ class Outcome:
         total = f"total ASR {imp.total_asr:.4g} ohm cm2"
         if b is not None:
             press = f", with a {b.tolerances} press's tolerances" if getattr(b, "tolerances", None) else ""
-            total += f" (90 % band {b.total_asr[0]:.4g}-{b.total_asr[1]:.4g}, for {b.laboratory.name}{press})"
+            total += f" (90 % band {b.total_asr[0]:.4g}-{b.total_asr[1]:.4g}, for {b.laboratory.label}{press})"
         lines += ["", f"impedance: {total}, total R {imp.total_resistance:.4g} ohm "
                       f"(die area {imp.area:.3f} cm2); circuit {imp.circuit}"]
         if imp.blocking:
@@ -251,6 +251,7 @@ def _add_bands(d: dict, b) -> None:
     press = getattr(b, "tolerances", None)
     d["bands"] = {"low_percent": 5, "high_percent": 95, "draws": b.n_draws, "laboratory": b.laboratory.name,
                   "tolerances": press,
+                  "laboratory_lot": b.laboratory.lot, "laboratory_pellets": b.laboratory.n_pellets,
                   "covers": "the joint calibration's posterior, the between-laboratory scatter and the model error of "
                             "conductivities, and the spread of the uncalibrated interfacial ASRs; "
                             + (f"and the {press} press's tolerances (step pressures, holds, layer masses)" if press

@@ -583,9 +583,10 @@ def _reason(name, subject, score, d) -> tuple[str, str]:
 
 def simulate(design: Design, library: Library | None = None, *, validate: bool = True, bands=False,
              tolerances: str | None = None) -> Outcome:
-    """Predict porosity, conductivity, contact, intermixing, risks and impedance of a design. ``bands``: True (a new
-    laboratory) or a ``pressbook.bands.Laboratory`` adds the 5-95 % bands (``Outcome.band``); ``tolerances``
-    ("manual", "automatic": pressbook.tolerances.PRESSES) adds that press's scatter to the bands' draws."""
+    """Predict porosity, conductivity, contact, intermixing, risks and impedance of a design. ``bands``: True (the
+    library's laboratory, from a materials file's [laboratory] table; else a new laboratory) or a
+    ``pressbook.bands.Laboratory`` adds the 5-95 % bands (``Outcome.band``); ``tolerances`` ("manual",
+    "automatic": pressbook.tolerances.PRESSES) adds that press's scatter to the bands' draws."""
     from . import bands as _bands  # noqa: PLC0415 - bands runs simulate_many, which imports this module
     from .errors import InvalidInputError  # noqa: PLC0415
     from .tolerances import check_press  # noqa: PLC0415 - tolerances imports batch, which imports this module
@@ -605,7 +606,7 @@ def simulate(design: Design, library: Library | None = None, *, validate: bool =
     out = _assemble(design, mats, plan, x, r, lib)
     out.versions = _bands.versions()
     if bands:
-        lab = bands if isinstance(bands, _bands.Laboratory) else _bands.Laboratory()
+        lab = bands if isinstance(bands, _bands.Laboratory) else None  # None: the library's (a new laboratory)
         out.bands = _bands.bands(design, lib, lab, validate=False, tolerances=tolerances)
     return out
 

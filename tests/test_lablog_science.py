@@ -219,3 +219,55 @@ def test_lab_update_moves_the_level_towards_the_measurements(lab):
     assert 0 < f.shift < float(np.mean(few_r)) and f.sd > t.sd  # shrunk towards the prior's 0
     with pytest.raises(Exception, match="lot"):
         stats.laboratory_update(table, lot="no such lot")
+
+
+def test_the_recalibrated_lot_file_makes_the_bands_this_laboratorys(lab):
+    """Issue 24 item 4, "this lab, lot X" as a materials file: the lot's recalibration carries the laboratory's
+    level ([laboratory] table, from laboratory_update) and reads back the same. A design of the library's Li6PS5Cl
+    loaded with that file has the laboratory's band: narrower than a new laboratory's and covering lot T's measured
+    pellets. The lot's recalibrated material (its conductivity fitted to those pellets) is not shifted a second
+    time: its band is centred on its own value."""
+    from pressbook import bands as B
+
+    log, bad = lab
+    table = log.table()
+    clean = {k: [v for v, u in zip(vals, table["uid"]) if u != bad] for k, vals in table.items()}
+    rc = stats.recalibrate(clean, "T")
+    want = stats.laboratory_update(clean, lot="T")
+    assert "[laboratory]" in rc.toml
+    lib = load_user_materials(rc.toml)
+    got = lib.laboratory
+    assert (got.name, got.lot, got.n_pellets, got.calibrated) == (want.name, "T", 60, (rc.material_id,))
+    assert (got.shift, got.sd, got.scatter) == pytest.approx((want.shift, want.sd, want.scatter), rel=1e-12)
+    assert got.label == "this laboratory, lot T (60 pellets)"
+    assert default_library().laboratory is None  # the packaged library: a new laboratory
+
+    pellets = [(p, s) for p, s, lot in zip(clean["pressure_MPa"], clean["conductivity_mS_cm"], clean["lot"])
+               if lot == "T" and s is not None][::6]
+    inside, widths, widths_new = 0, [], []
+    for p, s in pellets:
+        d = Design.from_toml(SEPARATOR.format(material="Li6PS5Cl", pressure=p))
+        o = simulate(d, lib, bands=True)
+        assert o.bands.laboratory == got
+        lo, hi = o.band("ionic_conductivity", "separator")
+        nlo, nhi = simulate(d, bands=True).band("ionic_conductivity", "separator")
+        inside += lo <= s <= hi
+        widths.append(np.log(hi / lo))
+        widths_new.append(np.log(nhi / nlo))
+    assert inside >= 0.8 * len(pellets), (inside, len(pellets))
+    assert np.median(widths) < 0.7 * np.median(widths_new)
+
+    d = Design.from_toml(SEPARATOR.format(material=rc.material_id, pressure=300), library=lib)
+    o = simulate(d, lib, bands=True)
+    lo, hi = o.band("ionic_conductivity", "separator")
+    nominal = o.layer("separator").ionic_conductivity
+    assert np.sqrt(lo * hi) == pytest.approx(nominal, rel=0.1)  # exp(shift) = 2.3 if it were shifted again
+    assert np.log(hi / lo) < 0.7 * np.log(np.divide(*B.bands(d, lib, B.Laboratory()).get(
+        "ionic_conductivity", "separator")[::-1]))
+
+
+def test_a_lot_without_measured_conductivities_writes_no_laboratory(lab):
+    log, bad = lab
+    rc = stats.recalibrate(log.table(), "N")  # lot N: densities only
+    assert rc.laboratory is None and "[laboratory]" not in rc.toml
+    assert load_user_materials(rc.toml).laboratory is None

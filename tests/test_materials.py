@@ -356,3 +356,55 @@ def test_uploaded_material_names_go_through_the_normaliser():
     text = GOOD_ENTRY.replace("[MySE]", '["My\\u0007SE\\u202e"]')
     lib = load_user_materials(text)
     assert lib.get("MySE").id == "MySE"
+
+
+LAB_TABLE = '''
+[laboratory]
+name = "our lab, lot 7"
+lot = "7"
+shift = 0.4
+sd = 0.05
+n_pellets = 24
+scatter = 0.12
+'''
+
+
+def test_a_laboratory_table_loads_and_old_files_keep_loading(lib):
+    """A materials file may say whose pellets its bands are for ([laboratory]); a file without one loads as
+    before, and a material that happens to be called "laboratory" (it has a kind) stays a material."""
+    got = load_user_materials(GOOD_ENTRY + LAB_TABLE)
+    assert "MySE" in got and got.laboratory.label == "our lab, lot 7 (24 pellets)"
+    assert (got.laboratory.shift, got.laboratory.sd, got.laboratory.scatter, got.laboratory.lot) == (0.4, 0.05, 0.12, "7")
+    assert load_user_materials(GOOD_ENTRY).laboratory is None
+    named = load_user_materials(GOOD_ENTRY.replace("[MySE]", "[laboratory]"))
+    assert "laboratory" in named and named.laboratory is None
+    alone = load_user_materials(LAB_TABLE)  # a file with the laboratory only
+    assert alone.laboratory.name == "our lab, lot 7" and set(alone.materials) == set(lib.materials)
+    # the laboratory's band: centred on its level, narrower than a new laboratory's
+    from pressbook import bands as B
+    d = presets.three_step()
+    lo, hi = simulate(d, alone, bands=True).band("ionic_conductivity", "separator")
+    nlo, nhi = simulate(d, bands=True).band("ionic_conductivity", "separator")
+    assert hi / lo < nhi / nlo and lo * hi > 1.5 * nlo * nhi  # exp(0.4) ~ 1.5 higher, geometric centre
+    assert B.bands(d, alone).laboratory is alone.laboratory
+
+
+@pytest.mark.parametrize("old, new, expect", [
+    ('shift = 0.4', 'shift = 9.0', ["[laboratory].shift", "got 9.0", "from -3 to 3"]),
+    ('shift = 0.4', 'shift = "high"', ["[laboratory].shift", "got 'high'", "a number"]),
+    ('sd = 0.05', 'sd = 0', ["[laboratory].sd", "got 0", "above 0"]),
+    ('sd = 0.05', 'sd = nan', ["[laboratory].sd", "got nan", "a number"]),
+    ('n_pellets = 24', 'n_pellets = 2.5', ["[laboratory].n_pellets", "got 2.5", "a whole number from 0"]),
+    ('n_pellets = 24', 'n_pellets = -1', ["[laboratory].n_pellets", "got -1"]),
+    ('scatter = 0.12', 'scatter = 4', ["[laboratory].scatter", "got 4", "from 0 to 3"]),
+    ('sd = 0.05', 'colour = "red"', ["[laboratory].colour", "unknown field", "shift, sd"]),
+    ('sd = 0.05\n', '', ["[laboratory]", "missing field(s) sd"]),
+    ('lot = "7"', 'lot = 7', ["[laboratory].lot", "got 7", "text of at most 80"]),
+    ('lot = "7"', 'calibrated = ["Li6PS5Cl"]', ["[laboratory].calibrated", "Li6PS5Cl", "this file's materials (MySE)"]),
+])
+def test_a_bad_laboratory_table_names_field_value_and_range(lib, old, new, expect):
+    text = GOOD_ENTRY + LAB_TABLE.replace(old, new)
+    with pytest.raises(PressbookError) as exc:
+        _fresh(lib).add_toml(text, origin="mine.toml")
+    for part in expect:
+        assert part in str(exc.value), str(exc.value)

@@ -538,8 +538,14 @@ def _how_sure(outcome) -> str:
             lo, hi = b.layers[l.name]["ionic_conductivity"]
             text += f"; {l.name} conductivity {l.ionic_conductivity:.2g} mS/cm, most likely {lo:.2g}-{hi:.2g}"
     v = outcome.versions
-    return (f"{text} (90 % bands of the model for {b.laboratory.name}; your own pellets narrow them). Model: materials "
+    return (f"{text} (90 % bands of the model for {b.laboratory.label}{_narrow(b.laboratory)}). Model: materials "
             f"{v['materials']}, calibration {v['calibration']}, posterior {v['posterior']}.")
+
+
+def _narrow(laboratory) -> str:
+    """What narrows the bands further: a new laboratory's own pellets; a laboratory's, more of them."""
+    return ("; your own pellets narrow them (pellet log)" if laboratory.sd is None
+            else ", from its logged pellets (materials file)")
 
 
 # ---------------------------------------------------------------------- helpers

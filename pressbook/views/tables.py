@@ -29,6 +29,8 @@ def summary_html(outcome) -> str:
         f"<td>{_unit(u)}</td></tr>"
         for k, q, v, u, d in summary_rows(outcome))
     title = escape(outcome.design.title or "design")
+    if bands:  # whose band it is, beside it
+        title += f"; 90 % band for {escape(outcome.bands.laboratory.label)}"
     head = "<th>quantity</th><th>value</th>" + ("<th>90 % band</th>" if bands else "") + "<th>unit</th>"
     return (band_sentence(outcome) +
             f'<div class="pb-table-scroll"><table class="pb-table"><caption>Summary: {title}</caption>'
@@ -52,7 +54,7 @@ def band_sentence(outcome) -> str:
         slo, shi = b.layers[l.name]["ionic_conductivity"]
         parts.append(f"and a {escape(l.name)} conductivity of <b>{fmt(l.ionic_conductivity, 2)} mS/cm</b>, most likely "
                      f"between {fmt(slo, 2)} and {fmt(shi, 2)} mS/cm")
-    return (f'<p class="pb-headline">{", ".join(parts)} (90 % bands, for {escape(b.laboratory.name)}). '
+    return (f'<p class="pb-headline">{", ".join(parts)} (90 % bands, for {escape(b.laboratory.label)}). '
             "Laboratories pressing the same powder measure values tens of percent apart; your own pellets narrow "
             "the band (pellet log).</p>")
 

@@ -222,9 +222,13 @@ class SharePanel(w.VBox):
             self.state.errors = {"file": plain_message(exc)}
         else:
             renamed = [a for a in added if a.endswith(YOURS)]
-            self.state.notice = "materials added: " + ", ".join(added) + " (use them by name in a layer)" + (
+            notice = ("materials added: " + ", ".join(added) + " (use them by name in a layer)" if added else "") + (
                 f"; {', '.join(renamed)}: the library already has a material of that name, which stays as it was"
                 if renamed else "")
+            bands = self.state.outcome.bands if self.state.outcome is not None else None
+            if bands is not None and bands.laboratory.sd is not None:  # the file's [laboratory] table
+                notice += ("; " if notice else "") + f"90 % bands now for {bands.laboratory.label}"
+            self.state.notice = notice
         finally:
             self.materials_upload.value = ()
 

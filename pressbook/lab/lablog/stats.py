@@ -12,6 +12,7 @@ ln(conductivity).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -153,10 +154,20 @@ class Recalibration:
     cv_conductivity_before: float   # RMS error of ln(conductivity)
     cv_conductivity_after: float
     folds: int
+    #: the laboratory's conductivity level for this lot (laboratory_update; None: no measured conductivities)
+    laboratory: object = None
 
     @property
     def toml(self) -> str:
-        return self.calibration.material_toml()
+        """The recalibrated material as a materials file; with the laboratory's level, its [laboratory] table too:
+        loaded in the designer (or ``load_user_materials``), the bands are then this laboratory's, for this lot."""
+        text = self.calibration.material_toml()
+        if self.laboratory is None:
+            return text
+        import tomli_w  # noqa: PLC0415
+
+        return (text + "\n# whose pellets: the bands of a design loaded with this file are this laboratory's "
+                "(pressbook.bands)\n" + tomli_w.dumps({"laboratory": self.laboratory.toml_table()}))
 
     @property
     def material_id(self) -> str:
@@ -210,9 +221,15 @@ def recalibrate(table: dict, lot: str, *, material: str | None = None, folds: in
             lerr_b.append(np.log(cf.predicted_conductivity(D[s_ok], "library") / S[s_ok]))
             lerr_a.append(np.log(cf.predicted_conductivity(D[s_ok], "fit") / S[s_ok]))
     rms = lambda parts: float(np.sqrt(np.mean(np.concatenate(parts) ** 2))) if parts else math.nan  # noqa: E731
+    try:
+        lab = laboratory_update(table, lot=lot)
+    except InvalidInputError:  # the lot has no measured conductivity: no level of its own
+        lab = None
+    if lab is not None and cal.conductivity is not None:  # its conductivity law is fitted to these pellets
+        lab = dataclasses.replace(lab, calibrated=(cal.material_id,))
     return Recalibration(lot=lot, material=material, n=int(P.size), calibration=cal, cv_density_before=rms(err_b),
                          cv_density_after=rms(err_a), cv_conductivity_before=rms(lerr_b),
-                         cv_conductivity_after=rms(lerr_a), folds=folds)
+                         cv_conductivity_after=rms(lerr_a), folds=folds, laboratory=lab)
 
 
 #: Lot-to-lot scatter of one laboratory's conductivity level, ln (estimate: batches of one commercial argyrodite
@@ -270,7 +287,7 @@ def laboratory_update(table: dict, *, lot: str | None = None, name: str = "this 
     j = 1 + lots.index(lot)
     return Laboratory(name=f"{name}, lot {lot}", shift=float(mean[0] + mean[j]),
                       sd=float(math.sqrt(cov[0, 0] + cov[j, j] + 2 * cov[0, j])), n_pellets=int(r.size),
-                      scatter=scatter)
+                      scatter=scatter, lot=lot)
 
 
 def _csv(P, D, S) -> str:
