@@ -185,3 +185,24 @@ def test_load_refuses_an_absurd_ram_diameter_and_still_answers_sensible_input():
     assert_one_line_error(r, "--ram-diameter", "allowed: 1 to 1000 mm")
     r = run("load", "300 MPa", "10 mm", "--ram-diameter", "50 mm")
     assert r.returncode == 0 and "23.562 kN" in r.stdout and "bar (gauge)" in r.stdout
+
+
+def test_simulate_with_a_laboratorys_materials_file(tmp_path):
+    """`pressbook simulate --bands --materials FILE`: the file's [laboratory] table makes the bands that
+    laboratory's (JSON says whose); a bad table is a message naming the field, not a traceback."""
+    good = tmp_path / "lot7.toml"
+    good.write_text('[laboratory]\nname = "our lab, lot 7"\nlot = "7"\nshift = 0.3\nsd = 0.04\nn_pellets = 24\n')
+    run = lambda *a: subprocess.run([sys.executable, "-m", "pressbook.cli", "simulate", "preset:three-step", *a],  # noqa: E731
+                                    capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    out = run("--json", "--bands", "--materials", str(good))
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["bands"]["laboratory"] == "our lab, lot 7" and d["bands"]["laboratory_pellets"] == 24
+    new = json.loads(run("--json", "--bands").stdout)
+    assert new["bands"]["laboratory"] == "a new laboratory" and new["bands"]["laboratory_lot"] is None
+    sep = lambda j: next(l for l in j["layers"] if l["name"] == "separator")["ionic_conductivity"]["band"]  # noqa: E731
+    assert sep(d)[0] > sep(new)[0] and sep(d)[1] - sep(d)[0] < sep(new)[1] - sep(new)[0]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[laboratory]\nname = "x"\nshift = 0.3\nsd = -1\n')
+    out = run("--bands", "--materials", str(bad))
+    assert out.returncode != 0 and "[laboratory].sd: got -1" in out.stderr and "Traceback" not in out.stderr

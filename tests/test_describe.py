@@ -180,3 +180,22 @@ def test_pellet_log_texts_follow_the_parity_and_the_control_chart(tmp_path):
     one = describe.control_chart_alternative(control_chart({k: v[:1] for k, v in t.items()}))
     assert "no limits yet" in one.text and "1 pellet in" in one.text
     assert "no pellet" in describe.parity_alternative({"n": 0}).text
+
+
+def test_layer_bars_say_each_layers_value_and_band():
+    """The designer's per-layer bars with whiskers (issue 24): columns from Outcome.bands, in words."""
+    from pressbook import presets, simulate
+    from pressbook.views import columns as col
+    from pressbook.views import describe
+
+    o = simulate(presets.three_step(), bands=True)
+    por, sig = col.layer_band_columns(o)
+    assert por["name"] == ["cathode", "separator", "anode"] and sig["name"] == ["cathode", "separator"]
+    assert (sig["low"][1], sig["high"][1]) == o.band("ionic_conductivity", "separator")
+    assert por["low"][0] == pytest.approx(100 * o.band("porosity", "cathode")[0])
+    alt = describe.layer_bands_alternative(por, sig, o.bands.laboratory.label)
+    lo, hi = o.band("ionic_conductivity", "separator")
+    assert f"separator {sig['value'][1]:.3g} mS/cm (90 % band {lo:.3g} to {hi:.3g} mS/cm)" in alt.text
+    assert "a new laboratory" in alt.text and len(alt.rows) == 5
+    plain = col.layer_band_columns(simulate(presets.three_step()))[1]  # no bands: the whisker is the value
+    assert plain["low"] == plain["value"] == plain["high"]

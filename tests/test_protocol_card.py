@@ -299,3 +299,31 @@ def test_card_says_how_sure_the_prediction_is():
     assert versions()["posterior"] in card.prediction
     html = card.to_html()
     assert "How sure" in html and re.search(r"most likely [0-9.]+-[0-9.]+", html)
+
+
+LAB_FILE = '''
+[laboratory]
+name = "our lab, lot 7"
+lot = "7"
+shift = 0.3
+sd = 0.04
+n_pellets = 24
+'''
+
+
+def test_card_says_how_sure_for_this_laboratory_from_a_materials_file(tmp_path):
+    """A materials file with a [laboratory] table (a lot recalibrated in the pellet log): the card's "How sure" line
+    gives that laboratory's bands and says whose they are (issue 24 item 4)."""
+    from pressbook.materials import load_user_materials
+
+    path = tmp_path / "lot7.toml"
+    path.write_text(LAB_FILE, encoding="utf-8")
+    lib = load_user_materials(str(path))
+    card = protocol_card(presets.three_step(), library=lib)
+    lab = simulate(presets.three_step(), lib, bands=True)
+    new = simulate(presets.three_step(), bands=True)
+    lo, hi = lab.band("ionic_conductivity", "separator")
+    assert (lo, hi) != new.band("ionic_conductivity", "separator")
+    assert f"most likely {lo:.2g}-{hi:.2g}" in card.prediction
+    assert "for our lab, lot 7 (24 pellets)" in card.prediction
+    assert "a new laboratory" in protocol_card(presets.three_step()).prediction
