@@ -91,6 +91,14 @@ class Laboratory:
         return self.name + (f" ({self.n_pellets} pellet{'s' if self.n_pellets != 1 else ''})" if self.n_pellets
                             else "")
 
+    def level_words(self) -> str:
+        """Where this laboratory's conductivities sit against the library's values, in words ('' when within 5 %):
+        its band is then off-centre from the (library's) predicted value."""
+        if self.shift is None or abs(self.shift) < math.log(1.05):
+            return ""
+        return (f"Pellets of {self.name} conduct {math.exp(self.shift):.2g} times the library's prediction: its band "
+                f"sits {'above' if self.shift > 0 else 'below'} the predicted value.")
+
     def toml_table(self) -> dict:
         """The [laboratory] table of a materials file (pressbook.materials.parse_laboratory reads it back)."""
         out = {"name": self.name, "lot": self.lot, "shift": self.shift, "sd": self.sd, "n_pellets": self.n_pellets,

@@ -326,4 +326,5 @@ def test_card_says_how_sure_for_this_laboratory_from_a_materials_file(tmp_path):
     assert (lo, hi) != new.band("ionic_conductivity", "separator")
     assert f"most likely {lo:.2g}-{hi:.2g}" in card.prediction
     assert "for our lab, lot 7 (24 pellets)" in card.prediction
+    assert "conduct 1.3 times the library's prediction: its band sits above" in card.prediction  # exp(0.3)
     assert "a new laboratory" in protocol_card(presets.three_step()).prediction

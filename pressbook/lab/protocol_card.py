@@ -538,7 +538,9 @@ def _how_sure(outcome) -> str:
             lo, hi = b.layers[l.name]["ionic_conductivity"]
             text += f"; {l.name} conductivity {l.ionic_conductivity:.2g} mS/cm, most likely {lo:.2g}-{hi:.2g}"
     v = outcome.versions
-    return (f"{text} (90 % bands of the model for {b.laboratory.label}{_narrow(b.laboratory)}). Model: materials "
+    level = b.laboratory.level_words()
+    return (f"{text} (90 % bands of the model for {b.laboratory.label}{_narrow(b.laboratory)}). {level}"
+            f"{' ' if level else ''}Model: materials "
             f"{v['materials']}, calibration {v['calibration']}, posterior {v['posterior']}.")
 
 

@@ -55,8 +55,8 @@ def band_sentence(outcome) -> str:
         parts.append(f"and a {escape(l.name)} conductivity of <b>{fmt(l.ionic_conductivity, 2)} mS/cm</b>, most likely "
                      f"between {fmt(slo, 2)} and {fmt(shi, 2)} mS/cm")
     return (f'<p class="pb-headline">{", ".join(parts)} (90 % bands, for {escape(b.laboratory.label)}). '
-            "Laboratories pressing the same powder measure values tens of percent apart; your own pellets narrow "
-            "the band (pellet log).</p>")
+            + (escape(b.laboratory.level_words()) or "Laboratories pressing the same powder measure values tens of "
+               "percent apart; your own pellets narrow the band (pellet log).") + "</p>")
 
 
 def risks_html(outcome) -> str:

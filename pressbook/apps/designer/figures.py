@@ -236,5 +236,5 @@ class DesignerFigures:
                           ("impedance", describe.impedance_text(new["imp"], new["imp_band"])),
                           ("layers", describe.layer_bands_alternative(
                               new["porosity_bars"], new["sigma_bars"],
-                              outcome.bands.laboratory.name if outcome.bands is not None else ""))):
+                              outcome.bands.laboratory.label if outcome.bands is not None else ""))):
             self.texts[key].say(text)
