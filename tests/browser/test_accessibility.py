@@ -28,7 +28,7 @@ MAIN_RESULT = {
     "calibrate": [".pbo-calibrate-app canvas"],
     "choose_goal": ["canvas"],
     "compaction_explorer": ["canvas"],
-    "designer": [".pb-summary", ".pb-fig-compaction canvas", ".pb-fig-cross_section canvas"],
+    "designer": [".pb-summary", ".pb-fig-compaction canvas", ".pb-fig-cross_section canvas", ".pb-fig-layers canvas"],
     "interfaces_impedance": ["canvas"],
     "optimiser": ["canvas"],
     "process_map": ["canvas"],

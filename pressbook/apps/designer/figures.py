@@ -6,7 +6,7 @@ or None) into every source. Figures never compute physics: columns come from ``v
 from __future__ import annotations
 
 from bokeh.layouts import row
-from bokeh.models import ColumnDataSource, FactorRange, HoverTool, LinearAxis, Range1d, SingleIntervalTicker, Whisker
+from bokeh.models import ColumnDataSource, FactorRange, HoverTool, LinearAxis, Range1d, SingleIntervalTicker
 from bokeh.plotting import figure
 
 from ...views import columns as col
@@ -67,7 +67,8 @@ class DesignerFigures:
             # porosity and conductivity per layer with their 90 % whiskers: one document, they change together
             "layers": row(self._bars("porosity_bars", "Porosity per layer (whiskers: 90 % band)", "porosity (%)",
                                      "{0.0}"),
-                          self._bars("sigma_bars", "Ionic conductivity (whiskers: 90 % band)", "mS/cm", "{0.000}"),
+                          self._bars("sigma_bars", "Ionic conductivity (whiskers: 90 % band)", "ionic conductivity (mS/cm)",
+                                     "{0.000}"),
                           name="pb-fig-layers", stylesheets=[WRAP_ROW]),
         }
         self.titled = {"cross_section": self.figures["cross_section"], "nyquist": self.figures["impedance"].children[0]}
@@ -171,7 +172,10 @@ class DesignerFigures:
         f.y_range.start = 0.0
         r = f.vbar(x="name", top="value", width=0.6, source=source, fill_color="colour", fill_alpha=0.6,
                    line_color="#000000")
-        f.add_layout(Whisker(base="name", lower="low", upper="high", source=source, line_width=1.5))
+        # the whisker as glyphs (not a Whisker annotation): the automatic y range then holds the whole band
+        f.segment(x0="name", y0="low", x1="name", y1="high", source=source, line_color="#000000", line_width=1.5)
+        for end in ("low", "high"):
+            f.scatter("name", end, source=source, marker="dash", size=14, line_color="#000000", line_width=1.5)
         f.add_tools(HoverTool(renderers=[r], tooltips=[("", "@name"), (y_label, f"@value{number}"),
                                                        ("90 % band", f"@low{number} – @high{number}")]))
         f.xgrid.visible = False
