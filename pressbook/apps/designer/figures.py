@@ -67,8 +67,8 @@ class DesignerFigures:
             # porosity and conductivity per layer with their 90 % whiskers: one document, they change together
             "layers": row(self._bars("porosity_bars", "Porosity per layer (whiskers: 90 % band)", "porosity (%)",
                                      "{0.0}"),
-                          self._bars("sigma_bars", "Ionic conductivity (whiskers: 90 % band)", "ionic conductivity (mS/cm)",
-                                     "{0.000}"),
+                          self._bars("sigma_bars", "Ionic conductivity (whiskers: 90 % band)",
+                                     "ionic conductivity (mS/cm)", "{0.000}"),
                           name="pb-fig-layers", stylesheets=[WRAP_ROW]),
         }
         self.titled = {"cross_section": self.figures["cross_section"], "nyquist": self.figures["impedance"].children[0]}
