@@ -271,3 +271,34 @@ def test_a_lot_without_measured_conductivities_writes_no_laboratory(lab):
     rc = stats.recalibrate(log.table(), "N")  # lot N: densities only
     assert rc.laboratory is None and "[laboratory]" not in rc.toml
     assert load_user_materials(rc.toml).laboratory is None
+
+
+def test_the_lab_log_shows_the_lots_bands_before_and_after_its_pellets(lab):
+    """Issue 24 item 4's parity plot: after recalibrating lot T the lab log draws each pellet's measured
+    conductivity against its prediction's 90 % band for a new laboratory and for this laboratory (after the update):
+    the laboratory's bands are narrower and hold more of the lot's pellets. The synthetic powder conducts 2.3x the
+    library: a new laboratory's band misses many of them."""
+    from pressbook.apps.lablog import LabLogApp
+
+    log, bad = lab
+    table = log.table()
+    labT = stats.laboratory_update(table, lot="T")
+    cb = stats.conductivity_bands(table, labT, lot="T")
+    assert cb["of"] == 60 and cb["n"] == stats.MAX_BAND_PELLETS
+    assert cb["inside_lab"] >= 0.9 * cb["n"] and cb["inside_new"] < 0.7 * cb["n"]
+    assert cb["width_lab"] < 0.5 * cb["width_new"]
+    assert all(lo < hi for lo, hi in zip(cb["lo_lab"], cb["hi_lab"]))
+    assert stats.conductivity_bands(table, labT, lot="N")["n"] == 0  # lot N: densities only
+
+    app = LabLogApp(log.engine.url.database)
+    assert app.bands_box.layout.display == "none"  # nothing to show before a recalibration
+    app.recal_lot.value = "T"
+    app.recalibrate()
+    assert app.bands_box.layout.display == "flex"
+    data = app.src_bands.data
+    assert list(data["lo_lab"]) == pytest.approx(cb["lo_lab"]) and list(data["y"]) == pytest.approx(cb["measured"])
+    assert f"for this laboratory, lot T (60 pellets) {cb['inside_lab']} of 30 inside" in app.bands_text.value
+    assert "with the bands of this laboratory, lot T (60 pellets)" in app.downloads.value
+    app.recal_lot.value = "N"
+    app.recalibrate()
+    assert app.bands_box.layout.display == "none"

@@ -150,6 +150,12 @@ class LabLogApp:
         self.downloads = w.HTML()
         self.downloads.add_class("pbo-download")
         self.downloads.add_class("pbl-download")
+        # the lot's conductivities against their bands before and after the laboratory's update (shown once a
+        # recalibrated lot has measured conductivities)
+        self.bands_widget = common.bokeh(self._bands_figure())
+        self.bands_widget.add_class("pbl-bands")
+        self.bands_text = common.FigureText()
+        self.bands_box = w.VBox([self.bands_widget, self.bands_text], layout=w.Layout(display="none"))
         # ------------------------------------------------------------ export
         self.export_button = w.Button(description="Export these pellets (zip)", layout=w.Layout(width="auto"),
                                       tooltip="a round-robin package another lab imports: CSV, JSON and raw files")
@@ -193,7 +199,7 @@ class LabLogApp:
             w.HBox([self.parity_widget, self.chart_widget]), self.parity_text, self.chart_text,
             w.HBox([self.export_button, self.export_anonymous]), self.export_message, self.export_view,
             section("4. Recalibrate a powder lot"), w.HBox([self.recal_lot, self.recal_button]), self.recal_message,
-            self.recal_view, self.downloads])
+            self.recal_view, self.downloads, self.bands_box])
         self.widget.add_class("pbl-app")
         self.refresh()
         for fig in (self.parity_widget, self.chart_widget):  # the first data in what the page reads on connecting
@@ -245,6 +251,46 @@ class LabLogApp:
         common.legend_outside(c, "below")
         self.chart_fig, self.chart_range = c, c.y_range
         return p, c
+
+    def _bands_figure(self):
+        """Measured vs predicted conductivity, each pellet with its prediction's 90 % band for a new laboratory
+        (wide, pale) and for this laboratory after the update (narrow, dark), drawn across at its measured value."""
+        from bokeh.models import ColumnDataSource
+        from bokeh.plotting import figure
+
+        self.src_bands = ColumnDataSource({k: [] for k in ("x", "y", "uid", "lo_new", "hi_new", "lo_lab", "hi_lab")})
+        self.src_bands_line = ColumnDataSource({"x": [], "y": []})
+        f = figure(width=470, height=380, title="Conductivity of the lot: the 90 % band before and after your pellets",
+                   x_axis_label="predicted (mS/cm)", y_axis_label="measured (mS/cm)",
+                   tools="pan,wheel_zoom,box_zoom,reset,save,hover", tooltips=[("pellet", "@uid")])
+        f.line("x", "y", source=self.src_bands_line, color="#555555", line_dash="dashed",
+               legend_label="measured = predicted")
+        f.segment("lo_new", "y", "hi_new", "y", source=self.src_bands, color=OKABE_ITO["sky"], line_width=6,
+                  alpha=0.5, legend_label="90 % band, a new laboratory")
+        f.segment("lo_lab", "y", "hi_lab", "y", source=self.src_bands, color=OKABE_ITO["vermillion"], line_width=2,
+                  legend_label="90 % band, this laboratory")
+        f.scatter("x", "y", source=self.src_bands, size=7, color=OKABE_ITO["blue"], legend_label="pellets")
+        common.legend_outside(f, "below", ncols=1)
+        return f
+
+    def show_bands(self, rc) -> None:
+        """Draw lot ``rc.lot``'s conductivities against their bands before and after the laboratory's update
+        (``rc.laboratory``); hidden when the lot has no measured conductivity."""
+        from ..lab.lablog.stats import conductivity_bands
+        from .figure_widget import hold
+
+        if rc.laboratory is None:
+            self.bands_box.layout.display = "none"
+            return
+        t = self.log.table(lot=rc.lot)  # with each pellet's design (its band is recomputed)
+        cb = conductivity_bands(t, rc.laboratory, lot=rc.lot)
+        ends = [v for k in ("lo_new", "hi_new", "lo_lab", "hi_lab", "predicted", "measured") for v in cb[k]]
+        with hold([self.bands_widget]):
+            self.src_bands.data = {"x": cb["predicted"], "y": cb["measured"], "uid": [u[:8] for u in cb["uid"]],
+                                   **{k: cb[k] for k in ("lo_new", "hi_new", "lo_lab", "hi_lab")}}
+            self.src_bands_line.data = {"x": [0.0, max(ends, default=1.0)], "y": [0.0, max(ends, default=1.0)]}
+        self.bands_text.say(describe.conductivity_bands_alternative(cb, rc.laboratory.label))
+        self.bands_box.layout.display = "flex" if cb["n"] else "none"
 
     # ---------------------------------------------------------------- 1. log a pellet
     def _on_upload(self):
@@ -476,7 +522,10 @@ class LabLogApp:
             + rows + "</table>")
         stem = "".join(ch if ch.isalnum() else "_" for ch in rc.material_id)[:60]
         self.downloads.value = download_link(rc.toml, f"{stem}.toml", "application/toml",
-                                             "Download the material (TOML) for the designer")
+                                             "Download the material (TOML) for the designer"
+                                             + (f" (with the bands of {rc.laboratory.label})" if rc.laboratory
+                                                else ""))
+        self.show_bands(rc)
 
 
 def _refused_words(label: str, size: int, limit: int) -> str:

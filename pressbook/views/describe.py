@@ -314,6 +314,24 @@ def parity_alternative(par: dict) -> Alternative:
                               "model's 5-95 % range"), rows)
 
 
+def conductivity_bands_alternative(cb: dict, who: str) -> Alternative:
+    """Pellet log: measured conductivities against the 90 % bands of their predictions before (a new laboratory)
+    and after the laboratory's update (``who``); ``cb`` as ``lab.lablog.stats.conductivity_bands`` gives it."""
+    n = int(cb.get("n", 0))
+    if not n:
+        return Alternative("Conductivity bands: no pellet of this lot has a measured conductivity at 25 °C.")
+    text = (f"Measured ionic conductivity of {n} pellet{'s' if n > 1 else ''}"
+            + (f" (of {cb['of']})" if cb.get("of", n) > n else "")
+            + f" against the 90 % band of each prediction: for a new laboratory {cb['inside_new']} of {n} inside, "
+            f"median width a factor {_num(math.exp(cb['width_new']), '.2f')}; for {who} {cb['inside_lab']} of {n} "
+            f"inside, a factor {_num(math.exp(cb['width_lab']), '.2f')} (the update used these pellets).")
+    rows = [(str(cb["uid"][i])[:8], _num(cb["predicted"][i]), _num(cb["measured"][i]),
+             f"{_num(cb['lo_new'][i])} to {_num(cb['hi_new'][i])}", f"{_num(cb['lo_lab'][i])} to {_num(cb['hi_lab'][i])}")
+            for i in _pick(n, 20)]
+    return Alternative(text, ("pellet", "predicted (mS/cm)", "measured (mS/cm)", "band, new laboratory (mS/cm)",
+                              f"band, {who} (mS/cm)"), rows)
+
+
 def control_chart_alternative(chart: dict) -> Alternative:
     """Pellet log control chart: the measured ejected relative density in pressing order with its centre line
     and 3-sigma limits (``chart`` as ``lab.lablog.stats.control_chart`` gives it: value, pressed_on, uid, centre,

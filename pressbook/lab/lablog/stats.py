@@ -290,6 +290,58 @@ def laboratory_update(table: dict, *, lot: str | None = None, name: str = "this 
                       scatter=scatter, lot=lot)
 
 
+#: At most this many pellets get their bands recomputed for the parity plot (evenly spread in pressing order):
+#: two band computations per pellet, about 10-40 ms each.
+MAX_BAND_PELLETS = 30
+
+
+def conductivity_bands(table: dict, laboratory, *, lot: str | None = None, library=None,
+                       max_pellets: int = MAX_BAND_PELLETS) -> dict:
+    """The lab's pellets (of ``lot``) with a measured and a predicted conductivity (measured within 2 degC of 25),
+    each prediction's 90 % band for a new laboratory (before the update: ``lo_new``, ``hi_new``) and for
+    ``laboratory`` (after: ``lo_lab``, ``hi_lab``), recomputed from the pellet's design (``design_toml`` and
+    ``subject_layer`` columns) with ``pressbook.bands``; mS/cm. Also ``inside_new``, ``inside_lab`` (how many
+    measurements fall in each band), ``width_new``, ``width_lab`` (median ln(high / low)), ``n`` and ``of`` (the
+    pellets there were: at most ``max_pellets`` of them, evenly spread, are computed). A pellet whose
+    design no longer loads (a material the library lacks) is left out. The update uses these same pellets: the
+    "after" coverage is in-sample (tests/test_lablog_science.py cross-validates it)."""
+    from ...bands import Laboratory, bands  # noqa: PLC0415
+    from ...design import Design  # noqa: PLC0415
+    from ...errors import PressbookError  # noqa: PLC0415
+
+    pred, meas = _array(table, "pred_conductivity_mS_cm"), _array(table, "conductivity_mS_cm")
+    temp = _array(table, "conductivity_temperature_C")
+    ok = np.isfinite(pred) & np.isfinite(meas) & (pred > 0) & (meas > 0) & ~(np.abs(temp - 25.0) > 2.0)
+    if lot is not None:
+        ok &= np.array([str(v) for v in table["lot"]], object) == lot
+    out = {k: [] for k in ("uid", "predicted", "measured", "lo_new", "hi_new", "lo_lab", "hi_lab")}
+    seen: dict = {}
+    chosen = np.flatnonzero(ok)
+    if chosen.size > max_pellets:
+        chosen = chosen[np.unique(np.linspace(0, chosen.size - 1, max_pellets).round().astype(int))]
+    for i in chosen:
+        key = (table["design_toml"][i], table["subject_layer"][i])
+        if key not in seen:
+            try:
+                d = Design.from_toml(key[0], library=library)
+                seen[key] = [bands(d, library, lab, validate=False).get("ionic_conductivity", key[1])
+                             for lab in (Laboratory(), laboratory)]
+            except PressbookError:
+                seen[key] = None
+        if seen[key] is None:
+            continue
+        (lo_n, hi_n), (lo_l, hi_l) = seen[key]
+        for name, v in (("uid", table["uid"][i]), ("predicted", pred[i]), ("measured", meas[i]), ("lo_new", lo_n),
+                        ("hi_new", hi_n), ("lo_lab", lo_l), ("hi_lab", hi_l)):
+            out[name].append(v)
+    a = {k: np.array(v, float) for k, v in out.items() if k != "uid"}
+    inside = lambda lo, hi: int(np.sum((a["measured"] >= a[lo]) & (a["measured"] <= a[hi])))  # noqa: E731
+    width = lambda lo, hi: float(np.median(np.log(a[hi] / a[lo]))) if a[lo].size else math.nan  # noqa: E731
+    return {"uid": out["uid"], **a, "n": len(out["uid"]), "of": int(ok.sum()), "inside_new": inside("lo_new", "hi_new"),
+            "inside_lab": inside("lo_lab", "hi_lab"), "width_new": width("lo_new", "hi_new"),
+            "width_lab": width("lo_lab", "hi_lab")}
+
+
 def _csv(P, D, S) -> str:
     if S is None:
         return "pressure_MPa,relative_density\n" + "".join(f"{float(p)!r},{float(d)!r}\n" for p, d in zip(P, D))
