@@ -270,7 +270,8 @@ class LabLogApp:
         f.segment("lo_lab", "y", "hi_lab", "y", source=self.src_bands, color=OKABE_ITO["vermillion"], line_width=2,
                   legend_label="90 % band, this laboratory")
         f.scatter("x", "y", source=self.src_bands, size=7, color=OKABE_ITO["blue"], legend_label="pellets")
-        common.legend_outside(f, "below", ncols=1)
+        f.toolbar.logo = None
+        common.legend_outside(f, "below", ncols=1)  # a pellet is inside a band when its segment crosses the diagonal
         return f
 
     def show_bands(self, rc) -> None:

@@ -8,7 +8,7 @@ import urllib.parse
 
 import numpy as np
 import pytest
-from harness import ROOT, error_outputs, open_app, snap
+from harness import ROOT, artifacts_dir, error_outputs, open_app, snap
 from playwright.sync_api import expect
 
 from pressbook import Design, presets, simulate
@@ -167,3 +167,68 @@ def test_a_4_mb_phone_photo_arrives_and_a_9_mb_one_is_not_saved_silently(voila, 
     expect(message).to_contain_text("Nothing was saved")
     expect(page.locator(".pbl-files")).not_to_contain_text("huge.jpg")
     assert error_outputs(page) == []
+
+
+BANDS_SOURCE = """() => {
+  for (const doc of (window.Bokeh ? Bokeh.documents : []))
+    for (const m of doc.all_models)
+      if (m.type === 'ColumnDataSource') {
+        const d = m.data instanceof Map ? Object.fromEntries(m.data) : m.data;
+        if (d.lo_lab) return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, Array.from(v)]));
+      }
+  return null;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_recalibration_shows_the_bands_before_and_after_the_labs_pellets(voila, browser, tmp_path, monkeypatch,
+                                                                         width):
+    """Issue 24 item 4: a lot with measured conductivities (1.8x the library's, as a laboratory might measure):
+    after "Recalibrate this lot" the page draws each pellet against its prediction's band for a new laboratory and
+    for this laboratory, says so in words, and fits the screen; axe finds nothing serious."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from pressbook.lab.lablog import open_log
+
+    db = tmp_path / "lab.sqlite"
+    log = open_log(db, user="ana")
+    rng = np.random.default_rng(3)
+    for i, P in enumerate(np.linspace(150, 500, 10)):
+        d = presets.three_step()
+        d.steps = d.steps[:1]
+        d.layers = [l for l in d.layers if l.name == "separator"]
+        d.steps[0].pressure = float(P)
+        rec = log.add(d, lot="T", pressed_on=f"2026-10-{i + 1:02d}")
+        log.update(rec["uid"], 1, ejected_density=min(0.97, rec["pred_density"] + 0.02),
+                   conductivity_mS_cm=1.8 * rec["pred_conductivity_mS_cm"] * float(np.exp(rng.normal(0, 0.05))),
+                   conductivity_temperature_C=25)
+    monkeypatch.setenv("PRESSBOOK_DB", str(db))
+    monkeypatch.setenv("JUPYTERHUB_USER", "ana")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        open_app(page, voila(NB))
+        page.locator(".pbl-parity canvas").first.wait_for()
+        expect(page.locator(".pbl-bands")).to_be_hidden()
+        page.locator(".pbl-recalibrate").click()
+        expect(page.locator(".pbl-recal")).to_contain_text("fitted to 10 pellets")
+        page.locator(".pbl-bands canvas").first.wait_for()
+        page.wait_for_function(f"() => ({BANDS_SOURCE})()?.y.length === 10")
+        d = page.evaluate(BANDS_SOURCE)
+        lab = [(lo <= y <= hi) for lo, y, hi in zip(d["lo_lab"], d["y"], d["hi_lab"])]
+        assert sum(lab) >= 9
+        assert all(hl - ll < hn - ln for ll, hl, ln, hn in zip(d["lo_lab"], d["hi_lab"], d["lo_new"], d["hi_new"]))
+        expect(page.locator(".pbl-bands + .pb-figure-text, .pbl-app .pb-figure-text").last).to_contain_text(
+            "for this laboratory, lot T (10 pellets)")
+        expect(page.locator(".pbl-download a")).to_contain_text("with the bands of this laboratory, lot T")
+        page.wait_for_timeout(500)
+        page.locator(".pbl-bands").screenshot(path=str(artifacts_dir() / f"lab_log_bands-{width}.png"))
+        box = page.locator(".pbl-bands canvas").first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, box
+        violations = Axe().run(page).response["violations"]
+        assert [v["id"] for v in violations if v["impact"] in ("serious", "critical")] == []
+        assert error_outputs(page) == []
+    finally:
+        page.close(run_before_unload=True)
+        context.close()
