@@ -99,7 +99,7 @@ def rank_pessimistic(design: Design, candidates: list, *, q: float = PESSIMISTIC
 
     if not 50.0 <= q <= 100.0:
         raise InvalidInputError("quantile", q, "a percentile between 50 and 100")
-    lab = laboratory or bands_mod.Laboratory()
+    lab = bands_mod.laboratory_of(library, laboratory)  # default: the library's (a materials file's), else a new one
     out = []
     for i, values in enumerate(candidates):
         b = bands_mod.bands(apply_variant(design, values), library, lab, validate=False)
