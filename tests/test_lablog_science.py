@@ -286,7 +286,7 @@ def test_the_lab_log_shows_the_lots_bands_before_and_after_its_pellets(lab):
     cb = stats.conductivity_bands(table, labT, lot="T")
     assert cb["of"] == 60 and cb["n"] == stats.MAX_BAND_PELLETS
     assert cb["inside_lab"] >= 0.9 * cb["n"] and cb["inside_new"] < 0.7 * cb["n"]
-    assert cb["width_lab"] < 0.5 * cb["width_new"]
+    assert cb["width_lab"] < 0.7 * cb["width_new"]  # as the cross-validated test above
     assert all(lo < hi for lo, hi in zip(cb["lo_lab"], cb["hi_lab"]))
     assert stats.conductivity_bands(table, labT, lot="N")["n"] == 0  # lot N: densities only
 
