@@ -72,6 +72,8 @@ def test_pages_say_units_and_places_plainly():
     text = _texts(hot)
     assert "degC" not in text and not re.search(r"\d um\b", text)
     assert not re.search(r"(\d+\s*MPa)</b> instead of \1", text), text
+    assert not re.search(r"(\d+\s*MPa) (instead of|\(vs) \1", text), text  # the yield pressure at 25 °C too
+    assert "…" not in text and "...)" not in text  # the softening's provenance whole
     [slider] = find_widgets(hot, "pb-hot-temperature")
     slider.value = slider.max
     assert re.search(r"MPa</b> instead of \d+\s*MPa at 25 °C", _texts(hot))
