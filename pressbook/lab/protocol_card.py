@@ -21,7 +21,6 @@ import csv
 import html
 import io
 import math
-import re
 from dataclasses import dataclass, field
 
 from ..design import Design
@@ -29,7 +28,7 @@ from ..errors import InvalidInputError
 from ..materials import Library, default_library
 from ..models import mechanics as mech
 from ..units import Q_, to_magnitude
-from ..views.words import plain_units
+from ..views.words import plain_units, unbroken_ranges
 from .press import (GAUGE_UNITS, LOAD_UNIT_NAMES, LOAD_UNITS, dead_weight_kg, die_area_mm2, load_to_pressure,
                     nice_step, pressure_to_load, round_to)
 
@@ -277,7 +276,7 @@ class ProtocolCard:
                f"({die_area_mm2(self.die_diameter_mm) / 100:.4g} cm<sup>2</sup>); rated pressure {e(rating)}</td></tr>",
                f"<tr><th>Press</th><td>{e(p.describe())}</td></tr>",
                f"<tr><th>Expected pellet</th><td>{self.final_height_um:.0f} &micro;m high after the last step</td></tr>",
-               f"<tr><th>How sure</th><td class='pbc-sure'>{_unbroken_ranges(e(plain_units(self.prediction)))}</td></tr>"
+               f"<tr><th>How sure</th><td class='pbc-sure'>{unbroken_ranges(e(plain_units(self.prediction)))}</td></tr>"
                if self.prediction else "",
                "<tr><th>Operator / date / pellet ID</th><td>&nbsp;</td></tr>",
                "</table>"]
@@ -530,12 +529,6 @@ def protocol_card(design: Design, press: Press | None = None, *, die_diameter=No
     return ProtocolCard(title=d.title, die_diameter_mm=D, die_rating_MPa=rating, press=press, steps=steps,
                         notes=notes, final_height_um=steps[-1].stack_height_um if steps else math.nan,
                         prediction=_how_sure(outcome))
-
-
-def _unbroken_ranges(text: str) -> str:
-    """HTML ``text`` with each range of numbers ("0.48-2.1") kept on one line: a phone never breaks it at the
-    hyphen."""
-    return re.sub(r"\d[\d.]*-\d[\d.]*", lambda m: f'<span style="white-space: nowrap">{m.group(0)}</span>', text)
 
 
 def _how_sure(outcome) -> str:
