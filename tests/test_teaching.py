@@ -444,6 +444,8 @@ def test_poe_part_flow_without_a_browser():
     assert "420 MPa" in readout.value
     part.explain_button.click()
     assert "Right." in part.explanation.value and "420 MPa" in part.explanation.value
+    # the explanation repeats what was predicted, in words
+    assert f"<b>Your prediction:</b> {html.escape(part.predict.question.label(key))}" in part.explanation.value
     assert part.check.layout.display == ""
     part.check.choices.value = part.check.question.keys()[0]
     part.check.button.click()
