@@ -638,3 +638,25 @@ def test_own_pellets_narrow_the_band_and_keep_the_measured_level():
     for bad in (-1, 21, 2.5, "3", True):
         with pytest.raises(InvalidInputError, match="pellets measured"):
             U.own_laboratory(bad, m)
+
+
+def test_asr_is_explained_where_it_first_appears():
+    """Issue 26 item 7: part 3 is the first part to show an ASR; it says what the letters mean above its readout."""
+    pytest.importorskip("ipywidgets")
+    from pressbook.apps.common import find_widgets
+    from pressbook.apps.teaching import why as why_app
+
+    def texts(root):
+        stack, out = [root], []
+        while stack:
+            widget = stack.pop()
+            out += [widget.value] if isinstance(getattr(widget, "value", None), str) else []
+            stack.extend(getattr(widget, "children", ()))
+        return " ".join(out)
+
+    assert "ASR" not in texts(why_app.part_voids()) + texts(why_app.part_substrate())
+    part = why_app.part_bonding()
+    [words], [readout] = find_widgets(part, "pb-asr-words"), find_widgets(part, "pb-bonding-readout")
+    assert "ASR, the area-specific resistance" in words.value and "ASR" in readout.value
+    observe = part.observe_box.children[1].children
+    assert observe.index(words) < observe.index(readout)
