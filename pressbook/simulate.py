@@ -531,8 +531,9 @@ def _reason(name, subject, score, d) -> tuple[str, str]:
             return (f"{subject} was pressed at {f(d['P_max']):.1f} MPa, below the {f(d['spread']):.1f} MPa at which a "
                     f"foil this size spreads to the die wall: no metal reaches the clearance", f"{f(d['threshold']):.1f} MPa")
         return (f"{subject} was pressed at {f(d['P_max']):.1f} MPa: it creeps into the {f(d['clearance']):.0f} um "
-                f"punch-die clearance and loses {100 * f(d['thinning']):.2f} % of its thickness there (risk from 0.5 %, "
-                f"reached at about {f(d['threshold']):.1f} MPa with these holds)", f"{f(d['threshold']):.1f} MPa")
+                f"punch-die clearance and loses {100 * f(d['thinning']):.2f} % of its thickness there (the risk starts, "
+                f"still low, at {100 * mech.X_ONSET:g} % lost, about {f(d['threshold']):.1f} MPa with these holds; "
+                f"medium from {100 * (mech.X_ONSET + mech.LEVELS[0][0] * mech.X_SPAN):.1f} % lost)", f"{f(d['threshold']):.1f} MPa")
     if name == "lithium creep short":
         why = "pressing" if f(d["fab"]) >= f(d["op"]) else "stack pressure in use"
         return (f"lithium creeps into the SE pores ({100 * f(d['porosity']):.0f} % porosity): pressed at "

@@ -124,6 +124,10 @@ def test_cathode_on_loose_se_is_a_two_step_copress():
 def test_substrate_check_reports_the_model_risk_level():
     o = simulate(L.co_press(separator_mass=20.0))
     assert L.q_substrate_check().evaluate(o.risk("intermixing short").level).correct
+    # one depth, the risk's own (not the interface's depth and then the risk's, back to back), and the level named
+    why = L.q_substrate_check().answer()[1]
+    assert len(re.findall(r"[\d.]+ µm into", why)) == 1 and len(re.findall(r"reach", why)) == 1, why
+    assert f"risk is {o.risk('intermixing short').level}" in why
 
 
 # ====================================================================== part 3: differential pressure
@@ -184,6 +188,20 @@ def test_extrusion_check_follows_the_model():
 def test_anode_explanation_mentions_the_model_extrusion_pressure():
     text = L.explain_anode(10.0, 50.0)
     assert f"{L.extrusion_pressure(50.0):.0f} MPa" in text
+
+
+def test_anode_explanation_says_where_the_extrusion_risk_starts_and_where_it_is_medium():
+    """Issue 26 item 7: part 4 (medium from about 26 MPa) and part 5's risk reason ('starts, still low, ... about
+    4.6 MPa') name the level each pressure means; the log slider's value is rounded ('25.1', never '25.1189')."""
+    start, medium = L.extrusion_pressure(50.0, "start"), L.extrusion_pressure(50.0)
+    assert start < medium
+    assert simulate(L.three_step(anode=0.98 * start)).risk("metal extrusion").score == 0
+    assert simulate(L.three_step(anode=1.02 * start)).risk("metal extrusion").score > 0
+    text = L.explain_anode(25.118864315095795, 50.0)
+    assert "25.1189" not in text and "after 25.1 MPa" in text
+    assert f"starts, still low) at about {start:.2g} MPa" in text and f"medium extrusion risk above about {medium:.0f}" in text
+    reason = simulate(presets.co_press()).risk("metal extrusion").reason
+    assert "the risk starts, still low, at 0.5 % lost" in reason and "medium from 1.8 % lost" in reason
 
 
 # ====================================================================== part 5: failures
@@ -426,6 +444,8 @@ def test_poe_part_flow_without_a_browser():
     assert "420 MPa" in readout.value
     part.explain_button.click()
     assert "Right." in part.explanation.value and "420 MPa" in part.explanation.value
+    # the explanation repeats what was predicted, in words
+    assert f"<b>Your prediction:</b> {html.escape(part.predict.question.label(key))}" in part.explanation.value
     assert part.check.layout.display == ""
     part.check.choices.value = part.check.question.keys()[0]
     part.check.button.click()
@@ -549,6 +569,8 @@ def test_teacher_guide_numbers_are_the_models_today():
     assert len(tool.MARK.findall(text)) == 16
     assert "q_band_predict" in [name for name, _ in tool.MARK.findall(text)]  # issue 24 item 6
     assert tool.render(text) == text, "docs/teacher_guide.md is not current: run python tools/teacher_guide.py"
+    prose = re.sub(r"`[^`]*`", "", text)  # link keys such as `steps.2.temperature=80degC` are code
+    assert not re.search(r"\d um\b|degC", prose), "the guide writes µm and °C, as the pages do"
     start = tool.START_PAGE.read_text(encoding="utf-8")
     assert tool.render_notebook(start) == start, "notebooks/index.ipynb is not current: run python tools/teacher_guide.py"
 
@@ -616,3 +638,25 @@ def test_own_pellets_narrow_the_band_and_keep_the_measured_level():
     for bad in (-1, 21, 2.5, "3", True):
         with pytest.raises(InvalidInputError, match="pellets measured"):
             U.own_laboratory(bad, m)
+
+
+def test_asr_is_explained_where_it_first_appears():
+    """Issue 26 item 7: part 3 is the first part to show an ASR; it says what the letters mean above its readout."""
+    pytest.importorskip("ipywidgets")
+    from pressbook.apps.common import find_widgets
+    from pressbook.apps.teaching import why as why_app
+
+    def texts(root):
+        stack, out = [root], []
+        while stack:
+            widget = stack.pop()
+            out += [widget.value] if isinstance(getattr(widget, "value", None), str) else []
+            stack.extend(getattr(widget, "children", ()))
+        return " ".join(out)
+
+    assert "ASR" not in texts(why_app.part_voids()) + texts(why_app.part_substrate())
+    part = why_app.part_bonding()
+    [words], [readout] = find_widgets(part, "pb-asr-words"), find_widgets(part, "pb-bonding-readout")
+    assert "ASR, the area-specific resistance" in words.value and "ASR" in readout.value
+    observe = part.observe_box.children[1].children
+    assert observe.index(words) < observe.index(readout)

@@ -1,5 +1,6 @@
 """Outcome -> plot columns and tables (pressbook.views), without a browser."""
 import math
+import re
 
 import pytest
 
@@ -163,3 +164,18 @@ def test_the_typical_anode_range_agrees_with_the_extrusion_model():
 
     assert extrusion(lo).level == "low" and extrusion(hi).level == "low"
     assert extrusion(3 * hi).level == "high"
+
+
+def test_compare_caption_tells_two_designs_with_one_title_apart():
+    """Issue 26 item 7: a pinned design and its edit keep one title; the caption names each by its step pressures
+    (or pinned / as edited), never "A: gentle ... vs B: gentle ..." with nothing to tell them apart."""
+    from pressbook.views.tables import compare_names
+
+    a = presets.three_step()
+    b = a.copy()
+    b.steps[1].pressure = 400.0
+    caption = re.search(r"<caption>(.*?)</caption>", diff_html(simulate(a), simulate(b))).group(1)
+    assert f"A: {a.title} (300/450/10 MPa)" in caption and f"B: {a.title} (300/400/10 MPa)" in caption, caption
+    b.steps[1].pressure, b.layers[0].mass = 450.0, 2 * (a.layers[0].mass or 10.0)
+    assert compare_names(a, b) == (f"{a.title} (pinned)", f"{a.title} (as edited)")
+    assert compare_names(a, presets.co_press()) == (a.title, presets.co_press().title)  # different titles: as they are

@@ -72,6 +72,8 @@ def test_pages_say_units_and_places_plainly():
     text = _texts(hot)
     assert "degC" not in text and not re.search(r"\d um\b", text)
     assert not re.search(r"(\d+\s*MPa)</b> instead of \1", text), text
+    assert not re.search(r"(\d+\s*MPa) (instead of|\(vs) \1", text), text  # the yield pressure at 25 °C too
+    assert "…" not in text and "...)" not in text  # the softening's provenance whole
     [slider] = find_widgets(hot, "pb-hot-temperature")
     slider.value = slider.max
     assert re.search(r"MPa</b> instead of \d+\s*MPa at 25 °C", _texts(hot))
@@ -82,3 +84,15 @@ def test_pages_say_units_and_places_plainly():
     index = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "index.ipynb").read_text())
     start = "".join("".join(c["source"]) for c in index["cells"] if c["cell_type"] == "markdown")
     assert "in your browser" not in start and "runs the same model on the server" in start
+
+
+def test_number_ranges_stay_on_one_line():
+    """Issue 26 item 1: a range of numbers ("50-450 MPa" in the process map's summary, "0.48-2.1" on the protocol
+    card) broke at its hyphen at 360 px; dates and version names are not ranges."""
+    from pressbook.views.words import unbroken_ranges
+
+    nowrap = '<span style="white-space: nowrap">{}</span>'
+    assert unbroken_ranges("Step 1 pressure 50-450 MPa") == f"Step 1 pressure {nowrap.format('50-450')} MPa"
+    assert unbroken_ranges("most likely 0.48-2.1;") == f"most likely {nowrap.format('0.48-2.1')};"
+    for text in ("2026-12-07", "calibration 2026.12-v3", "Li6PS5Cl-3", "three-step"):
+        assert unbroken_ranges(text) == text

@@ -24,7 +24,7 @@ from ..batch import apply_variant
 from ..errors import PressbookError
 from ..views import describe
 from ..views.palette import OKABE_ITO
-from ..views.words import output_label, output_title, plain_message, plain_text
+from ..views.words import output_label, output_title, plain_message, plain_text, unbroken_ranges
 from . import common
 from .common import bokeh as _bokeh
 from .common import designer_link, legend_outside
@@ -257,7 +257,8 @@ class ProcessMapApp(w.VBox):
             "SE pre-compaction pressure",
             "cathode bonding pressure", level,
             star=None if b is None else (b[m.x_path], b[m.y_path], b["total_asr"])))
-        self.text.value = "<br>".join(html.escape(plain_text(s)) for s in m.summary().splitlines()) + link + \
+        self.text.value = "<br>".join(unbroken_ranges(html.escape(plain_text(s))) for s in m.summary().splitlines()) \
+            + link + \
             "<br><small>" + "<br>".join(html.escape(f"{r['label']}: {r['source']}") for r in m.recommended.values()) + \
             "</small>"
 
@@ -537,7 +538,7 @@ class UncertaintyApp(w.VBox):
         words, unit = output_label(out)
         self.hist_alt.say(describe.histogram_alternative(words, unit, counts, edges, f"{mc.press} press"))
         self.band_alt.say(describe.band_alternative(words, unit, f"step {k} pressure", xs, q[5], q[50], q[95], nom))
-        lines = [html.escape(plain_text(s)) for s in mc.summary().splitlines()]
+        lines = [unbroken_ranges(html.escape(plain_text(s))) for s in mc.summary().splitlines()]
         self.text.value = "<br>".join(lines)
 
 

@@ -28,6 +28,7 @@ from ..errors import InvalidInputError
 from ..materials import Library, default_library
 from ..models import mechanics as mech
 from ..units import Q_, to_magnitude
+from ..views.words import plain_units, unbroken_ranges
 from .press import (GAUGE_UNITS, LOAD_UNIT_NAMES, LOAD_UNITS, dead_weight_kg, die_area_mm2, load_to_pressure,
                     nice_step, pressure_to_load, round_to)
 
@@ -275,7 +276,8 @@ class ProtocolCard:
                f"({die_area_mm2(self.die_diameter_mm) / 100:.4g} cm<sup>2</sup>); rated pressure {e(rating)}</td></tr>",
                f"<tr><th>Press</th><td>{e(p.describe())}</td></tr>",
                f"<tr><th>Expected pellet</th><td>{self.final_height_um:.0f} &micro;m high after the last step</td></tr>",
-               f"<tr><th>How sure</th><td class='pbc-sure'>{e(self.prediction)}</td></tr>" if self.prediction else "",
+               f"<tr><th>How sure</th><td class='pbc-sure'>{unbroken_ranges(e(plain_units(self.prediction)))}</td></tr>"
+               if self.prediction else "",
                "<tr><th>Operator / date / pellet ID</th><td>&nbsp;</td></tr>",
                "</table>"]
         if self.notes:

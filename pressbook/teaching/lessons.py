@@ -20,8 +20,9 @@ from ..design import Design, Step
 from ..materials import default_library
 from ..models import mechanics as mech
 from ..simulate import simulate
+from ..views.words import plain_units  # the model's reasons say um; µm for the pages and the guide
 from .questions import Question
-from .text import num, pct
+from .text import num, pct, sentence
 
 #: the reference procedure of the story (presets.three_step)
 REF = {"se": 300.0, "cathode": 450.0, "anode": 10.0}
@@ -132,19 +133,22 @@ def anode_sweep(pressures, li_thickness: float = 50.0) -> dict:
             "creep": np.array([_score(o, "lithium creep short") for o in outs])}
 
 
-def extrusion_pressure(li_thickness_um: float) -> float:
+def extrusion_pressure(li_thickness_um: float, level: str = "medium") -> float:
     """Anode pressure (MPa) at which the model's metal-extrusion risk of the lesson's cell (10 mm die, a lithium
-    foil of this thickness filling the die, the preset's hold and punch-die clearance) reaches "medium": the
-    confined foil creeps out through the clearance (models.mechanics). Found by bisection on simulate()."""
-    def medium(P):
-        return mech.level(simulate(three_step(anode=P, li_thickness=li_thickness_um)).risk("metal extrusion").score) != "low"
+    foil of this thickness filling the die, the preset's hold and punch-die clearance) reaches ``level``: "medium",
+    or "start" where the risk starts (score above 0, still low: the foil loses 0.5 % of its thickness into the
+    clearance). The confined foil creeps out through the clearance (models.mechanics). Found by bisection on
+    simulate()."""
+    def reached(P):
+        score = simulate(three_step(anode=P, li_thickness=li_thickness_um)).risk("metal extrusion").score
+        return score > 0 if level == "start" else mech.level(score) != "low"
 
     lo, hi = 0.1, 2000.0
-    if medium(lo) or not medium(hi):
-        return lo if medium(lo) else hi
+    if reached(lo) or not reached(hi):
+        return lo if reached(lo) else hi
     for _ in range(30):  # log bisection to about 0.1 %
         mid = (lo * hi) ** 0.5
-        lo, hi = (lo, mid) if medium(mid) else (mid, hi)
+        lo, hi = (lo, mid) if reached(mid) else (mid, hi)
     return hi
 
 
@@ -300,9 +304,8 @@ def q_substrate_check() -> Question:
     def judge():
         o = simulate(co_press(separator_mass=mass))
         r = o.risk("intermixing short")
-        why = (f"Co-pressed with a {mass:.0f} mg separator ({o.layer('separator').thickness:.0f} µm), the intermixed zones "
-               f"reach {o.interface('cathode|separator').intermixing_depth:.1f} µm from the cathode side: "
-               f"intermixing-short score {r.score:.2f}. {r.reason.capitalize()}.")
+        why = (f"Co-pressed with a {mass:.0f} mg separator ({o.layer('separator').thickness:.0f} µm), the "
+               f"intermixing-short risk is {r.level} (score {r.score:.2f}): {plain_units(r.reason)}.")
         return r.level, why
 
     return Question(
@@ -423,18 +426,20 @@ def explain_anode(pressure: float, li_thickness: float = 50.0) -> str:
     o = simulate(d)
     i = o.interface("separator|anode")
     stack = d.operation.stack_pressure
-    p_flow = extrusion_pressure(li_thickness)
+    p_start, p_flow = extrusion_pressure(li_thickness, "start"), extrusion_pressure(li_thickness)
     ex, cr = o.risk("metal extrusion"), o.risk("lithium creep short")
+    P = f"{pressure:.3g}"  # the slider is logarithmic: 25.1189 MPa reads as 25.1 MPa
     return (
         f"<p>Bulk lithium yields at about {sy:g} MPa, but the micrometre-sized spots where it touches the rough separator "
         f"are much stronger: the model's contact hardness is about {H_c:g} MPa for a 1 min hold, and lower the longer the "
-        f"pressure is held (lithium creeps). In the cell, after {pressure:g} MPa and an hour at the {stack:g} MPa stack "
+        f"pressure is held (lithium creeps). In the cell, after {P} MPa and an hour at the {stack:g} MPa stack "
         f"pressure, the {li_thickness:g} µm foil touches {100 * i.contact_fraction:.0f} % of the surface (ASR "
         f"{num(i.asr, unit='Ω·cm²')}). Contact made at a higher pressure is largely kept, so the pressing history and the "
         f"stack pressure both matter.</p>"
         f"<p>Too much pressure makes the soft metal creep out of the die through the narrow gap between punch and die: "
-        f"a {li_thickness:g} µm foil filling a 10 mm die reaches a medium extrusion risk above about {p_flow:.0f} MPa "
-        f"(1 min hold); at {pressure:g} MPa the risk is {ex.level} ({ex.score:.2f}). Lithium also "
+        f"a {li_thickness:g} µm foil filling a 10 mm die starts to lose metal into that gap (the extrusion risk starts, "
+        f"still low) at about {p_start:.2g} MPa and reaches a medium extrusion risk above about {p_flow:.0f} MPa "
+        f"(1 min hold); at {P} MPa the risk is {ex.level} ({ex.score:.2f}). Lithium also "
         f"creeps into the separator's pores and can short the cell: risk {cr.level} ({cr.score:.2f}); Doux 2020 saw "
         f"shorts at once when Li was pressed at 75 MPa. That is why the anode step is the gentle one and comes last, "
         f"after the separator and cathode have been densified at high pressure.</p>")
@@ -479,7 +484,7 @@ def q_failures_predict() -> Question:
         if r is None or r.level == "low":
             return "nothing", "No risk of the co-pressed cell is above low."
         high = [x for x in o.risks if x.level == "high"]
-        why = ("Co-pressed at 450 MPa: " + "; ".join(risk_words(x) for x in high or [r]) + ". " + r.reason + ".")
+        why = ("Co-pressed at 450 MPa: " + "; ".join(risk_words(x) for x in high or [r]) + ". " + sentence(plain_units(r.reason)) + ".")
         return (risk_group(r.name) if risk_group(r.name) in ("lithium", "cracking", "porous") else "lithium"), why
 
     return Question(

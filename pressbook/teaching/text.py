@@ -47,3 +47,9 @@ def finite_or_nan(values):
         v = float(v)
         out.append(v if math.isfinite(v) else math.nan)
     return out
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter a capital (a model's reason, "anode was pressed ...", starting a sentence);
+    unlike str.capitalize the rest is kept ("SE", "µm")."""
+    return text[:1].upper() + text[1:]

@@ -76,14 +76,26 @@ def risks_html(outcome) -> str:
     return '<div class="pb-risk-panel"><b>Risks</b> (worst first)<ul>' + "".join(items) + "</ul></div>"
 
 
+def compare_names(a, b) -> tuple[str, str]:
+    """Names of designs A (pinned) and B (current) that tell them apart: their titles, and when the titles are
+    the same (an edited design keeps its title) each one's step pressures, or "pinned" / "as edited"."""
+    name_a, name_b = a.title or "pinned", b.title or "current"
+    if name_a != name_b:
+        return name_a, name_b
+    steps_a, steps_b = ("/".join(f"{s.pressure:.3g}" for s in d.steps) + " MPa" for d in (a, b))
+    return ((f"{name_a} ({steps_a})", f"{name_b} ({steps_b})") if steps_a != steps_b else
+            (f"{name_a} (pinned)", f"{name_b} (as edited)"))
+
+
 def diff_html(a, b) -> str:
     """A vs B (the current design): values and the change B - A."""
     body = "".join(
         f'<tr><td>{escape(q)}</td><td class="pb-num">{fmt(va, d)}</td><td class="pb-num">{fmt(vb, d)}</td>'
         f'<td class="pb-num">{"" if dv is None else ("+" if dv > 0 else "") + fmt(dv, d)}</td><td>{_unit(u)}</td></tr>'
         for q, va, vb, dv, u, d in diff_rows(a, b))
-    return (f'<table class="pb-table pb-diff-table"><caption>A: {escape(a.design.title or "pinned")} &nbsp;vs&nbsp; '
-            f'B: {escape(b.design.title or "current")}</caption>'
+    name_a, name_b = compare_names(a.design, b.design)
+    return (f'<table class="pb-table pb-diff-table"><caption>A: {escape(name_a)} &nbsp;vs&nbsp; '
+            f'B: {escape(name_b)}</caption>'
             "<thead><tr><th>quantity</th><th>A</th><th>B</th><th>B − A</th><th>unit</th></tr></thead>"
             f"<tbody>{body}</tbody></table>")
 

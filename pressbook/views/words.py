@@ -45,6 +45,13 @@ def plain_units(text: str) -> str:
     return text
 
 
+def unbroken_ranges(html_text: str) -> str:
+    """HTML text with each range of numbers ("0.48-2.1", "50-450") kept on one line: a phone never breaks it at
+    its hyphen."""
+    return re.sub(r"(?<![\w.-])\d[\d.]*-\d[\d.]*(?![\w-])",
+                  lambda m: f'<span style="white-space: nowrap">{m.group(0)}</span>', html_text)
+
+
 def _word(name: str) -> str:
     return NAMES.get(name, name.replace("_", " "))
 

@@ -4,7 +4,10 @@ are locked in, no visible label, button or menu shows less text than it holds.
 
 A label or button is cut short when its text is wider than its box (scrollWidth > clientWidth) and the box
 clips it (overflow other than visible, or an ellipsis); a menu when the width of its chosen option's text,
-measured in the menu's font, is wider than the menu's room for text (its width without padding and arrow)."""
+measured in the menu's font, is wider than the menu's room for text (its width without padding and arrow).
+
+No word or number is broken inside either ("Compac tion", "la y er", "hi g h", "626. / 4" on a phone): a visible
+text's word of letters and digits (at most 30 characters: long links and code may break) lies on one line."""
 from pathlib import Path
 
 import pytest
@@ -45,6 +48,29 @@ CUT_JS = r"""(arrow) => {
 }"""
 
 
+#: words of letters and digits (and a number's point, unit signs) whose characters lie on more than one line
+BROKEN_WORDS_JS = r"""() => {
+  const out = [];
+  const root = document.getElementById('rendered_cells') || document.body;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const word = /^[A-Za-z0-9µ°Ω·²³.%]{2,30}$/;
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const p = n.parentElement;
+    if (!p || p.offsetParent === null || p.closest('.pb-sr-only, script, style, option')) continue;
+    for (const m of n.textContent.matchAll(/\S+/g)) {
+      const core = m[0].replace(/^[("“'\[]+|[)"”',;:!?\]]+$/g, '');
+      if (!word.test(core)) continue;
+      const r = document.createRange();
+      r.setStart(n, m.index);
+      r.setEnd(n, m.index + m[0].length);
+      const tops = new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top)));
+      if (tops.size > 1) out.push(m[0]);
+    }
+  }
+  return out;
+}"""
+
+
 @pytest.fixture(scope="module")
 def apps_url(shared_voila):
     return shared_voila(NOTEBOOKS) + "voila/render/"
@@ -64,6 +90,7 @@ def test_no_label_cut_short(browser, apps_url, app, size):
         page.wait_for_timeout(500)  # the page script's sweep
         cut = page.evaluate(CUT_JS, ARROW_PX)
         assert cut == [], f"cut short at {width} px"
+        assert page.evaluate(BROKEN_WORDS_JS) == [], f"words broken inside at {width} px"
         assert error_outputs(page) == []
     finally:
         context.close()

@@ -277,12 +277,15 @@ class Explorer:
             m = C.material(k)
             Py = float(cp.yield_pressure_at(m["yield_pressure"], m["softening_temperature"], t))
             p25, pT = C.pressure_for_density(k, 0.85), C.pressure_for_density(k, 0.85, temperature=t)
-            readout.value = (f"{html.escape(C.label(k))} at <b>{t:.0f} °C</b>: yield pressure "
-                             f"{num(Py, '.0f', 'MPa')} (vs {num(m['yield_pressure'], '.0f', 'MPa')} at 25 °C); "
-                             f"85 % density under load needs <b>{num(pT, '.0f', 'MPa')}</b>"
-                             + (f" instead of {num(p25, '.0f', 'MPa')} at 25 °C" if f"{pT:.0f}" != f"{p25:.0f}" else
-                                (" as at 25 °C" if t > 25.5 else ""))
-                             + f". Softening: P_y(T) = P_y·exp(−(T − 25 °C)/T_s), "
+
+            def versus(x, x25):  # the 25 °C value beside, only when it differs as shown
+                return f" instead of {num(x25, '.0f', 'MPa')} at 25 °C" if f"{x:.0f}" != f"{x25:.0f}" else (
+                    " as at 25 °C" if t > 25.5 else "")
+
+            readout.value = (f"{html.escape(C.label(k))} at <b>{t:.0f} °C</b>: yield pressure {num(Py, '.0f', 'MPa')}"
+                             f"{versus(Py, m['yield_pressure'])}; 85 % density under load needs "
+                             f"<b>{num(pT, '.0f', 'MPa')}</b>{versus(pT, p25)}. "
+                             f"Softening: P_y(T) = P_y·exp(−(T − 25 °C)/T_s), "
                              f"T_s = {m['softening_temperature']:g} K ({html.escape(_provenance(m, 'softening_temperature'))}).")
 
         mat.observe(update, names="value")
@@ -348,5 +351,4 @@ def _provenance(m, key) -> str:
     p = m.params.get(key)
     if p is None:
         return "–"
-    text = plain_units(p.provenance)  # the library's "degC", "um": °C, µm on the page
-    return text if len(text) < 140 else text[:137] + "…"
+    return plain_units(p.provenance)  # the library's "degC", "um": °C, µm on the page; whole, never cut short

@@ -137,6 +137,7 @@ class PredictObserveExplain(w.VBox):
         if self.state.explained and locked:
             fb = self.predict.last
             verdict = feedback_html(fb) if fb is not None else ""
-            self.explanation.value = ("<b>Your prediction:</b>" + verdict + "<b>Why:</b>" + self.explain_fn())
+            label = html.escape(self.predict.question.label(self.state.prediction))
+            self.explanation.value = (f"<b>Your prediction:</b> {label}" + verdict + "<b>Why:</b>" + self.explain_fn())
             if self.check is not None:
                 self.check.layout.display = ""

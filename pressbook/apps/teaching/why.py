@@ -139,6 +139,9 @@ def part_bonding(title: str = "") -> PredictObserveExplain:
     asr.scatter("now", "your bonding", OKABE_ITO["vermillion"], size=12)
     asr.span("pre", 300.0)
     legend = w.HTML("<i>Dashed line: the pre-compaction pressure of the separator.</i>")
+    asr_words = w.HTML("<i>ASR, the area-specific resistance: a resistance times the area the current crosses "
+                       "(Ω·cm²), so that cells of any size compare; lower is better.</i>")
+    asr_words.add_class("pb-asr-words")
 
     @safe(msg)
     def curves(_=None):
@@ -170,7 +173,7 @@ def part_bonding(title: str = "") -> PredictObserveExplain:
     pre.observe(curves, names="value")
     bond.observe(point, names="value")
     curves()
-    observe = w.VBox([pre, bond, readout, w.HBox([contact.widget(), asr.widget()]), legend, msg])
+    observe = w.VBox([pre, bond, asr_words, readout, w.HBox([contact.widget(), asr.widget()]), legend, msg])
     p, c = L.PARTS["bonding"]
     return PredictObserveExplain("bonding", title, p(), observe,
                                  lambda: L.explain_bonding(clamp(bond.value, 100, 700, 450),
