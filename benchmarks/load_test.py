@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/load_test.py --students 10 --duration 30
     .venv/bin/python benchmarks/load_test.py --students 60 80 --out /tmp/more.json
     .venv/bin/python benchmarks/load_test.py --students 40 --pool 40   # as `make serve-class STUDENTS=40`
+    .venv/bin/python benchmarks/load_test.py --students 40 --pool 40 --restart   # a restart mid-class
 
 For each N a fresh Voila server is started exactly as `make serve-class` does
 (`voila notebooks --Voila.config_file_paths=etc/voila/class`: preheated kernels,
@@ -540,6 +541,123 @@ def run_once(n: int, duration: float = 60, think: float = 3.0, spread: float = 2
     return result
 
 
+# ---------------------------------------------------------------------------- restart mode
+
+
+async def _reload_until_back(st: Student, start_at: float, deadline: float, retry_s: float) -> int:
+    """A student whose page lost its server: reload at ``start_at``, and again every ``retry_s`` seconds
+    (with jitter) while the page fails, as a person clicking Reload; returns the number of reloads."""
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    reloads = 0
+    while time.monotonic() < deadline:
+        reloads += 1
+        st.errors.clear()
+        st.t_start = time.monotonic()
+        await st.run(deadline)
+        if st.interactive_at is not None:
+            return reloads
+        await asyncio.sleep(retry_s * st.rng.uniform(0.5, 1.5))
+    return reloads
+
+
+def run_restart(n: int, pool: int | None = None, work: float = 20, duration: float = 30, think: float = 3.0,
+                spread: float = 2.0, retry_s: float = 4.0, max_seconds: float = 600, seed: int = 1,
+                notebooks: Path = NOTEBOOKS, log_dir: Path | None = None, quiet: bool = False,
+                voila_args=()) -> dict:
+    """A restart mid-class (issue 27, item 5): n students work ``work`` s, the server is stopped and started
+    again on the same port with the same settings, and each student reloads within ``spread`` s (reloading
+    again every ``retry_s`` s while the page fails), then keeps changing pressures for ``duration`` s.
+    ``back_s_*``: from the restart (the old server stopped) until a student's app is interactive again."""
+    from tornado.httpclient import AsyncHTTPClient
+
+    def say(*a):
+        if not quiet:
+            print(f"[restart N={n}]", *a, flush=True)
+
+    n_notebooks = expected_pools(Path(notebooks))
+    if log_dir:
+        Path(log_dir).mkdir(parents=True, exist_ok=True)
+    args = ["--MappingKernelManager.cull_interval=5",
+            *([f"--VoilaConfiguration.default_pool_size={pool}"] if pool else []), *voila_args]
+
+    def start(tag: str, port: int | None = None) -> Server:
+        return Server(notebooks, extra_args=args, port=port,
+                      log_path=(Path(log_dir) / f"voila-restart-{n}-{tag}.log") if log_dir else None)
+
+    result: dict = {"mode": "restart", "students": n, "pool": pool or 2, "voila_args": list(voila_args)}
+    AsyncHTTPClient.configure(None, max_clients=max(10, 2 * n))
+    rng = random.Random(seed)
+    addresses = [student_address(i) for i in range(n)]
+    server = start("before")
+    loop = asyncio.new_event_loop()
+    try:
+        server.wait_port()
+        result["pool_ready_s"] = round(server.wait_pools(n_notebooks), 1)
+        stop_at = [None]
+        t0 = time.monotonic()
+        before = [Student(i, server.url, stop_at, think, random.Random(rng.random()), address=addresses[i])
+                  for i in range(n)]
+        tasks, sampler = loop.run_until_complete(_drive(before, t0 + max_seconds, stop_at, spread, server, []))
+        result["before_all_interactive_s"] = round(time.monotonic() - t0, 1)
+        result["before_errors"] = sum(len(s.errors) for s in before)
+        say(f"pool ready after {result['pool_ready_s']} s; all {n} interactive after "
+            f"{result['before_all_interactive_s']} s; working {work:.0f} s, then the restart")
+        stop_at[0] = time.monotonic() + work
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        sampler.cancel()
+        loop.run_until_complete(asyncio.gather(sampler, return_exceptions=True))
+
+        port = server.port
+        server.stop()
+        t_restart = time.monotonic()
+        server = start("after", port=port)
+        say(f"server stopped and started again on port {port}; the class reloads")
+        stop_after = [None]
+        after = [Student(i, server.url, stop_after, think, random.Random(rng.random()), address=addresses[i])
+                 for i in range(n)]
+        deadline = t_restart + max_seconds
+
+        async def all_back():
+            reloads = [asyncio.ensure_future(_reload_until_back(s, t_restart + s.rng.uniform(0, spread), deadline,
+                                                                 retry_s)) for s in after]
+            while time.monotonic() < deadline and not all(s.interactive_at is not None for s in after):
+                await asyncio.sleep(0.2)
+            stop_after[0] = time.monotonic() + duration
+            return await asyncio.gather(*reloads, return_exceptions=True)
+
+        counts = loop.run_until_complete(all_back())
+        backs = [s.interactive_at - t_restart for s in after if s.interactive_at is not None]
+        lat = [lat for s in after for t, lat in s.latencies if t >= stop_after[0] - duration]
+        errors = [f"student {s.index}: {e}" for s in after for e in s.errors]
+        result.update({
+            "back": len(backs),
+            "back_s_p50": round(_pct(backs, 50), 1) if backs else None,
+            "back_s_p95": round(_pct(backs, 95), 1) if backs else None,
+            "back_s_max": round(max(backs), 1) if backs else None,
+            "all_back_within_120_s": len(backs) == n and max(backs) <= 120,
+            "reloads_total": sum(c for c in counts if isinstance(c, int)),
+            "reloads_max": max((c for c in counts if isinstance(c, int)), default=None),
+            "errors": len(errors) + n - len(backs),
+            "error_samples": errors[:20],
+            "updates_after": len(lat),
+            "update_ms_p50_after": _ms(_pct(lat, 50)),
+            "update_ms_p95_after": _ms(_pct(lat, 95)),
+            "culled_unconnected": len(re.findall(r"culling kernel .*: no page connected", server.log_text())),
+            "loadavg_1min_end": round(os.getloadavg()[0], 2),
+        })
+        say(f"back: {len(backs)}/{n}, median {result['back_s_p50']} s, max {result['back_s_max']} s, "
+            f"{result['reloads_total']} reloads; updates after {result['update_ms_p50_after']}/"
+            f"{result['update_ms_p95_after']} ms (p50/p95); errors {result['errors']}")
+    finally:
+        async def close_client():
+            AsyncHTTPClient().close()
+
+        loop.run_until_complete(close_client())
+        loop.close()
+        server.stop()
+    return result
+
+
 # ---------------------------------------------------------------------------- report
 
 
@@ -600,6 +718,31 @@ def write_report(results: list[dict], args: dict, out: Path) -> dict:
     return doc
 
 
+def write_restart_report(runs: list[dict], args: dict, out: Path) -> None:
+    """JSON (``out``) and a Markdown table beside it of restart-mode runs."""
+    doc = {"command": "python benchmarks/load_test.py " + " ".join(sys.argv[1:]),
+           "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+           "machine": {"cores": psutil.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
+           "settings": args, "target": "every student back (app interactive) within 120 s of the restart",
+           "runs": runs}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=2) + "\n")
+    rows = ["| students | pool | back | back p50 / p95 / max (s) | reloads (most by one) | errors | "
+            "update p50 / p95 after (ms) | load average (1 min, end) |", "|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        rows.append(f"| {r['students']} | {r['pool']} | {r['back']} | {r['back_s_p50']} / {r['back_s_p95']} / "
+                    f"{r['back_s_max']} | {r['reloads_total']} ({r['reloads_max']}) | {r['errors']} | "
+                    f"{r['update_ms_p50_after']} / {r['update_ms_p95_after']} | {r['loadavg_1min_end']} |")
+    out.with_suffix(".md").write_text("\n".join([
+        "# Load test, restart mode: a whole class reloading after a server restart", "",
+        f"Command: `{doc['command']}`  ", f"Date: {doc['date']}; {doc['machine']['cores']} cores, "
+        f"{doc['machine']['memory_gb']} GiB.  ", f"Settings: {json.dumps(args)}", "", *rows, "",
+        "Back: from the old server's stop until the student's app is interactive again on the new server (the "
+        "page and its widgets' state over the kernel websocket). A student reloads within the spread after the "
+        "restart and again every few seconds while the page fails (connection refused, server busy). Target: "
+        "every student back within 120 s."]) + "\n")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, nargs="+", default=[10, 20, 40])
@@ -613,9 +756,20 @@ def main(argv=None) -> int:
     ap.add_argument("--pool", type=int, default=None, help="preheated designer kernels (make serve-class "
                                                              "STUDENTS=N; default: the class config's 2)")
     ap.add_argument("--voila-arg", action="append", default=[], help="an extra Voila option (repeatable)")
+    ap.add_argument("--restart", action="store_true", help="restart mode: the class works, the server restarts, "
+                    "everyone reloads; reports how long until each is back (see run_restart)")
+    ap.add_argument("--work", type=float, default=20, help="restart mode: seconds of work before the restart")
     args = ap.parse_args(argv)
     if any(n < 1 or n > 200 for n in args.students):
         ap.error("students must be between 1 and 200")
+    if args.restart:
+        out = args.out if args.out != ap.get_default("out") else args.out.with_name("load_restart.json")
+        runs = [run_restart(n, args.pool, args.work, args.duration, args.think, args.spread,
+                            max_seconds=args.max_seconds, seed=args.seed, log_dir=LOG_DIR, voila_args=args.voila_arg)
+                for n in args.students]
+        write_restart_report(runs, {k: v for k, v in vars(args).items() if k != "out"}, out)
+        print(out.with_suffix(".md").read_text())
+        return 0 if all(r["errors"] == 0 and r["all_back_within_120_s"] for r in runs) else 1
     results = []
     for n in args.students:
         results.append(run_once(n, args.duration, args.think, args.spread, args.cull_timeout, args.max_seconds,

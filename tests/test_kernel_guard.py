@@ -46,6 +46,31 @@ def test_the_memory_limit_turns_a_runaway_allocation_into_memory_error():
     assert r.stdout.strip() == "MemoryError", r.stderr
 
 
+
+def test_a_memory_error_while_reading_a_message_exits_the_kernel():
+    """ipykernel logs an exception in ``session.deserialize`` as "Invalid Message" and goes on: a kernel at its
+    memory limit would stay, full, instead of being restarted."""
+    code = textwrap.dedent("""
+        from pressbook.apps.kernel_guard import exit_on_memory_error
+
+        class Session:
+            def deserialize(self, msg, content=True, copy=True):
+                if msg == "huge":
+                    raise MemoryError
+                return {"msg": msg}
+
+        session = Session()
+        exit_on_memory_error(session)
+        print(session.deserialize("small"), flush=True)
+        session.deserialize("huge")
+        print("still running")
+    """)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 3 and r.stdout == "{'msg': 'small'}\n", (r.returncode, r.stdout, r.stderr)
+    assert "kernel out of memory in a message from the page: exiting" in r.stderr
+
+
 @pytest.mark.notebook
 def test_a_crafted_client_gets_no_traceback_and_large_messages_are_dropped():
     """A real kernel with an app's imports: a widget opened by the 'page' with a 5 MB value is dropped; a bad

@@ -99,6 +99,34 @@ def test_the_designer_has_no_log_panel_on_a_class_server(monkeypatch):
     assert not panel.enabled and panel.children == () and panel.layout.display == "none"
 
 
+def test_the_designer_logs_nothing_for_an_unknown_visitor_of_a_voila_server(tmp_path, monkeypatch):
+    """Issue 27 item 9 in the designer: on an anonymous Voila server every visitor would log as the server's
+    user, under any operator's name. The panel says it is read-only, and a click sent by a crafted page writes
+    nothing; ana's pellet stays as it was. A person set up for the server logs as that person."""
+    from pressbook.apps.designer.app import build_designer
+    from pressbook.lab.lablog import open_log
+
+    db = tmp_path / "lab.sqlite"
+    rec = open_log(db, user="ana").add(presets.three_step(), lot="A1")
+    monkeypatch.setenv("PRESSBOOK_DB", str(db))
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.setenv("VOILA_BASE_URL", "/")      # what Voila puts into every kernel's environment
+    panel = build_designer("preset=three-step").children[-1]
+    assert panel.read_only and panel.button.disabled and all(box.disabled for box in panel.form.boxes)
+    assert "Read-only: this page does not know who you are" in panel.children[1].value
+    panel.form.operator.value = "ana"
+    assert panel.log_pellet() is None               # what a click sent by a hostile page runs
+    assert "Read-only" in panel.message.value and panel.next_step.value == ""
+    log = open_log(db, user="ana")
+    assert log.count() == 1 and log.get(rec["uid"])["version"] == 1
+
+    monkeypatch.setenv("PRESSBOOK_LOG_USER", "cy")  # the server set up for one named person
+    panel = build_designer("preset=three-step").children[-1]
+    assert not panel.read_only and not panel.button.disabled and panel.children[1].value == ""
+    mine = panel.log_pellet()
+    assert mine["owner"] == "cy" and open_log(db).count() == 2
+
+
 def _file(name: str, content: bytes) -> tuple:
     import datetime as dt
 

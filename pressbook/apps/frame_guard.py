@@ -79,6 +79,14 @@ def check_frame(frame: bytes, v1: bool) -> None:
     _check_offsets(_offsets(frame, count, start, width, order), table_end, length)
 
 
+def unread_bytes(stream) -> int:
+    """Bytes written to ``stream`` (a Tornado ``IOStream``; None: 0) that its peer has not taken yet. Tornado 6
+    keeps them in ``_write_buffer`` (it has no ``_write_buffer_size`` any more: reading that, the bound on
+    unread answers never closed a socket)."""
+    buffer = getattr(stream, "_write_buffer", None)
+    return len(buffer) if buffer is not None else 0
+
+
 def _frame_guard_handler(base):
     from tornado.concurrent import Future
 
@@ -128,8 +136,7 @@ def _frame_guard_handler(base):
             return super().on_message(message)
 
         def write_message(self, message, binary=False):
-            stream = getattr(self.ws_connection, "stream", None)
-            unread = getattr(stream, "_write_buffer_size", 0) if stream is not None else 0
+            unread = unread_bytes(getattr(self.ws_connection, "stream", None))
             if not self._pressbook_refused and unread > MAX_UNREAD_BYTES:
                 self._refuse(1008, "answers not read", f"{unread / 2**20:.0f} MB waiting to be sent")
             if self._pressbook_refused:

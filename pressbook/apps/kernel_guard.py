@@ -13,8 +13,9 @@ Voila forwards widget (comm) messages from the page to the kernel; a crafted cli
   manager logs to the kernel's ``stderr`` (also sent to the page).  Both are logged on the kernel's
   real stderr (the server's log) with an error id instead.
 - **Memory**: the kernel's data segment is limited (``RLIMIT_DATA``, ``PRESSBOOK_KERNEL_MEMORY_MB``,
-  default 1500 MB; 0 switches it off).  A kernel that hits the limit exits; the server restarts it
-  and the page guard offers a reload, which restores the design from the address.
+  default 1500 MB; 0 switches it off).  A kernel that hits the limit exits, in a widget callback or while
+  it reads a message (ipykernel would log an "Invalid Message" and go on, holding what it had); the server
+  restarts it and the page guard offers a reload, which restores the design from the address.
 
 ``app_kernel()`` is true only inside an IPython kernel; ``guard_kernel()`` does nothing elsewhere.
 """
@@ -99,11 +100,29 @@ def _logged(what: str, fn):
         try:
             return fn(*args, **kwargs)
         except MemoryError:
-            log.error("kernel out of memory in %s: exiting (the server restarts the kernel)", what)
-            os._exit(3)
+            _out_of_memory(what)
         except Exception:
             log.warning("widget message refused in %s (error id %s)", what, uuid.uuid4().hex[:8], exc_info=True)
     return run
+
+
+def _out_of_memory(what: str) -> None:
+    log.error("kernel out of memory in %s: exiting (the server restarts the kernel)", what)
+    os._exit(3)
+
+
+def exit_on_memory_error(session) -> None:
+    """Make ``session.deserialize`` (a ``jupyter_client`` session: how the kernel reads every message) exit the
+    kernel on a ``MemoryError`` instead of raising it."""
+    deserialize = session.deserialize
+
+    def guarded(*args, **kwargs):
+        try:
+            return deserialize(*args, **kwargs)
+        except MemoryError:
+            _out_of_memory("a message from the page")
+
+    session.deserialize = guarded
 
 
 def app_kernel() -> bool:
@@ -162,5 +181,8 @@ def guard_kernel() -> None:
 
     Widget._handle_msg = _handle_msg  # widgets created from now on answer through it
     widget_comm.get_comm_manager().register_target("jupyter.widget", handle_comm_opened)
+    from IPython import get_ipython
+
+    exit_on_memory_error(get_ipython().kernel.session)
     limit_memory()
     _installed = True

@@ -140,6 +140,25 @@ def test_an_anonymous_voila_server_shows_the_log_read_only(voila, page, lab_db, 
     assert len(page.evaluate(PARITY_POINTS)) == 8     # the lab's numbers are there to read
 
 
+
+def test_the_designer_logs_nothing_for_an_anonymous_visitor(voila, page, lab_db, monkeypatch):
+    """Issue 27 item 9 in the designer, through the real page: on a Voila server without log-in its "Log this
+    pellet" panel is read-only, and a click forced by a hostile page (the button enabled again in the page)
+    logs nothing: the log itself refuses."""
+    from pressbook.lab.lablog import open_log
+
+    monkeypatch.delenv("JUPYTERHUB_USER")
+    open_app(page, voila(ROOT / "notebooks" / "designer.ipynb") + "?preset=three-step")
+    assert error_outputs(page) == []
+    panel = page.locator(".pb-log-pellet")
+    expect(panel.locator(".pbl-read-only")).to_contain_text("Read-only: this page does not know who you are")
+    button = panel.locator(".pbl-log")
+    expect(button).to_be_disabled()
+    expect(panel.locator(".pbl-operator input")).to_be_disabled()
+    button.evaluate("b => { b.disabled = false; b.click(); }")
+    expect(page.locator(".pbl-log-message")).to_contain_text("Read-only")
+    assert open_log(lab_db).count() == 8
+
 def test_a_4_mb_phone_photo_arrives_and_a_9_mb_one_is_not_saved_silently(voila, page, lab_db):
     """Issue 27 item 8, through the real page and kernel guard: the 4 MB photo was dropped (3 MB cap) while
     the page said "Saved pellet"."""

@@ -243,54 +243,75 @@ def test_guard_script_is_self_contained():
 
 # ---------------------------------------------------------------------------------- memory limit
 
-FLOOD_JS = """async ([kernelId, count]) => {
-  // a crafted client on the page's own kernel: widgets opened with 2.5 MB values (each under the 3 MB
-  // message limit), as fast as the kernel takes them
+FLOOD_JS = """async ([kernelId, sockets, perSocket, items, pauseMs]) => {
+  // A crafted client on the page's own kernel that passes the flood guard (pressbook.apps.flood_guard: 24 MB at
+  // once, then 1 MB/s, per websocket) and the kernel's 3 MB message cap: each message opens a widget (a
+  // TagsInput, whose allowed_tags take any list) with 'items' empty lists, about 1 MB of text that the kernel
+  // holds as about 25 MB of Python lists.  Every loop ends when its socket closes or the page knows its
+  // session ended.
   const base = JSON.parse(document.getElementById('jupyter-config-data').textContent).baseUrl || '/';
-  const ws = new WebSocket(location.origin.replace(/^http/, 'ws') + base + 'api/kernels/' + kernelId +
-                           '/channels?session_id=flood');
-  await new Promise((ok, bad) => { ws.onopen = ok; ws.onerror = bad; });
-  const value = 'x'.repeat(2500000);
-  let sent = 0;
-  const guard = window.__pressbookGuard;  // stop once the page knows its session ended
-  for (; sent < count && ws.readyState === WebSocket.OPEN && guard.state === 'ok'; sent++) {
+  const url = location.origin.replace(/^http/, 'ws') + base + 'api/kernels/' + kernelId + '/channels?session_id=';
+  const lists = '[' + Array(items).fill('[]').join(',') + ']';
+  const guard = window.__pressbookGuard;
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  const live = ws => ws.readyState === WebSocket.OPEN && guard.state === 'ok';
+  const stats = {sent: 0, bytes: 0, closedByServer: 0};
+  const widget = () => {
     const id = crypto.randomUUID().replace(/-/g, '');
-    ws.send(JSON.stringify({header: {msg_id: id, msg_type: 'comm_open', username: 'x', session: 'flood',
-                                     date: new Date().toISOString(), version: '5.3'},
-      parent_header: {}, metadata: {version: '2.1.0'}, channel: 'shell', buffers: [],
-      content: {comm_id: id, target_name: 'jupyter.widget', data: {buffer_paths: [], state: {
-        _model_module: '@jupyter-widgets/controls', _model_module_version: '2.0.0', _model_name: 'TextModel',
-        _view_module: '@jupyter-widgets/controls', _view_module_version: '2.0.0', _view_name: 'TextView',
-        value: value}}}}));
-    while (ws.bufferedAmount > 10000000) { await new Promise(r => setTimeout(r, 20)); }
-    await new Promise(r => setTimeout(r, 20));
-  }
-  return sent;
+    const state = JSON.stringify({_model_module: '@jupyter-widgets/controls', _model_module_version: '2.0.0',
+      _model_name: 'TagsInputModel', _view_module: '@jupyter-widgets/controls', _view_module_version: '2.0.0',
+      _view_name: 'TagsInputView', value: [], allowed_tags: 0}).replace('"allowed_tags":0', '"allowed_tags":' + lists);
+    return '{"header": ' + JSON.stringify({msg_id: id, msg_type: 'comm_open', username: 'x', session: 'flood',
+                                           date: new Date().toISOString(), version: '5.3'}) +
+      ', "parent_header": {}, "metadata": {"version": "2.1.0"}, "channel": "shell", "buffers": [], ' +
+      '"content": {"comm_id": "' + id + '", "target_name": "jupyter.widget", "data": {"buffer_paths": [], ' +
+      '"state": ' + state + '}}}';
+  };
+  const flood = async (n) => {
+    const ws = new WebSocket(url + 'flood' + n);
+    ws.onclose = ev => { if (ev.code === 1008) stats.closedByServer++; };
+    await new Promise(ok => { ws.onopen = ok; ws.onerror = ok; });
+    for (let i = 0; i < perSocket && live(ws); i++) {
+      const message = widget();
+      ws.send(message);
+      stats.sent++;
+      stats.bytes += message.length;
+      while (live(ws) && ws.bufferedAmount > 0) await sleep(20);  // ends when the socket closes
+      await sleep(pauseMs);
+    }
+    ws.close();
+  };
+  await Promise.all(Array.from({length: sockets}, (_, n) => flood(n)));
+  return stats;
 }"""
 
+#: the attack's shape: one socket, up to 30 messages of about 1.1 MB, 0.5 s apart (within the guard's budget:
+#: 24 MB at once, then 0.5 MB back per message), each under the kernel's 3 MB cap (which counts 8 bytes per list
+#: item) and held by the kernel as about 25 MB (a designer kernel holds about 260-320 MB of data before it).
+#: The kernel reads a message in about 1-2 s, so the client has sent more than it read: 18 when it died (once)
+SOCKETS, PER_SOCKET, ITEMS, PAUSE_MS = 1, 30, 360_000, 500
 
-@pytest.mark.xfail(run=False, reason="issue 27 item 2's flood guard (pressbook/apps/flood_guard.py: 24 MB burst, "
-                   "1 MB/s per websocket) now closes this crafted client's socket long before the kernel reaches its "
-                   "memory limit, so the limit's restart-and-reload path is not reached by this attack any more; it "
-                   "needs a client that passes the guard (several sockets) to be tested again; not run: once the guard closes its "
-                   "socket, FLOOD_JS waits forever on the closed socket's bufferedAmount")
+
 def test_a_kernel_over_its_memory_limit_is_restarted_and_the_reload_keeps_the_design(voila, page, tmp_path,
                                                                                        monkeypatch):
     """The class config (preheated designer), the kernels' memory limit set low (500 MB; shipped 1500 MB):
-    a crafted client fills the student's kernel until it hits the limit; the kernel exits, the server
-    restarts it, the page offers a reload, and the reload brings the student's design back."""
+    a crafted client that stays within the flood guard's budget and the kernel's message cap, with widget
+    messages that the kernel holds at about 25 times their size, fills the student's kernel until it hits the limit; the kernel exits, the server restarts it, the page offers a
+    reload, and the reload brings the student's design back. The flood guard closed none of its sockets."""
     monkeypatch.setenv("PRESSBOOK_KERNEL_MEMORY_MB", "500")
     url = voila(guarded_designer(tmp_path), config="class", args=["--VoilaConfiguration.default_pool_size=1"],
                 wait_for="Kernel pool of designer.ipynb is filled")
     open_designer(page, url + "?preset=three-step")
     change_pressure_and_wait_for_url(page, 2, 377)
     kernel_id = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
-    sent = page.evaluate(FLOOD_JS, [kernel_id, 400])
+    stats = page.evaluate(FLOOD_JS, [kernel_id, SOCKETS, PER_SOCKET, ITEMS, PAUSE_MS])
+    print(f"flood: {stats}")
     banner = page.locator(".pb-session-lost")
     expect(banner).to_be_visible(timeout=60_000)
     expect(banner).to_contain_text("reload")
     snap(page, "kernel-out-of-memory")
-    assert sent < 400, "the kernel never reached its limit"
+    assert stats["sent"] < SOCKETS * PER_SOCKET, f"the kernel never reached its limit: {stats}"
+    assert stats["closedByServer"] == 0, f"the flood guard closed sockets: the attack did not pass it: {stats}"
 
     def server_log() -> str:
         return "".join(p.read_text(errors="replace") for p in tmp_path.glob("voila-*.log"))
@@ -300,6 +321,7 @@ def test_a_kernel_over_its_memory_limit_is_restarted_and_the_reload_keeps_the_de
         time.sleep(0.5)
     log = server_log()
     assert "kernel out of memory" in log and "restarting kernel" in log, log[-3000:]
+    assert "message flood" not in log
 
     reload_restores(page, 2, 377)
     change_pressure_and_wait_for_url(page, 2, 366)  # a live kernel again

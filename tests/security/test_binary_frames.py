@@ -12,15 +12,13 @@ from __future__ import annotations
 import json
 import struct
 import time
-import uuid
 
 import pytest
-from test_voila_security import (  # noqa: F401 (class_root: a fixture)
-    _collect, _http, _msg, _open_kernel, _v1_frame, class_root, serve_class)
+from sockets import close_code, kernel_socket, round_trip
+from test_voila_security import _http, _msg, _open_kernel, class_root, serve_class  # noqa: F401 (a fixture)
 
 from pressbook.apps.frame_guard import MAX_BUFFERS, BadFrame, check_frame
 
-V1 = "v1.kernel.websocket.jupyter.org"
 V1_ATTACK = (50_000_000).to_bytes(8, "little") + bytes(8)  # 16 bytes: "5e7 offsets follow"
 LEGACY_ATTACK = struct.pack("!i", 100_000_000) + bytes(8)  # 12 bytes: "1e8 parts"
 
@@ -99,35 +97,6 @@ def frame_server(class_root, tmp_path_factory):
         yield server
 
 
-def _socket(port: int, kernel_id: str, cookie: str, v1: bool):
-    import websocket
-
-    return websocket.create_connection(
-        f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}",
-        cookie=cookie, origin=f"http://127.0.0.1:{port}", subprotocols=[V1] if v1 else None, timeout=30)
-
-
-def _round_trip(ws) -> float:
-    """Seconds for a kernel_info_request on the v1 socket ``ws`` to be answered."""
-    probe = _msg("kernel_info_request", {})
-    start = time.monotonic()
-    ws.send_binary(_v1_frame(probe))
-    _collect(ws, True, probe["header"]["msg_id"], timeout=30)
-    return time.monotonic() - start
-
-
-def _closed_by_server(ws) -> int:
-    """The close code the server sent on ``ws`` (reads past any message sent before it)."""
-    import websocket
-
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        opcode, data = ws.recv_data(control_frame=True)
-        if opcode == websocket.ABNF.OPCODE_CLOSE:
-            return struct.unpack("!H", data[:2])[0]
-    raise AssertionError("the server did not close the socket within 10 s")
-
-
 @pytest.mark.parametrize("v1, frame", [(True, V1_ATTACK), (False, LEGACY_ATTACK)], ids=["v1", "legacy"])
 def test_a_hostile_frame_closes_its_socket_and_freezes_no_one(frame_server, v1, frame):
     import psutil
@@ -135,21 +104,21 @@ def test_a_hostile_frame_closes_its_socket_and_freezes_no_one(frame_server, v1, 
     port = frame_server.port
     victim_id, victim_cookie, _ = _open_kernel(port, "/voila/render/app.ipynb")
     attacker_id, attacker_cookie, _ = _open_kernel(port, "/voila/render/app.ipynb")
-    victim = _socket(port, victim_id, victim_cookie, v1=True)
-    attacker = _socket(port, attacker_id, attacker_cookie, v1=v1)
+    victim = kernel_socket(port, victim_id, victim_cookie, v1=True)
+    attacker = kernel_socket(port, attacker_id, attacker_cookie, v1=v1)
     try:
-        _round_trip(victim)  # the victim's kernel is connected and answers
+        round_trip(victim)  # the victim's kernel is connected and answers
         server = psutil.Process(frame_server.proc.pid)
         rss_before = server.memory_info().rss
         attacker.send_binary(frame)
         listing_start = time.monotonic()
         status, _h, _body = _http(port, "GET", "/")
         listing = time.monotonic() - listing_start
-        victim_wait = _round_trip(victim)
+        victim_wait = round_trip(victim)
         assert status == 200
         assert listing < 1.0 and victim_wait < 1.0, \
             f"after the frame: listing {listing:.2f} s, another kernel's round trip {victim_wait:.2f} s"
-        assert _closed_by_server(attacker) == 1003
+        assert close_code(attacker) == 1003
         grown = (server.memory_info().rss - rss_before) / 2**20
         assert grown < 50, f"the server grew by {grown:.0f} MB"
     finally:
@@ -164,11 +133,11 @@ def test_a_text_frame_on_a_v1_socket_closes_it(frame_server):
     """jupyter_server would read a text frame on a v1 socket as a binary one (a TypeError per frame)."""
     port = frame_server.port
     kernel_id, cookie, _ = _open_kernel(port, "/voila/render/app.ipynb")
-    ws = _socket(port, kernel_id, cookie, v1=True)
+    ws = kernel_socket(port, kernel_id, cookie, v1=True)
     try:
-        _round_trip(ws)
+        round_trip(ws)
         ws.send(json.dumps(_msg("kernel_info_request", {})))
-        assert _closed_by_server(ws) == 1003
+        assert close_code(ws) == 1003
     finally:
         ws.close()
     assert frame_server.wait_log("bad v1 frame from 127.0.0.1: a text frame", 10)

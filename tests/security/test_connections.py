@@ -9,13 +9,12 @@ at once, the rest after the header timeout, and the server's open files return t
 """
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
+from sockets import ATTACKER, closed, connect_from, wait_until
 from test_voila_security import _http, class_root, serve_class  # noqa: F401 (class_root: a fixture)
 
-ATTACKER = "127.0.0.2"
 CONNECTIONS = 300
 CAP = 100
 HEADER_TIMEOUT = 3.0
@@ -30,37 +29,6 @@ def capped_server(class_root, tmp_path_factory):
         yield server
 
 
-def _half_request(port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.settimeout(5)
-    sock.bind((ATTACKER, 0))
-    sock.connect(("127.0.0.1", port))
-    try:
-        sock.sendall(HALF_REQUEST)
-    except OSError:  # already closed by the server: counted below
-        pass
-    return sock
-
-
-def _closed_by_server(sock: socket.socket) -> bool:
-    sock.setblocking(False)
-    try:
-        return sock.recv(1) == b""
-    except BlockingIOError:
-        return False
-    except OSError:  # reset
-        return True
-
-
-def _wait(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
-
-
 def test_half_requests_from_one_address_leave_the_class_served(capped_server):
     import psutil
 
@@ -71,17 +39,17 @@ def test_half_requests_from_one_address_leave_the_class_served(capped_server):
     sockets = []
     try:
         for _ in range(CONNECTIONS):
-            sockets.append(_half_request(port))
+            sockets.append(connect_from(ATTACKER, port, HALF_REQUEST))
         start = time.monotonic()
         status = _http(port, "GET", "/")[0]
         answered = time.monotonic() - start
         assert status == 200 and answered < 1.0, f"another client waited {answered:.2f} s (status {status})"
-        assert _wait(lambda: sum(map(_closed_by_server, sockets)) >= CONNECTIONS - CAP, 5), \
-            f"{sum(map(_closed_by_server, sockets))} of {CONNECTIONS} closed; over the cap of {CAP}: at once"
+        assert wait_until(lambda: sum(map(closed, sockets)) >= CONNECTIONS - CAP, 5), \
+            f"{sum(map(closed, sockets))} of {CONNECTIONS} closed; over the cap of {CAP}: at once"
         assert server.num_fds() <= files_before + CAP + 10
-        assert _wait(lambda: all(map(_closed_by_server, sockets)), HEADER_TIMEOUT + 10), \
-            f"{CONNECTIONS - sum(map(_closed_by_server, sockets))} half requests still open after the header timeout"
-        assert _wait(lambda: server.num_fds() <= files_before + 5, 5), (server.num_fds(), files_before)
+        assert wait_until(lambda: all(map(closed, sockets)), HEADER_TIMEOUT + 10), \
+            f"{CONNECTIONS - sum(map(closed, sockets))} half requests still open after the header timeout"
+        assert wait_until(lambda: server.num_fds() <= files_before + 5, 5), (server.num_fds(), files_before)
     finally:
         for sock in sockets:
             sock.close()

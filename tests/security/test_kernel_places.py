@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
 import uuid
 
 import pytest
-from test_binary_frames import V1
+from sockets import ATTACKER, kernel_socket, round_trip
 from test_serving_visitors import APP, NOTEBOOK, Client
-from test_voila_security import _collect, _msg, _v1_frame, serve_class
+from test_voila_security import _msg, _v1_frame, serve_class
 
 from pressbook.apps.class_handlers import is_user_input
 
-ATTACKER = "127.0.0.2"
 PER_ADDRESS = 4
 MAX_KERNELS = 6
 GRACE = 6.0
@@ -42,26 +40,13 @@ def server(tmp_path):
         yield server
 
 
+def _socket(port: int, client: Client, kernel_id: str):
+    """The page's kernel websocket, from the client's address with its cookies."""
+    return kernel_socket(port, kernel_id, "; ".join(f"{k}={v}" for k, v in client.jar.items()), source=client.source)
+
+
 def _kernel_id(body: str) -> str:
     return re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', body).group(1)
-
-
-def _socket(port: int, client: Client, kernel_id: str):
-    import websocket
-
-    sock = socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(client.source, 0))
-    cookie = "; ".join(f"{k}={v}" for k, v in client.jar.items())
-    return websocket.create_connection(
-        f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}", socket=sock,
-        cookie=cookie, origin=f"http://127.0.0.1:{port}", subprotocols=[V1], timeout=30)
-
-
-def _round_trip(ws) -> float:
-    probe = _msg("kernel_info_request", {})
-    start = time.monotonic()
-    ws.send_binary(_v1_frame(probe))
-    _collect(ws, True, probe["header"]["msg_id"], timeout=30)
-    return time.monotonic() - start
 
 
 def _input(ws) -> None:
@@ -121,7 +106,7 @@ def test_one_address_collecting_cookies_cannot_take_every_place(server):
         print(f"the student's page: {time.monotonic() - start:.2f} s")
         mine = _socket(port, student, _kernel_id(body))
         sockets.append(mine)
-        assert _round_trip(mine) < 1.0
+        assert round_trip(mine) < 1.0
 
         # the server full: a newcomer's page frees the least active kernel (a script's page: no input)
         time.sleep(GRACE + 0.5)
@@ -137,7 +122,7 @@ def test_one_address_collecting_cookies_cannot_take_every_place(server):
         assert others == [200, 200, 200], others
         assert len(_kernels(server)) <= MAX_KERNELS
         assert _kernel_id(body) in _kernels(server)
-        assert _round_trip(mine) < 1.0, "the working student's kernel no longer answers in time"
+        assert round_trip(mine) < 1.0, "the working student's kernel no longer answers in time"
         freed = re.findall(r"shutting down kernel ([0-9a-f-]{36}) of ([0-9.]+), whose page has sent no input",
                            server.log_text())
         assert freed and all(address == ATTACKER for _k, address in freed), freed

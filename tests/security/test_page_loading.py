@@ -15,7 +15,8 @@ import re
 import time
 
 import pytest
-from test_kernel_places import _kernel_id, _round_trip, _socket
+from sockets import round_trip
+from test_kernel_places import _kernel_id, _socket
 from test_serving_visitors import APP, NOTEBOOK, Client
 from test_voila_security import serve_class
 
@@ -54,7 +55,7 @@ def test_a_page_still_loading_keeps_its_kernel_and_a_lone_get_does_not(server):
     assert f"culling kernel {mine}" not in server.log_text()
     ws = _socket(server.port, student, mine)
     try:
-        answered = _round_trip(ws)
+        answered = round_trip(ws)
         assert answered < 1.0, f"the student's kernel answered after {answered:.2f} s"
     finally:
         ws.close()

@@ -28,19 +28,18 @@ from pathlib import Path
 
 import pytest
 from serving_fixtures import VoilaServer, free_port, in_ci
-from test_binary_frames import V1, V1_ATTACK
+from sockets import ATTACKER, V1, closed, connect_from, wait_until
+from test_binary_frames import V1_ATTACK
 from test_voila_security import _open_kernel
 
 from pressbook.apps import proxy
 
 ROOT = Path(__file__).resolve().parents[2]
 DESIGNER = ROOT / "notebooks" / "designer.ipynb"
-ATTACKER = "127.0.0.2"
 FLOOD = 1100
 TIMEOUT = 3.0  # s: the header and body limits here (shipped: proxy.HEADER_TIMEOUT, proxy.BODY_TIMEOUT)
 STATIC = "/voila/static/voila.js"  # a file every page loads
 HALF_REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
-
 
 
 def _nginx_or_skip() -> str:
@@ -145,29 +144,6 @@ def _get(port: int, path: str = STATIC, source: str = "127.0.0.1", method: str =
         conn.close()
 
 
-def _connect(port: int, data: bytes) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.settimeout(5)
-    sock.bind((ATTACKER, 0))
-    sock.connect(("127.0.0.1", port))
-    sock.sendall(data)
-    return sock
-
-
-def _closed(sock: socket.socket) -> bool:
-    """The server closed ``sock`` (whatever it answered first)."""
-    sock.setblocking(False)
-    try:
-        while True:
-            data = sock.recv(65536)
-            if data == b"":
-                return True
-    except BlockingIOError:
-        return False
-    except OSError:  # reset
-        return True
-
-
 def _answered(sock: socket.socket, status: bytes, seen: dict) -> bool:
     """The server's answer on ``sock`` so far (kept in ``seen``) starts with ``status`` (e.g. b"429")."""
     sock.setblocking(False)
@@ -176,15 +152,6 @@ def _answered(sock: socket.socket, status: bytes, seen: dict) -> bool:
     except OSError:  # nothing yet, or reset
         pass
     return seen.get(id(sock), b"").startswith(b"HTTP/1.1 " + status)
-
-
-def _wait(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
 
 
 def test_the_template_fills_every_field_and_nginx_accepts_it(tmp_path):
@@ -229,15 +196,15 @@ def test_half_requests_from_one_address_are_cut_by_nginx(served, student):
     sockets = []
     try:
         for _ in range(FLOOD):
-            sockets.append(_connect(nginx.port, HALF_REQUEST))
+            sockets.append(connect_from(ATTACKER, nginx.port, HALF_REQUEST))
         status, answered = _get(nginx.port)
         assert status == 200 and answered < 1.0, f"another client waited {answered:.2f} s (status {status})"
         updates = [_update_seconds(student, p) for p in (420, 400, 430)]
         assert sorted(updates)[1] < 1.0, f"the open page's updates took {updates} s during the flood (median)"
         assert server.num_fds() <= files_before + 10, "half requests reached Voila"
         print(f"updates during the flood: {updates} s")
-        assert _wait(lambda: all(map(_closed, sockets)), TIMEOUT + 10), \
-            f"{FLOOD - sum(map(_closed, sockets))} of {FLOOD} half requests still open after the header time"
+        assert wait_until(lambda: all(map(closed, sockets)), TIMEOUT + 10), \
+            f"{FLOOD - sum(map(closed, sockets))} of {FLOOD} half requests still open after the header time"
     finally:
         for sock in sockets:
             sock.close()
@@ -252,17 +219,17 @@ def test_connection_rate_and_size_limits_per_address(served):
     server = psutil.Process(voila.proc.pid)
     files_before = server.num_fds()
     slow_body = b"POST /voila/static/voila.js HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nx"
-    held = [_connect(nginx.port, slow_body) for _ in range(cap + 40)]
+    held = [connect_from(ATTACKER, nginx.port, slow_body) for _ in range(cap + 40)]
     try:
         seen: dict = {}
-        assert _wait(lambda: sum(_answered(s, b"429", seen) for s in held) >= 40, 5)
+        assert wait_until(lambda: sum(_answered(s, b"429", seen) for s in held) >= 40, 5)
         time.sleep(0.5)
         refused = [s for s in held if _answered(s, b"429", seen)]
         assert len(refused) == 40, f"{len(refused)} of {cap + 40} refused; over the cap of {cap}: 40"
         status, answered = _get(nginx.port)
         assert status == 200 and answered < 1.0, f"another client waited {answered:.2f} s (status {status})"
         assert server.num_fds() <= files_before + 10, "bodies still being sent reached Voila"
-        assert _wait(lambda: all(map(_closed, held)), TIMEOUT + 10), "slow bodies outlived the body time limit"
+        assert wait_until(lambda: all(map(closed, held)), TIMEOUT + 10), "slow bodies outlived the body time limit"
     finally:
         for sock in held:
             sock.close()
