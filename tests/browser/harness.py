@@ -47,6 +47,8 @@ _READY_JS = """() =>
   && ![...document.querySelectorAll('.jp-OutputArea-output.lm-Panel')].some(e => e.childElementCount === 0)
 """
 
+READY_JS = _READY_JS  # for a test that navigates by itself (open_app waits for it)
+
 _ERRORS_JS = """() => {
   const texts = [];
   for (const e of document.querySelectorAll(
