@@ -1,15 +1,17 @@
-"""Bytes on the wire of the designer's first visit and of the next app after it (issue 25).
+"""Bytes on the wire of the designer's first visit and of the apps after it (issue 25).
 
     .venv/bin/python benchmarks/bench_wire.py            # 3 visits per server setting, writes results/wire.json
     .venv/bin/python benchmarks/bench_wire.py --quick    # 1
 
 A real Voila server with etc/voila/app serves the notebooks folder; Debian's Chromium opens the designer in a
 fresh browser context (a student's first visit), then, in the same context, the protocol card (the next app of the
-route) and the process map (an app with figures): what is cached is not fetched again. Bytes: the sum of Chrome's
-``encodedDataLength`` (headers and body as received, after compression) of every request, from the DevTools
-protocol's Network events, until the page is live and the network has been quiet for 1 s. Two server settings in
+route), the process map (an app with figures) and the designer again (a repeat visit): what is cached is not fetched
+again. Bytes: the sum of Chrome's ``encodedDataLength`` (headers and body as received, after compression) of every
+request, from the DevTools protocol's Network events, until the page is live and the network has been quiet for 1 s.
+Two server settings in
 turn, in the same run: as shipped (etc/voila/offline.py: gzip, pressbook.apps.transfer) and with Voila's defaults
-(``--Voila.tornado_settings={}``: nothing compressed, Voila's cache headers), the numbers before issue 25. Also
+(``--Voila.tornado_settings={}``: nothing compressed, Voila's cache headers); BokehJS is the template's static file in
+both (pressbook.apps.bokehjs; before it, each page inlined it: README, Performance). Also
 counted: requests to a host other than this machine (the offline template: must be 0), and the page's own HTML. A
 plug-in of run_all.py.
 """
@@ -28,9 +30,9 @@ from bench_designer import CHROMIUM, CHROMIUM_ARGS, start_voila, stop_voila  # n
 
 NOTEBOOKS = ROOT / "notebooks"
 #: a student's route, in one browser context: the designer first, then the route's next app (no figure), then an
-#: app with Bokeh figures
+#: app with Bokeh figures, then the designer again (a repeat visit: what the cache does not hold)
 ROUTE = {"designer": "designer.ipynb?preset=three-step", "protocol card": "protocol_card.ipynb",
-         "process map": "process_map.ipynb"}
+         "process map": "process_map.ipynb", "designer again": "designer.ipynb?preset=three-step"}
 SETTINGS = {"as shipped": [], "Voila's defaults": ["--Voila.tornado_settings={}"]}
 #: the page is live: Voila has rendered every output and every widget view (as tests/browser/harness.py)
 READY_JS = """() => !document.getElementById('loading')
@@ -105,7 +107,8 @@ def run(quick: bool = False) -> list[dict]:
     rows = []
     shipped, before = SETTINGS
     first, *later = ROUTE
-    labels = {first: "designer first visit", **{app: f"{app} after the designer" for app in later}}
+    labels = {first: "designer first visit", **{app: f"{app} after the designer" for app in later},
+              "designer again": "designer again (repeat visit)"}
     for visit_, label in labels.items():
         for setting in SETTINGS:
             visits = data[setting][visit_]

@@ -151,6 +151,7 @@ def test_load_bokehjs_publishes_one_copy(monkeypatch):
     from pressbook.apps import common
 
     published = []
+    monkeypatch.delenv("PRESSBOOK_BOKEHJS_IN_PAGE", raising=False)  # not a kernel of pressbook's server (test_bokehjs)
     monkeypatch.setattr(common, "_BOKEHJS_LOADED", False)
     monkeypatch.setattr(common, "_PAGE_SUPPORT", True)  # the page styles and script: test_page_support_once
     monkeypatch.setattr(IPython.display, "publish_display_data", lambda data, **kw: published.append(data))

@@ -1,7 +1,8 @@
 """Voila configuration shared by etc/voila/app and etc/voila/class (their voila.py load it): pages rendered
 with the `pressbook` template of etc/voila/templates, Voila's lab page without its CDN stylesheets, so
 that no request leaves the machine (a classroom without internet gets a complete page); every text
-response gzipped (pressbook.apps.transfer)."""
+response gzipped (pressbook.apps.transfer); BokehJS loaded by the template as a cached static file instead of
+inlined by every app's kernel (pressbook.apps.bokehjs)."""
 import os
 
 _etc = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -17,3 +18,6 @@ c.Voila.tornado_settings = {"compress_response": True}  # noqa: F821
 from pressbook.apps.transfer import install_transfer  # noqa: E402
 
 install_transfer()  # Voila reads compress_response too late by itself
+from pressbook.apps.bokehjs import install_bokehjs  # noqa: E402
+
+install_bokehjs()

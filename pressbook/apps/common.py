@@ -17,11 +17,16 @@ guard_kernel()  # in an app's kernel (every app imports this module): message li
 DESC = {"description_width": "initial"}
 
 _BOKEHJS_LOADED = False
+#: Said in the browser's console when a page that should carry BokehJS (apps.bokehjs) does not (another template)
+BOKEHJS_MISSING_JS = ('if (window.Bokeh === undefined) console.error("pressbook: this page did not load BokehJS '
+                      '(the pressbook template loads it): figures cannot be drawn");\n')
 
 
 def load_bokehjs() -> None:
     """Load BokehJS into the page, inline (no CDN), once per kernel, before the first figure is shown
     (TOOLCHAIN.md). Every app's set-up calls this one function, so the kernel loads it once in all.
+    On pressbook's own Voila servers the page's template has loaded BokehJS already (a cached static file,
+    ``apps.bokehjs``): then only the echo filter is published.
 
     Bokeh's ``output_notebook`` publishes the 1.3 MB library twice (one copy per MIME type, for the
     classic notebook and for JupyterLab); only ``application/javascript`` is published here, which
@@ -34,8 +39,13 @@ def load_bokehjs() -> None:
     from bokeh.resources import Resources
     from IPython.display import publish_display_data
 
+    from .bokehjs import in_page
     from .figure_widget import SYNC_FILTER_JS
 
+    if in_page():
+        publish_display_data({"application/javascript": BOKEHJS_MISSING_JS + SYNC_FILTER_JS})
+        _BOKEHJS_LOADED = True
+        return
     resources = Resources(mode="inline", components=["bokeh"])
     try:  # bokeh's own loader script (a private function, pinned bokeh version in binder/constraints.txt)
         from bokeh.embed.bundle import bundle_for_objs_and_resources

@@ -47,6 +47,8 @@ _READY_JS = """() =>
   && ![...document.querySelectorAll('.jp-OutputArea-output.lm-Panel')].some(e => e.childElementCount === 0)
 """
 
+READY_JS = _READY_JS  # for a test that navigates by itself (open_app waits for it)
+
 _ERRORS_JS = """() => {
   const texts = [];
   for (const e of document.querySelectorAll(
@@ -180,6 +182,51 @@ def canvas_drawn(page) -> None:
     expect(canvas).to_be_visible(timeout=30_000)
     box = canvas.bounding_box()
     assert box is not None and box["width"] > 50 and box["height"] > 50
+
+
+#: Every Bokeh figure of the page drawn (page JavaScript): {version, documents, models (per document), plots (Plot
+#: models in all documents), drawn (plots whose canvas shows something besides its background)}. Bokeh 3 draws in
+#: shadow DOM, so the canvases are found by walking the shadow roots; a plot's main canvas counts as drawn when at
+#: least ``MIN_INK`` of its pixels differ from its most common colour (the background): axes, labels, glyphs.
+FIGURES_JS = """(minInk) => {
+  if (window.Bokeh === undefined) return {version: null, documents: 0, models: [], plots: 0, drawn: 0};
+  const canvases = [];
+  const walk = (root) => { for (const e of root.querySelectorAll('*')) {
+    if (e.tagName === 'CANVAS' && e.width > 50 && e.height > 50) canvases.push(e);
+    if (e.shadowRoot) walk(e.shadowRoot); } };
+  walk(document);
+  let drawn = 0;
+  for (const c of canvases) {
+    const px = new Uint32Array(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.buffer);
+    const counts = new Map();
+    for (const v of px) counts.set(v, (counts.get(v) || 0) + 1);
+    if (px.length - Math.max(...counts.values()) >= minInk) drawn++;
+  }
+  const docs = Bokeh.documents;
+  return {version: Bokeh.version, documents: docs.length, models: docs.map((d) => d.all_models.size),
+          plots: docs.reduce((n, d) => n + [...d.all_models].filter((m) => m.type === 'Figure'
+                                                                          || m.type === 'Plot').length, 0),
+          drawn: drawn};
+}"""
+MIN_INK = 500  # pixels; the designer's emptiest plot (axes and labels only) has several thousand
+
+
+def figures(page) -> dict:
+    """What ``FIGURES_JS`` finds in ``page``: BokehJS's documents, their models, the plots and how many are drawn."""
+    return page.evaluate(FIGURES_JS, MIN_INK)
+
+
+def wait_figures_drawn(page, timeout: float = 60_000) -> dict:
+    """Wait until BokehJS has documents and every plot in them is drawn (``FIGURES_JS``); return ``figures(page)``
+    (also on timeout, for the test's message)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"(ink) => {{ const f = ({FIGURES_JS})(ink); return f.plots > 0 && f.drawn >= f.plots; }}",
+                               arg=MIN_INK, timeout=timeout, polling=500)
+    except PlaywrightTimeout:
+        pass
+    return figures(page)
 
 
 def snap(page, name: str, full_page: bool = True) -> Path:
