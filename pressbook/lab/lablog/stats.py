@@ -241,6 +241,15 @@ LOT_SD = 0.15
 MEASUREMENT_SD = 0.05
 
 
+def _conductivity_pellets(table: dict) -> tuple:
+    """(predicted, measured, counts): the pellets whose conductivities the laboratory update uses, a measured and a
+    predicted conductivity above 0, measured within 2 degC of 25 (mS/cm; ``counts`` a boolean mask)."""
+    pred, meas = _array(table, "pred_conductivity_mS_cm"), _array(table, "conductivity_mS_cm")
+    temp = _array(table, "conductivity_temperature_C")
+    ok = np.isfinite(pred) & np.isfinite(meas) & (pred > 0) & (meas > 0) & ~(np.abs(temp - 25.0) > 2.0)
+    return pred, meas, ok
+
+
 def laboratory_update(table: dict, *, lot: str | None = None, name: str = "this laboratory"):
     """The laboratory's own conductivity effect from its logged pellets: a Bayesian update (linear Gaussian, exact)
     of the between-laboratory prior with a laboratory effect and one effect per lot::
@@ -260,9 +269,7 @@ def laboratory_update(table: dict, *, lot: str | None = None, name: str = "this 
 
     post = posterior()
     lab_sd, model_sd = post["lab_sd_ln"], post["model_sd_ln"]
-    pred, meas = _array(table, "pred_conductivity_mS_cm"), _array(table, "conductivity_mS_cm")
-    temp = _array(table, "conductivity_temperature_C")
-    ok = np.isfinite(pred) & np.isfinite(meas) & (pred > 0) & (meas > 0) & ~(np.abs(temp - 25.0) > 2.0)
+    pred, meas, ok = _conductivity_pellets(table)
     lots_all = np.array([str(v) for v in table["lot"]], object)
     if lot is not None and lot not in set(lots_all[ok]):
         raise InvalidInputError("lot", lot, "a lot with measured conductivities in the log: "
@@ -309,9 +316,7 @@ def conductivity_bands(table: dict, laboratory, *, lot: str | None = None, libra
     from ...design import Design  # noqa: PLC0415
     from ...errors import PressbookError  # noqa: PLC0415
 
-    pred, meas = _array(table, "pred_conductivity_mS_cm"), _array(table, "conductivity_mS_cm")
-    temp = _array(table, "conductivity_temperature_C")
-    ok = np.isfinite(pred) & np.isfinite(meas) & (pred > 0) & (meas > 0) & ~(np.abs(temp - 25.0) > 2.0)
+    pred, meas, ok = _conductivity_pellets(table)
     if lot is not None:
         ok &= np.array([str(v) for v in table["lot"]], object) == lot
     out = {k: [] for k in ("uid", "predicted", "measured", "lo_new", "hi_new", "lo_lab", "hi_lab")}
